@@ -1,0 +1,79 @@
+//! Agora's plaza client: the Bevy app behind the `agora` binary.
+//!
+//! One feature, one plugin, one file: [`scene`] places what the layout file describes,
+//! [`booths`] and [`scenery`] give it its look, [`citizen`] walks a citizen through it in
+//! desktop mode, and [`screenshot`] renders one view to a PNG. [`PlazaPlugin`] wires them
+//! together; tests and benchmarks take the pieces they need.
+
+pub mod booths;
+pub mod citizen;
+pub mod lang;
+pub mod scene;
+pub mod scenery;
+pub mod screenshot;
+pub mod textures;
+
+use bevy::prelude::*;
+
+use crate::lang::Lang;
+use crate::scene::Plaza;
+use crate::scene::layout::PlazaLayout;
+use crate::screenshot::ScreenshotRequest;
+
+/// The order of the frame, stated once. Every `Update` system of the client belongs to one of
+/// these sets.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AppSystems {
+    /// Turn raw input into intent (pointer capture, key state).
+    RecordInput,
+    /// Act on it: move the citizen, advance what changes.
+    Update,
+    /// Show the result: overlays and anything else that mirrors state.
+    Present,
+}
+
+/// The plaza the citizen walks in, built from `layout`.
+#[derive(Debug, Clone)]
+pub struct PlazaPlugin {
+    /// What stands where.
+    pub layout: PlazaLayout,
+    /// The language the interface speaks.
+    pub lang: Lang,
+    /// When set, render this one view to a file and exit instead of letting a citizen in.
+    pub screenshot: Option<ScreenshotRequest>,
+}
+
+impl Plugin for PlazaPlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(self.lang);
+        app.add_plugins(core_plugin(self.layout.clone()));
+        app.add_plugins((
+            lang::plugin,
+            booths::plugin,
+            scenery::plugin,
+            citizen::plugin,
+        ));
+        if let Some(request) = &self.screenshot {
+            app.insert_resource(request.clone())
+                .add_plugins(screenshot::plugin);
+        }
+    }
+}
+
+/// What the plaza *is*, with no window, renderer or input: the frame's order and the entities
+/// the layout describes. Headless tests and benchmarks start from this.
+pub fn core_plugin(layout: PlazaLayout) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        app.configure_sets(
+            Update,
+            (
+                AppSystems::RecordInput,
+                AppSystems::Update,
+                AppSystems::Present,
+            )
+                .chain(),
+        )
+        .insert_resource(Plaza(layout.clone()))
+        .add_plugins(scene::plugin);
+    }
+}

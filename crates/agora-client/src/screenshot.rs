@@ -1,0 +1,295 @@
+//! `agora --screenshot OUT.png`: render one view, write it as a PNG, and exit.
+//!
+//! The capture waits until the renderer has compiled every pipeline it was asked for and has
+//! drawn several frames since without asking for more, so the picture is never half-drawn
+//! (a mesh whose pipeline is still compiling is simply skipped by Bevy). It also reports how
+//! long the first frame and the capture took, which `cargo xtask bench` reads.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy::render::render_resource::{CachedPipelineState, PipelineCache};
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::render::{Render, RenderApp, RenderSystems};
+
+use crate::citizen::{Citizen, ControlsEnabled};
+use crate::scene::layout::{GroundPoint, PlazaLayout};
+use crate::scene::{Plaza, compass_rotation, ground};
+
+/// When the process started, for the timings printed after a capture.
+pub static LAUNCHED: OnceLock<Instant> = OnceLock::new();
+
+/// Which part of the plaza a screenshot shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// The whole plaza from above the avenue to the south.
+    Overview,
+    /// Standing at a service window, looking at its counter.
+    Window(String),
+    /// Standing before a dashboard.
+    Dashboard(String),
+}
+
+impl View {
+    /// Parses `overview`, `window:<service-id>` or `dashboard:<id>`, checking the id against
+    /// the layout.
+    pub fn parse(text: &str, layout: &PlazaLayout) -> Result<Self, String> {
+        match text.split_once(':') {
+            None if text == "overview" => Ok(View::Overview),
+            Some(("window", id)) => {
+                if layout.windows.iter().any(|w| w.service == id) {
+                    Ok(View::Window(id.to_owned()))
+                } else {
+                    let known: Vec<_> = layout.windows.iter().map(|w| w.service.as_str()).collect();
+                    Err(format!(
+                        "the plaza has no window for service {id:?}; it has: {}",
+                        known.join(", ")
+                    ))
+                }
+            }
+            Some(("dashboard", id)) => {
+                if layout.dashboards.iter().any(|d| d.id == id) {
+                    Ok(View::Dashboard(id.to_owned()))
+                } else {
+                    let known: Vec<_> = layout.dashboards.iter().map(|d| d.id.as_str()).collect();
+                    Err(format!(
+                        "the plaza has no dashboard {id:?}; it has: {}",
+                        known.join(", ")
+                    ))
+                }
+            }
+            _ => Err(format!(
+                "unknown view {text:?}: use overview, window:<service-id> or dashboard:<id>"
+            )),
+        }
+    }
+
+    /// Where the camera stands and what it looks at for this view.
+    pub fn camera(&self, layout: &PlazaLayout) -> Transform {
+        // Stand `distance` metres in front of something facing `facing`, eyes at `height`,
+        // looking at a point `target` metres up it.
+        let before =
+            |position: GroundPoint, facing: f32, distance: f32, height: f32, target: f32| {
+                let front = compass_rotation(facing) * Vec3::NEG_Z;
+                let thing = ground(position);
+                Transform::from_translation(thing + front * distance + Vec3::Y * height)
+                    .looking_at(thing + Vec3::Y * target, Vec3::Y)
+            };
+        match self {
+            View::Overview => {
+                let d = layout.bounds.half_depth;
+                Transform::from_xyz(0.0, 0.95 * d + 4.0, 2.0 * d + 9.0)
+                    .looking_at(Vec3::new(0.0, 1.0, -0.2 * d), Vec3::Y)
+            }
+            View::Window(id) => layout
+                .windows
+                .iter()
+                .find(|w| &w.service == id)
+                .map(|w| before(w.position, w.facing, 4.6, 1.75, 1.9))
+                .unwrap_or_default(),
+            View::Dashboard(id) => layout
+                .dashboards
+                .iter()
+                .find(|d| &d.id == id)
+                .map(|d| before(d.position, d.facing, 3.8, 1.7, 1.85))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// What to capture and where to write it.
+#[derive(Resource, Debug, Clone)]
+pub struct ScreenshotRequest {
+    /// The PNG file to write.
+    pub path: PathBuf,
+    /// The view to show.
+    pub view: View,
+}
+
+/// Renderer progress, shared between the main world and the render world.
+#[derive(Resource, Clone, Default)]
+struct RenderProgress(Arc<Progress>);
+
+#[derive(Default)]
+struct Progress {
+    /// Pipelines queued or compiling after the last rendered frame.
+    pending: AtomicUsize,
+    /// Pipelines that failed to compile (a shader error), after the last rendered frame.
+    failed: AtomicUsize,
+    /// Frames the renderer has finished.
+    frames: AtomicU64,
+    /// Time from launch to the end of the first rendered frame.
+    first_frame: OnceLock<Duration>,
+}
+
+/// Where the capture is.
+#[derive(Resource, Debug, Default)]
+struct Capture {
+    /// The last rendered frame count seen, and how many frames in a row had nothing pending.
+    seen_frames: u64,
+    settled_frames: u32,
+    /// When everything was compiled and the capture was requested.
+    requested: Option<Duration>,
+}
+
+/// Rendered frames in a row with no pipeline pending before the capture: new pipelines are
+/// only asked for while a frame is prepared, so a few quiet frames mean nothing more is coming.
+const SETTLED_FRAMES: u32 = 8;
+
+/// Give up if the picture is not ready after this long (a software renderer at 4K is slow;
+/// lavapipe at 1280×720 needs well under a minute).
+const TIMEOUT: Duration = Duration::from_secs(240);
+
+/// Adds this feature to the app.
+pub fn plugin(app: &mut App) {
+    let progress = RenderProgress::default();
+    app.insert_resource(progress.clone())
+        .init_resource::<Capture>()
+        .add_systems(PostStartup, place_camera)
+        .add_systems(Last, capture_when_settled);
+    if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
+        render_app.insert_resource(progress).add_systems(
+            Render,
+            count_pending_pipelines.in_set(RenderSystems::Cleanup),
+        );
+    }
+}
+
+fn place_camera(
+    request: Res<ScreenshotRequest>,
+    plaza: Res<Plaza>,
+    mut controls: ResMut<ControlsEnabled>,
+    mut cameras: Query<(&mut Transform, &mut Citizen)>,
+) {
+    controls.0 = false;
+    let pose = request.view.camera(&plaza);
+    let (yaw, pitch, _) = pose.rotation.to_euler(EulerRot::YXZ);
+    for (mut transform, mut citizen) in &mut cameras {
+        *transform = pose;
+        *citizen = Citizen { yaw, pitch };
+    }
+}
+
+fn count_pending_pipelines(cache: Res<PipelineCache>, progress: Res<RenderProgress>) {
+    let (mut pending, mut failed) = (cache.waiting_pipelines().count(), 0);
+    for pipeline in cache.pipelines() {
+        match pipeline.state {
+            CachedPipelineState::Queued | CachedPipelineState::Creating(_) => pending += 1,
+            CachedPipelineState::Err(_) => failed += 1,
+            CachedPipelineState::Ok(_) => {}
+        }
+    }
+    progress.0.pending.store(pending, Ordering::Relaxed);
+    progress.0.failed.store(failed, Ordering::Relaxed);
+    progress.0.frames.fetch_add(1, Ordering::Release);
+    progress.0.first_frame.get_or_init(since_launch);
+}
+
+fn since_launch() -> Duration {
+    LAUNCHED.get_or_init(Instant::now).elapsed()
+}
+
+fn capture_when_settled(
+    mut commands: Commands,
+    request: Res<ScreenshotRequest>,
+    progress: Res<RenderProgress>,
+    mut capture: ResMut<Capture>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    if capture.requested.is_some() {
+        return;
+    }
+    if since_launch() > TIMEOUT {
+        error!(
+            "the renderer was still compiling {} pipelines after {} s; no screenshot written",
+            progress.0.pending.load(Ordering::Relaxed),
+            TIMEOUT.as_secs()
+        );
+        exit.write(AppExit::from_code(3));
+        return;
+    }
+    let frames = progress.0.frames.load(Ordering::Acquire);
+    if frames == capture.seen_frames {
+        return;
+    }
+    capture.seen_frames = frames;
+    if progress.0.pending.load(Ordering::Relaxed) > 0 {
+        capture.settled_frames = 0;
+        return;
+    }
+    capture.settled_frames += 1;
+    if capture.settled_frames < SETTLED_FRAMES {
+        return;
+    }
+    let failed = progress.0.failed.load(Ordering::Relaxed);
+    if failed > 0 {
+        warn!("{failed} render pipelines failed to compile; the picture may lack parts");
+    }
+    capture.requested = Some(since_launch());
+    let path = request.path.clone();
+    let first_frame = progress.0.first_frame.get().copied().unwrap_or_default();
+    let ready = since_launch();
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            let written = captured
+                .image
+                .clone()
+                .try_into_dynamic()
+                .map_err(|e| e.to_string())
+                .and_then(|image| image.to_rgb8().save(&path).map_err(|e| e.to_string()));
+            match written {
+                Ok(()) => {
+                    println!(
+                        "agora: wrote {} (first frame after {:.2} s, pipelines ready after \
+                         {:.2} s, written after {:.2} s)",
+                        path.display(),
+                        first_frame.as_secs_f64(),
+                        ready.as_secs_f64(),
+                        since_launch().as_secs_f64()
+                    );
+                    exit.write(AppExit::Success);
+                }
+                Err(problem) => {
+                    error!(
+                        "cannot write the screenshot to {}: {problem}",
+                        path.display()
+                    );
+                    exit.write(AppExit::from_code(4));
+                }
+            }
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_name_things_that_exist() {
+        let layout = PlazaLayout::embedded().expect("embedded layout");
+        assert_eq!(View::parse("overview", &layout), Ok(View::Overview));
+        assert_eq!(
+            View::parse("window:parking-permit", &layout),
+            Ok(View::Window("parking-permit".into()))
+        );
+        let unknown = View::parse("window:passport", &layout).expect_err("no such window");
+        assert!(unknown.contains("parking-permit"), "{unknown}");
+        assert!(View::parse("dashboard:traffic", &layout).is_ok());
+        assert!(View::parse("sideways", &layout).is_err());
+    }
+
+    #[test]
+    fn a_window_view_looks_at_the_counter_from_the_front() {
+        let layout = PlazaLayout::embedded().expect("embedded layout");
+        let view = View::Window("parking-permit".into());
+        let camera = view.camera(&layout);
+        // The transport booth faces east, so the camera stands east of it, looking west.
+        let booth = &layout.windows[0];
+        assert!(camera.translation.x > booth.position.x + 3.0);
+        assert!(camera.forward().x < -0.9, "looking {:?}", camera.forward());
+    }
+}

@@ -1,0 +1,3 @@
+//! Cross-crate tests: one binary, one module per concern.
+
+mod architecture;

@@ -1,0 +1,282 @@
+//! `cargo xtask`: the one entry point for running, checking and measuring Agora.
+//!
+//! ```text
+//! cargo xtask demo [ARGS…]         run the plaza on its embedded defaults
+//! cargo xtask test                 everything CI checks: fmt, clippy, tests, the rendering check
+//! cargo xtask screenshot [ARGS…]   render a view to target/xtask/ (or --screenshot FILE)
+//! cargo xtask bench [--profile P]  frame-time benchmark and time to the first frame
+//! cargo xtask setup                install the Debian packages the project needs
+//! ```
+//!
+//! Every command first makes sure the machine has the system packages it needs, installing
+//! them when run as root and printing the exact command otherwise.
+
+mod picture;
+mod system;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <demo|test|screenshot|bench|setup> [ARGS…]";
+
+fn run(args: &[String]) -> anyhow::Result<()> {
+    let (command, rest) = args.split_first().context(USAGE)?;
+    match command.as_str() {
+        "setup" => system::ensure_packages(system::ALL),
+        "demo" => {
+            system::ensure_packages(system::ALL)?;
+            let mut run = cargo();
+            run.args(["run", "--package", "agora-client", "--bin", "agora", "--"]);
+            run.args(rest);
+            status(&mut run)
+        }
+        "test" | "ci" => test(),
+        "screenshot" => {
+            system::ensure_packages(system::ALL)?;
+            let out = screenshot(rest)?;
+            println!("xtask: screenshot at {}", out.display());
+            Ok(())
+        }
+        "bench" => {
+            system::ensure_packages(system::ALL)?;
+            bench(rest)
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}\n{USAGE}"),
+    }
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// A `cargo` command in the workspace root, using the same cargo that runs xtask.
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+/// Runs a command, echoing it, and fails if it fails.
+fn status(command: &mut Command) -> anyhow::Result<()> {
+    eprintln!("xtask: running {}", describe(command));
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {}", describe(command)))?;
+    if !status.success() {
+        bail!("{} failed ({status})", describe(command));
+    }
+    Ok(())
+}
+
+fn describe(command: &Command) -> String {
+    let mut text = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// Where cargo puts build outputs (honours `CARGO_TARGET_DIR`).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root().join(dir)
+            }
+        })
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn test() -> anyhow::Result<()> {
+    system::ensure_packages(system::ALL)?;
+    status(cargo().args(["fmt", "--all", "--check"]))?;
+    status(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    status(cargo().args(["test", "--workspace"]))?;
+    rendering_check()
+}
+
+/// Renders the overview under Xvfb and lavapipe and checks that it is a real picture of the
+/// plaza, not a blank or half-drawn frame.
+fn rendering_check() -> anyhow::Result<()> {
+    let out = target_dir().join("xtask").join("overview.png");
+    let out_arg = out.to_string_lossy().into_owned();
+    screenshot(&[
+        "--screenshot".into(),
+        out_arg,
+        "--size".into(),
+        "1280x720".into(),
+    ])?;
+    let report = picture::check_plaza_overview(&out)?;
+    println!("xtask: rendering check passed: {report}");
+    Ok(())
+}
+
+/// Builds `agora` and runs it with `args` (adding `--screenshot` under target/xtask/ when the
+/// caller gave none), under `xvfb-run` when there is no display. Returns the PNG's path.
+fn screenshot(args: &[String]) -> anyhow::Result<PathBuf> {
+    let agora = build_agora("dev")?;
+    let mut args = args.to_vec();
+    let out = match args.iter().position(|a| a == "--screenshot") {
+        Some(i) => PathBuf::from(args.get(i + 1).context("--screenshot needs a file")?),
+        None => {
+            let out = target_dir().join("xtask").join("screenshot.png");
+            args.extend(["--screenshot".into(), out.to_string_lossy().into_owned()]);
+            out
+        }
+    };
+    if let Some(folder) = out.parent() {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    status(&mut with_display(&agora, &args))?;
+    Ok(out)
+}
+
+/// A command running `program` with `args`, wrapped in `xvfb-run` when there is no display.
+fn with_display(program: &Path, args: &[String]) -> Command {
+    let has_display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let mut command = if has_display {
+        Command::new(program)
+    } else {
+        let mut xvfb = Command::new("xvfb-run");
+        xvfb.args(["-a", "-s", "-screen 0 1920x1080x24"])
+            .arg(program);
+        xvfb
+    };
+    command.args(args).current_dir(root());
+    command
+}
+
+/// Builds the `agora` binary in `profile` and returns its path.
+fn build_agora(profile: &str) -> anyhow::Result<PathBuf> {
+    status(cargo().args([
+        "build",
+        "--package",
+        "agora-client",
+        "--bin",
+        "agora",
+        "--profile",
+        profile,
+    ]))?;
+    let folder = if profile == "dev" { "debug" } else { profile };
+    Ok(target_dir().join(folder).join("agora"))
+}
+
+/// `cargo xtask bench [--profile P]`: CPU time per frame of the plaza beside an empty app, and
+/// the time from launch to the first rendered frame.
+fn bench(args: &[String]) -> anyhow::Result<()> {
+    let profile = match args {
+        [] => "release".to_string(),
+        [flag, profile] if flag == "--profile" => profile.clone(),
+        _ => bail!("usage: cargo xtask bench [--profile release|dev]"),
+    };
+    status(cargo().args([
+        "bench",
+        "--package",
+        "agora-client",
+        "--bench",
+        "frame",
+        "--profile",
+        &profile,
+    ]))?;
+
+    let agora = build_agora(&profile)?;
+    let out = target_dir().join("xtask").join("bench-first-frame.png");
+    let mut first_frames = Vec::new();
+    let mut written = Vec::new();
+    for _ in 0..5 {
+        let output = with_display(
+            &agora,
+            &[
+                "--screenshot".into(),
+                out.to_string_lossy().into_owned(),
+                "--size".into(),
+                "1280x720".into(),
+            ],
+        )
+        .output()
+        .context("cannot run agora")?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let (first, done) = parse_timings(&stdout).with_context(|| {
+            format!(
+                "agora printed no timings:\n{stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
+        first_frames.push(first);
+        written.push(done);
+    }
+    println!(
+        "launch to first rendered frame ({profile}, 1280x720, {} runs): median {:.2} s \
+         (min {:.2}, max {:.2}); to a fully drawn screenshot: median {:.2} s",
+        first_frames.len(),
+        median(&mut first_frames),
+        first_frames.iter().copied().fold(f64::INFINITY, f64::min),
+        first_frames.iter().copied().fold(0.0, f64::max),
+        median(&mut written),
+    );
+    Ok(())
+}
+
+/// Reads "first frame after X s … written after Y s" from agora's screenshot report.
+fn parse_timings(stdout: &str) -> Option<(f64, f64)> {
+    let seconds_after = |label: &str| -> Option<f64> {
+        let rest = &stdout[stdout.find(label)? + label.len()..];
+        rest.split_whitespace().next()?.parse().ok()
+    };
+    Some((
+        seconds_after("first frame after ")?,
+        seconds_after("written after ")?,
+    ))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timings_are_read_from_the_screenshot_report() {
+        let report = "agora: wrote out.png (first frame after 1.25 s, pipelines ready after \
+                      9.50 s, written after 10.02 s)\n";
+        assert_eq!(parse_timings(report), Some((1.25, 10.02)));
+        assert_eq!(parse_timings("nothing"), None);
+    }
+}
