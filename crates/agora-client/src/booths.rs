@@ -254,6 +254,19 @@ fn dress_window(
             Transform::from_xyz(0.0, 3.5, -back + 0.02)
                 .with_rotation(Quat::from_rotation_y(std::f32::consts::PI)),
         ));
+        // A warm light under the canopy, so the counter looks open whichever way the booth
+        // faces the sun.
+        booth.spawn((
+            PointLight {
+                color: Color::srgb(1.0, 0.92, 0.8),
+                intensity: 60_000.0,
+                range: 5.0,
+                radius: 0.3,
+                shadow_maps_enabled: false,
+                ..default()
+            },
+            Transform::from_xyz(0.0, 2.4, -0.1),
+        ));
         booth.spawn((
             Name::new("Window screen"),
             WindowScreen,

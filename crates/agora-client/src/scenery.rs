@@ -597,25 +597,30 @@ fn spawn_street_furniture(
 
     // Trees and lamps alternate along the border, every 6 m.
     let edge = Vec2::new(w + BORDER / 2.0, d + BORDER / 2.0);
-    let mut spots: Vec<(Vec2, f32)> = Vec::new(); // (position, heading of the plaza side)
+    // (position, compass heading of the plaza side, count along that side)
+    let mut spots: Vec<(Vec2, f32, usize)> = Vec::new();
     let mut x = -edge.x;
+    let mut k = 0;
     while x <= edge.x + 0.01 {
         // The middle of the north and south sides stays open: the flags and the view of the
         // city hall to the north, the entrance from the avenue to the south.
         if x.abs() > 8.0 {
-            spots.push((Vec2::new(x, -edge.y), 0.0));
-            spots.push((Vec2::new(x, edge.y), 180.0));
+            spots.push((Vec2::new(x, -edge.y), 0.0, k));
+            spots.push((Vec2::new(x, edge.y), 180.0, k));
         }
         x += 6.0;
+        k += 1;
     }
     let mut z = -edge.y + 6.0;
+    let mut k = 1;
     while z < edge.y - 0.01 {
-        spots.push((Vec2::new(-edge.x, z), 270.0));
-        spots.push((Vec2::new(edge.x, z), 90.0));
+        spots.push((Vec2::new(-edge.x, z), 270.0, k));
+        spots.push((Vec2::new(edge.x, z), 90.0, k));
         z += 6.0;
+        k += 1;
     }
-    for (i, (at, heading)) in spots.into_iter().enumerate() {
-        if i % 2 == 0 {
+    for (i, (at, heading, k)) in spots.into_iter().enumerate() {
+        if k % 2 == 0 {
             let height = 0.85 + noise(i as u32, 9, 1) * 0.35;
             commands
                 .spawn((

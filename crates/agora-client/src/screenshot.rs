@@ -81,20 +81,20 @@ impl View {
         match self {
             View::Overview => {
                 let d = layout.bounds.half_depth;
-                Transform::from_xyz(0.0, 0.95 * d + 4.0, 2.0 * d + 9.0)
-                    .looking_at(Vec3::new(0.0, 1.0, -0.2 * d), Vec3::Y)
+                Transform::from_xyz(0.0, 0.75 * d + 3.0, 1.7 * d + 6.0)
+                    .looking_at(Vec3::new(0.0, 2.0, -0.35 * d), Vec3::Y)
             }
             View::Window(id) => layout
                 .windows
                 .iter()
                 .find(|w| &w.service == id)
-                .map(|w| before(w.position, w.facing, 4.6, 1.75, 1.9))
+                .map(|w| before(w.position, w.facing, 7.5, 1.75, 2.0))
                 .unwrap_or_default(),
             View::Dashboard(id) => layout
                 .dashboards
                 .iter()
                 .find(|d| &d.id == id)
-                .map(|d| before(d.position, d.facing, 3.8, 1.7, 1.85))
+                .map(|d| before(d.position, d.facing, 4.2, 1.7, 1.85))
                 .unwrap_or_default(),
         }
     }
