@@ -48,7 +48,7 @@ pub fn plugin(app: &mut App) {
         screen: materials.add(StandardMaterial {
             base_color: hex_colour(0x1b2a3a),
             emissive: LinearRgba::rgb(0.02, 0.04, 0.07),
-            perceptual_roughness: 0.25,
+            perceptual_roughness: 0.6,
             ..default()
         }),
         frame: materials.add(StandardMaterial {
@@ -71,6 +71,10 @@ pub fn plugin(app: &mut App) {
         .add_observer(dress_fountain);
 }
 
+/// Brightness of unlit screens and signs: the tonemapper compresses white to a light grey,
+/// and text must stay crisp white at a distance.
+const GLOW: Color = Color::linear_rgb(1.3, 1.3, 1.3);
+
 fn hex_colour(hex: u32) -> Color {
     Color::srgb_u8((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
 }
@@ -78,8 +82,10 @@ fn hex_colour(hex: u32) -> Color {
 /// A sign face: text in white on the department's colour, with a lighter rule at the foot.
 fn sign_texture(font: &ab_glyph::FontArc, text: &Bilingual, accent: [u8; 3]) -> Canvas {
     let (width, height) = (1024, 200);
-    let mut canvas = Canvas::new(width, height, [accent[0], accent[1], accent[2], 255]);
-    let light = accent.map(|c| c.saturating_add(70));
+    // A deeper shade of the department's colour, so that white text stands out on every one.
+    let deep = accent.map(|c| (f32::from(c) * 0.72) as u8);
+    let mut canvas = Canvas::new(width, height, [deep[0], deep[1], deep[2], 255]);
+    let light = accent.map(|c| c.saturating_add(60));
     canvas.fill_rect(
         0,
         height as i32 - 10,
@@ -98,7 +104,7 @@ fn sign_texture(font: &ab_glyph::FontArc, text: &Bilingual, accent: [u8; 3]) -> 
             TextLine {
                 text: &text.zh_cn,
                 size: 0.30,
-                colour: [240, 244, 248],
+                colour: [255, 255, 255],
             },
         ],
         4,
@@ -175,6 +181,7 @@ fn dress_window(
         base_color_texture: Some(
             images.add(sign_texture(&kit.font, &spec.sign, spec.accent.0).into_image(false)),
         ),
+        base_color: GLOW,
         unlit: true,
         ..default()
     });
@@ -259,7 +266,7 @@ fn dress_window(
         booth.spawn((
             PointLight {
                 color: Color::srgb(1.0, 0.92, 0.8),
-                intensity: 60_000.0,
+                intensity: 40_000.0,
                 range: 5.0,
                 radius: 0.3,
                 shadow_maps_enabled: false,
@@ -299,6 +306,7 @@ fn dress_dashboard(
         base_color_texture: Some(
             images.add(dashboard_texture(&kit.font, &spec.title).into_image(false)),
         ),
+        base_color: GLOW,
         unlit: true,
         ..default()
     });

@@ -719,7 +719,9 @@ fn spawn_sky(
         Some(VertexAttributeValues::Float32x3(positions)) => positions
             .iter()
             .map(|p| {
-                let t = (p[1] / radius).clamp(0.0, 1.0).powf(0.55);
+                // Most of the sky a citizen sees is within 20° of the horizon: let the
+                // blue deepen quickly above it.
+                let t = (p[1] / radius / 0.45).clamp(0.0, 1.0).powf(0.7);
                 horizon.mix(&zenith, t).to_f32_array()
             })
             .collect(),

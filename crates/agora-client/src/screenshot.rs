@@ -27,6 +27,8 @@ pub static LAUNCHED: OnceLock<Instant> = OnceLock::new();
 pub enum View {
     /// The whole plaza from above the avenue to the south.
     Overview,
+    /// What a citizen sees on arrival in desktop mode, controls hint included.
+    Entrance,
     /// Standing at a service window, looking at its counter.
     Window(String),
     /// Standing before a dashboard.
@@ -39,6 +41,7 @@ impl View {
     pub fn parse(text: &str, layout: &PlazaLayout) -> Result<Self, String> {
         match text.split_once(':') {
             None if text == "overview" => Ok(View::Overview),
+            None if text == "entrance" => Ok(View::Entrance),
             Some(("window", id)) => {
                 if layout.windows.iter().any(|w| w.service == id) {
                     Ok(View::Window(id.to_owned()))
@@ -62,13 +65,15 @@ impl View {
                 }
             }
             _ => Err(format!(
-                "unknown view {text:?}: use overview, window:<service-id> or dashboard:<id>"
+                "unknown view {text:?}: use overview, entrance, window:<service-id> or \
+                 dashboard:<id>"
             )),
         }
     }
 
-    /// Where the camera stands and what it looks at for this view.
-    pub fn camera(&self, layout: &PlazaLayout) -> Transform {
+    /// Where the camera stands and what it looks at for this view; `None` for the citizen's
+    /// own eyes.
+    pub fn camera(&self, layout: &PlazaLayout) -> Option<Transform> {
         // Stand `distance` metres in front of something facing `facing`, eyes at `height`,
         // looking at a point `target` metres up it.
         let before =
@@ -81,21 +86,22 @@ impl View {
         match self {
             View::Overview => {
                 let d = layout.bounds.half_depth;
-                Transform::from_xyz(0.0, 0.75 * d + 3.0, 1.7 * d + 6.0)
-                    .looking_at(Vec3::new(0.0, 2.0, -0.35 * d), Vec3::Y)
+                Some(
+                    Transform::from_xyz(0.0, 0.75 * d + 3.0, 1.7 * d + 6.0)
+                        .looking_at(Vec3::new(0.0, 2.0, -0.35 * d), Vec3::Y),
+                )
             }
+            View::Entrance => None,
             View::Window(id) => layout
                 .windows
                 .iter()
                 .find(|w| &w.service == id)
-                .map(|w| before(w.position, w.facing, 7.5, 1.75, 2.0))
-                .unwrap_or_default(),
+                .map(|w| before(w.position, w.facing, 7.5, 1.75, 2.0)),
             View::Dashboard(id) => layout
                 .dashboards
                 .iter()
                 .find(|d| &d.id == id)
-                .map(|d| before(d.position, d.facing, 4.2, 1.7, 1.85))
-                .unwrap_or_default(),
+                .map(|d| before(d.position, d.facing, 4.2, 1.7, 1.85)),
         }
     }
 }
@@ -164,8 +170,11 @@ fn place_camera(
     mut controls: ResMut<ControlsEnabled>,
     mut cameras: Query<(&mut Transform, &mut Citizen)>,
 ) {
+    let Some(pose) = request.view.camera(&plaza) else {
+        return;
+    };
+    // A posed view is a still picture: no hint, no crosshair, no walking.
     controls.0 = false;
-    let pose = request.view.camera(&plaza);
     let (yaw, pitch, _) = pose.rotation.to_euler(EulerRot::YXZ);
     for (mut transform, mut citizen) in &mut cameras {
         *transform = pose;
@@ -286,7 +295,7 @@ mod tests {
     fn a_window_view_looks_at_the_counter_from_the_front() {
         let layout = PlazaLayout::embedded().expect("embedded layout");
         let view = View::Window("parking-permit".into());
-        let camera = view.camera(&layout);
+        let camera = view.camera(&layout).expect("a posed view");
         // The transport booth faces east, so the camera stands east of it, looking west.
         let booth = &layout.windows[0];
         assert!(camera.translation.x > booth.position.x + 3.0);
