@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use agora_client::PlazaPlugin;
 use agora_client::lang::Lang;
 use agora_client::scene::layout::PlazaLayout;
+use bevy::log::LogPlugin;
 use bevy::prelude::*;
 use bevy::render::RenderPlugin;
 use bevy::render::settings::{RenderCreation, WgpuSettings};
@@ -35,7 +36,9 @@ fn headless_app(plaza: Option<PlazaLayout>) -> App {
                 exit_condition: ExitCondition::DontExit,
                 ..default()
             })
-            .disable::<WinitPlugin>(),
+            .disable::<WinitPlugin>()
+            // Two apps in one process cannot both install the global logger.
+            .disable::<LogPlugin>(),
     );
     if let Some(layout) = plaza {
         app.add_plugins(PlazaPlugin {

@@ -9,6 +9,7 @@ use bevy::prelude::*;
 
 use crate::scene::layout::{BOOTH_FOOTPRINT, Bilingual, DASHBOARD_FOOTPRINT};
 use crate::scene::{DashboardStand, FountainBasin, Plaza, ServiceWindow};
+use crate::scenery::{colour, matte};
 use crate::textures::{BOLD_FONT, Canvas, TextLine, embedded_font};
 
 /// Materials and meshes that every booth shares, made once.
@@ -35,31 +36,26 @@ pub struct DashboardScreen;
 /// Adds this feature to the app.
 pub fn plugin(app: &mut App) {
     let mut materials = app.world_mut().resource_mut::<Assets<StandardMaterial>>();
-    let matte = |hex: u32| StandardMaterial {
-        base_color: hex_colour(hex),
-        perceptual_roughness: 0.8,
-        ..default()
-    };
     let kit = Kit {
         font: embedded_font(BOLD_FONT),
         plinth: materials.add(matte(0x6d7178)),
         wall: materials.add(matte(0xf4f1ea)),
         wood: materials.add(matte(0x9c6b43)),
         screen: materials.add(StandardMaterial {
-            base_color: hex_colour(0x1b2a3a),
+            base_color: colour(0x1b2a3a),
             emissive: LinearRgba::rgb(0.02, 0.04, 0.07),
             perceptual_roughness: 0.6,
             ..default()
         }),
         frame: materials.add(StandardMaterial {
-            base_color: hex_colour(0x3a3f47),
+            base_color: colour(0x3a3f47),
             metallic: 0.5,
             perceptual_roughness: 0.45,
             ..default()
         }),
         stone: materials.add(matte(0xd8d2c6)),
         water: materials.add(StandardMaterial {
-            base_color: hex_colour(0x3f7fae),
+            base_color: colour(0x3f7fae),
             perceptual_roughness: 0.06,
             reflectance: 0.7,
             ..default()
@@ -74,10 +70,6 @@ pub fn plugin(app: &mut App) {
 /// Brightness of unlit screens and signs: the tonemapper compresses white to a light grey,
 /// and text must stay crisp white at a distance.
 const GLOW: Color = Color::linear_rgb(1.3, 1.3, 1.3);
-
-fn hex_colour(hex: u32) -> Color {
-    Color::srgb_u8((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
-}
 
 /// A sign face: text in white on the department's colour, with a lighter rule at the foot.
 fn sign_texture(font: &ab_glyph::FontArc, text: &Bilingual, accent: [u8; 3]) -> Canvas {

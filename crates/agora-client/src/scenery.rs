@@ -57,11 +57,13 @@ pub fn atmosphere() -> impl Bundle {
     )
 }
 
-fn colour(hex: u32) -> Color {
+/// An sRGB colour written as `0xrrggbb`.
+pub fn colour(hex: u32) -> Color {
     Color::srgb_u8((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
 }
 
-fn matte(hex: u32) -> StandardMaterial {
+/// A plain, rough material of one colour: stone, paint, wood.
+pub fn matte(hex: u32) -> StandardMaterial {
     StandardMaterial {
         base_color: colour(hex),
         perceptual_roughness: 0.85,
