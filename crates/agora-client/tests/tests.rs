@@ -1,5 +1,6 @@
 //! Integration tests of the plaza client: one binary, one module per feature.
 
+mod citizen;
 mod cli;
 mod scene;
 
