@@ -280,7 +280,8 @@ struct Block {
     /// Width (x) and depth (z).
     size: Vec2,
     height: f32,
-    colour: u32,
+    /// Index into the palette of wall colours.
+    colour: usize,
 }
 
 fn spawn_city(
@@ -303,8 +304,9 @@ fn spawn_city(
         ..default()
     };
 
-    // Terraces on the east and west sides, and the corners of the south side; the middle of
-    // the south side stays open as the avenue that citizens arrive by.
+    // Terraces on the east and west sides, and blocks at the corners of the north and south
+    // sides; the city hall fills the middle of the north side, and the middle of the south
+    // side stays open as the avenue that citizens arrive by.
     let palette = [0xd9b48f, 0xc98a6f, 0xe8dcc4, 0x9fb0bf, 0xb7c4a4, 0xd7c3a0];
     let mut blocks = Vec::new();
     let mut i = 0;
@@ -318,7 +320,7 @@ fn spawn_city(
                     at: centre,
                     size,
                     height: 10.5 + (noise(i, 2, 5) * 4.0).floor() * 3.5,
-                    colour: palette[i as usize % palette.len()],
+                    colour: i as usize % palette.len(),
                 });
                 at += width;
                 i += 1;
@@ -357,23 +359,15 @@ fn spawn_city(
             },
         );
     }
-    let wall_materials: Vec<_> = palette
-        .iter()
-        .map(|&hex| (hex, materials.add(wall(hex))))
-        .collect();
+    let wall_materials: Vec<_> = palette.iter().map(|&hex| materials.add(wall(hex))).collect();
     let cornice = materials.add(matte(0x8d8c88));
     for block in blocks {
         let size = Vec3::new(block.size.x, block.height, block.size.y);
-        let material = wall_materials
-            .iter()
-            .find(|(hex, _)| *hex == block.colour)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default();
         commands
             .spawn((
                 Name::new("Block"),
                 Mesh3d(meshes.add(building_mesh(size))),
-                MeshMaterial3d(material),
+                MeshMaterial3d(wall_materials[block.colour].clone()),
                 Transform::from_xyz(block.at.x, block.height / 2.0, block.at.y),
             ))
             .with_child((
