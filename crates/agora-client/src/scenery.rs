@@ -359,7 +359,10 @@ fn spawn_city(
             },
         );
     }
-    let wall_materials: Vec<_> = palette.iter().map(|&hex| materials.add(wall(hex))).collect();
+    let wall_materials: Vec<_> = palette
+        .iter()
+        .map(|&hex| materials.add(wall(hex)))
+        .collect();
     let cornice = materials.add(matte(0x8d8c88));
     for block in blocks {
         let size = Vec3::new(block.size.x, block.height, block.size.y);
