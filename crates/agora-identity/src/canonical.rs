@@ -78,7 +78,10 @@ pub fn check_exact_numbers(value: &Value) -> Result<(), InexactNumber> {
 }
 
 /// The RFC 8785 canonical form of a JSON value, as UTF-8 bytes.
-pub fn canonicalize(value: &Value) -> Result<Vec<u8>, CanonicalizeError> {
+///
+/// Takes anything serializable (a [`Value`], or a bare object `Map`), so that callers need not
+/// clone a document into a `Value` just to canonicalize it.
+pub fn canonicalize<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, CanonicalizeError> {
     Ok(serde_json_canonicalizer::to_vec(value)?)
 }
 

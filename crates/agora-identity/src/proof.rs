@@ -355,8 +355,8 @@ pub fn create_proof(
     if let Some(context) = document.get("@context") {
         proof.insert("@context".to_owned(), context.clone());
     }
-    let canonical_proof_config = canonical::canonicalize(&Value::Object(proof.clone()))?;
-    let canonical_document = canonical::canonicalize(&Value::Object(document.clone()))?;
+    let canonical_proof_config = canonical::canonicalize(&proof)?;
+    let canonical_document = canonical::canonicalize(document)?;
     let signature = key.sign(&hash_data(&canonical_proof_config, &canonical_document));
     proof.insert(
         "proofValue".to_owned(),
@@ -433,8 +433,8 @@ pub fn verify(secured: &Value, options: &VerifyOptions) -> Result<Verified, Veri
         unsecured.insert("@context".to_owned(), proof_context.clone());
     }
 
-    let canonical_proof_config = canonical::canonicalize(&Value::Object(proof_options))?;
-    let canonical_document = canonical::canonicalize(&Value::Object(unsecured.clone()))?;
+    let canonical_proof_config = canonical::canonicalize(&proof_options)?;
+    let canonical_document = canonical::canonicalize(&unsecured)?;
     let hash_data = hash_data(&canonical_proof_config, &canonical_document);
     signer
         .public_key()

@@ -5,6 +5,7 @@ mod did_key;
 mod jcs;
 mod keystore;
 mod proof;
+mod properties;
 mod vectors;
 
 use std::path::PathBuf;
