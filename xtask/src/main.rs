@@ -4,7 +4,7 @@
 //! cargo xtask demo [ARGS…]         run the plaza on its embedded defaults
 //! cargo xtask test                 everything CI checks: fmt, clippy, tests, the rendering check
 //! cargo xtask screenshot [ARGS…]   render a view to target/xtask/ (or --screenshot FILE)
-//! cargo xtask bench [--profile P]  frame-time benchmark and time to the first frame
+//! cargo xtask bench [--profile P]  signing, frame time and time to the first frame
 //! cargo xtask setup                install the Debian packages the project needs
 //! ```
 //!
@@ -195,23 +195,25 @@ fn build_agora(profile: &str) -> anyhow::Result<PathBuf> {
     Ok(target_dir().join(folder).join("agora"))
 }
 
-/// `cargo xtask bench [--profile P]`: CPU time per frame of the plaza beside an empty app, and
-/// the time from launch to the first rendered frame.
+/// `cargo xtask bench [--profile P]`: signing and verifying beside raw Ed25519, CPU time per
+/// frame of the plaza beside an empty app, and the time from launch to the first rendered frame.
 fn bench(args: &[String]) -> anyhow::Result<()> {
     let profile = match args {
         [] => "release".to_string(),
         [flag, profile] if flag == "--profile" => profile.clone(),
         _ => bail!("usage: cargo xtask bench [--profile release|dev]"),
     };
-    status(cargo().args([
-        "bench",
-        "--package",
-        "agora-client",
-        "--bench",
-        "frame",
-        "--profile",
-        &profile,
-    ]))?;
+    for (package, bench) in [("agora-identity", "envelope"), ("agora-client", "frame")] {
+        status(cargo().args([
+            "bench",
+            "--package",
+            package,
+            "--bench",
+            bench,
+            "--profile",
+            &profile,
+        ]))?;
+    }
 
     let agora = build_agora(&profile)?;
     let out = target_dir().join("xtask").join("bench-first-frame.png");

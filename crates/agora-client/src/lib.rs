@@ -7,6 +7,7 @@
 
 pub mod booths;
 pub mod citizen;
+pub mod commands;
 pub mod lang;
 pub mod scene;
 pub mod scenery;

@@ -1,4 +1,5 @@
-//! `agora`: opens the plaza, or renders one view of it to a PNG.
+//! `agora`: opens the plaza, renders one view of it to a PNG, or runs a subcommand (which never
+//! opens a window or starts Bevy).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,17 +8,20 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use bevy::prelude::*;
 use bevy::window::{PresentMode, WindowResolution};
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use agora_client::PlazaPlugin;
+use agora_client::commands::{self, CommandError, PinSource};
 use agora_client::lang::Lang;
 use agora_client::scene::layout::PlazaLayout;
 use agora_client::screenshot::{LAUNCHED, ScreenshotRequest, View};
 
 /// Agora: walk up to a city's service windows in a virtual plaza.
 #[derive(Parser, Debug)]
-#[command(name = "agora", version, about)]
+#[command(name = "agora", version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// How the citizen enters: `auto` uses a headset when one answers, else the desktop.
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     mode: Mode,
@@ -41,6 +45,107 @@ struct Cli {
         requires = "screenshot"
     )]
     view: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The citizen's identity on this device: a did:key whose secret key is kept encrypted.
+    Id {
+        #[command(subcommand)]
+        action: IdAction,
+    },
+    /// Print a JSON document secured with an eddsa-jcs-2022 proof (purpose assertionMethod).
+    Sign {
+        /// The JSON document to sign.
+        #[arg(value_name = "IN.json")]
+        input: PathBuf,
+        /// A file holding an Ed25519 secret key as a Multikey; without it, the profile key.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+        /// The proof's creation time (RFC 3339); now when absent.
+        #[arg(long, value_name = "RFC3339")]
+        created: Option<String>,
+        /// Read the PIN from standard input instead of the terminal.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Check a signed document: exit 0 when valid, 1 with the reason when not.
+    Verify {
+        /// The signed JSON document.
+        #[arg(value_name = "FILE.json")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum IdAction {
+    /// Create this device's identity, protected by a PIN.
+    New {
+        /// Read the PIN from standard input instead of the terminal.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Show this device's did:key.
+    Show,
+    /// Write an encrypted backup of the identity (PIN, then the backup's passphrase).
+    Export {
+        /// The backup file to write.
+        file: PathBuf,
+        /// Read the PIN and passphrase from standard input, one a line.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Restore an identity from a backup, or from a Multikey secret key file.
+    Import {
+        /// The backup or key file.
+        file: PathBuf,
+        /// Read the passphrase and the new PIN from standard input, one a line.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+}
+
+fn pins(from_stdin: bool) -> PinSource {
+    if from_stdin {
+        PinSource::Stdin
+    } else {
+        PinSource::Terminal
+    }
+}
+
+/// Runs a subcommand; prints its answer on stdout, or its error on stderr.
+fn run_command(command: Command) -> ExitCode {
+    use commands::identity;
+    let result: Result<String, CommandError> = match command {
+        Command::Id { action } => match action {
+            IdAction::New { pin_stdin } => identity::new(&pins(pin_stdin)),
+            IdAction::Show => identity::show(),
+            IdAction::Export { file, pin_stdin } => identity::export(&file, &pins(pin_stdin)),
+            IdAction::Import { file, pin_stdin } => identity::import(&file, &pins(pin_stdin)),
+        },
+        Command::Sign {
+            input,
+            key_file,
+            created,
+            pin_stdin,
+        } => identity::sign(
+            &input,
+            key_file.as_ref(),
+            created.as_deref(),
+            &pins(pin_stdin),
+        ),
+        Command::Verify { file } => identity::verify(&file),
+    };
+    match result {
+        Ok(answer) => {
+            println!("{answer}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("agora: {error}");
+            ExitCode::from(error.code)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,7 +177,10 @@ fn parse_size(text: &str) -> Result<UVec2, String> {
 
 fn main() -> ExitCode {
     LAUNCHED.get_or_init(Instant::now);
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Some(command) = cli.command.take() {
+        return run_command(command);
+    }
     let plaza = match prepare(&cli) {
         Ok(plaza) => plaza,
         Err(error) => {

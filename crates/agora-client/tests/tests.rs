@@ -2,6 +2,7 @@
 
 mod citizen;
 mod cli;
+mod identity;
 mod scene;
 
 use std::path::PathBuf;

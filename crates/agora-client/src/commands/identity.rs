@@ -1,0 +1,220 @@
+//! `agora id new | show | export | import`, `agora sign` and `agora verify`: the citizen's
+//! identity and signed documents, on the command line.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use agora_identity::canonical::parse_strict;
+use agora_identity::proof::{self, ProofOptions, VerifyOptions};
+use agora_identity::{
+    DidKey, Identity, KEYSTORE_DIR, KeyStore, Overwrite, Profile, StoreError, default_home,
+};
+use serde_json::Value;
+
+use super::{CommandError, PinSource};
+
+/// The profile the commands use: one citizen per device account.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// Largest JSON document `sign` and `verify` read; applications are a few kilobytes.
+const MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The key store in Agora's data directory (`AGORA_HOME`, or the platform's).
+pub fn profile_store() -> Result<(KeyStore, Profile), CommandError> {
+    let home = default_home().map_err(|e| CommandError::failure(e.to_string()))?;
+    let profile =
+        Profile::new(DEFAULT_PROFILE).map_err(|e| CommandError::failure(e.to_string()))?;
+    Ok((KeyStore::new(home.join(KEYSTORE_DIR)), profile))
+}
+
+/// Says which exit status a key store error deserves.
+fn store_error(error: StoreError) -> CommandError {
+    match error {
+        StoreError::Io { .. }
+        | StoreError::Random(_)
+        | StoreError::Encrypt
+        | StoreError::Kdf(_) => CommandError::failure(error.to_string()),
+        _ => CommandError::input(error.to_string()),
+    }
+}
+
+fn describe(did: &DidKey, store: &KeyStore, profile: &Profile) -> String {
+    format!(
+        "{did}\n  verification method: {}\n  key file: {}",
+        did.verification_method(),
+        store.key_path(profile).display()
+    )
+}
+
+/// `agora id new`: a new identity, encrypted under a new PIN.
+pub fn new(pins: &PinSource) -> Result<String, CommandError> {
+    let (store, profile) = profile_store()?;
+    if store.exists(&profile) {
+        return Err(CommandError::input(format!(
+            "this device already has an identity ({}); export it first if you want to keep it, \
+             then remove the key file to start again",
+            store.key_path(&profile).display()
+        )));
+    }
+    let pin = pins.read_new("Choose a PIN (at least 6 characters): ")?;
+    let identity = store
+        .create(&profile, &pin, Overwrite::Refuse)
+        .map_err(store_error)?;
+    Ok(format!(
+        "Created your identity:\n{}",
+        describe(&identity.did(), &store, &profile)
+    ))
+}
+
+/// `agora id show`: the profile's did:key (no PIN needed).
+pub fn show() -> Result<String, CommandError> {
+    let (store, profile) = profile_store()?;
+    let did = store.did(&profile).map_err(store_error)?;
+    Ok(describe(&did, &store, &profile))
+}
+
+/// `agora id export FILE`: an encrypted backup of the profile's key.
+pub fn export(file: &Path, pins: &PinSource) -> Result<String, CommandError> {
+    let (store, profile) = profile_store()?;
+    if !store.exists(&profile) {
+        return Err(store_error(StoreError::NoKey {
+            path: store.key_path(&profile),
+            profile,
+        }));
+    }
+    let pin = pins.read("PIN: ")?;
+    let passphrase = pins.read_new("Passphrase for the backup (at least 6 characters): ")?;
+    let did = store
+        .export_backup(&profile, &pin, file, &passphrase, Overwrite::Refuse)
+        .map_err(store_error)?;
+    Ok(format!(
+        "Wrote an encrypted backup of {did} to {}.\nKeep it and its passphrase apart.",
+        file.display()
+    ))
+}
+
+/// `agora id import FILE`: an identity from an encrypted backup (as `export` writes), or from
+/// a file holding an Ed25519 secret key as a Multikey (`z3u2…`).
+pub fn import(file: &Path, pins: &PinSource) -> Result<String, CommandError> {
+    let (store, profile) = profile_store()?;
+    if store.exists(&profile) {
+        return Err(CommandError::input(format!(
+            "this device already has an identity ({}); importing would replace it",
+            store.key_path(&profile).display()
+        )));
+    }
+    let did = match read_multikey(file)? {
+        Some(secret) => {
+            let pin = pins.read_new("Choose a PIN for this identity (at least 6 characters): ")?;
+            store
+                .import_multikey(&profile, &secret, &pin, Overwrite::Refuse)
+                .map_err(store_error)?
+        }
+        None => {
+            let passphrase = pins.read("Passphrase of the backup: ")?;
+            let pin = pins.read_new("Choose a PIN for this identity (at least 6 characters): ")?;
+            store
+                .import_backup(&profile, file, &passphrase, &pin, Overwrite::Refuse)
+                .map_err(store_error)?
+        }
+    };
+    Ok(format!(
+        "Imported your identity:\n{}",
+        describe(&did, &store, &profile)
+    ))
+}
+
+/// The Multikey secret in `file`, if the file is one (a single `z…` word of text); `None` for
+/// anything else, which is then read as a backup.
+fn read_multikey(file: &Path) -> Result<Option<zeroize::Zeroizing<String>>, CommandError> {
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(file)
+            .map_err(|e| CommandError::input(format!("cannot read {}: {e}", file.display())))?,
+    );
+    Ok(std::str::from_utf8(&bytes)
+        .ok()
+        .map(str::trim)
+        .filter(|text| text.starts_with('z') && !text.contains(char::is_whitespace))
+        .map(|text| zeroize::Zeroizing::new(text.to_owned())))
+}
+
+/// Reads a JSON document strictly (no duplicate member names), naming the file in errors.
+fn read_document(file: &Path) -> Result<Value, CommandError> {
+    let size = std::fs::metadata(file)
+        .map_err(|e| CommandError::input(format!("cannot read {}: {e}", file.display())))?
+        .len();
+    if size > MAX_DOCUMENT_BYTES {
+        return Err(CommandError::input(format!(
+            "{} is {size} bytes; documents are limited to {MAX_DOCUMENT_BYTES} bytes",
+            file.display()
+        )));
+    }
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CommandError::input(format!("cannot read {}: {e}", file.display())))?;
+    parse_strict(&text)
+        .map_err(|e| CommandError::input(format!("{} is not valid JSON: {e}", file.display())))
+}
+
+/// `agora sign IN.json [--key-file FILE] [--created RFC3339]`: the document with an
+/// `eddsa-jcs-2022` proof for `assertionMethod`, as pretty-printed JSON.
+pub fn sign(
+    input: &Path,
+    key_file: Option<&PathBuf>,
+    created: Option<&str>,
+    pins: &PinSource,
+) -> Result<String, CommandError> {
+    let document = read_document(input)?;
+    let identity = match key_file {
+        Some(path) => {
+            let secret = read_multikey(path)?.ok_or_else(|| {
+                CommandError::input(format!(
+                    "{} does not hold an Ed25519 secret key as a Multikey (a single `z…` word)",
+                    path.display()
+                ))
+            })?;
+            Identity::from_secret_multikey(&secret).map_err(|e| {
+                CommandError::input(format!("the key in {} is unusable: {e}", path.display()))
+            })?
+        }
+        None => {
+            let (store, profile) = profile_store()?;
+            if !store.exists(&profile) {
+                return Err(store_error(StoreError::NoKey {
+                    path: store.key_path(&profile),
+                    profile,
+                }));
+            }
+            store
+                .unlock(&profile, &pins.read("PIN: ")?)
+                .map_err(store_error)?
+        }
+    };
+    // A proof says when it was made: the time given, or now.
+    let options = match created {
+        Some(created) => ProofOptions::assertion().created(created),
+        None => ProofOptions::assertion().created_at(SystemTime::now()),
+    };
+    let signed = identity
+        .sign(&document, &options)
+        .map_err(|e| CommandError::input(format!("cannot sign {}: {e}", input.display())))?;
+    serde_json::to_string_pretty(&signed)
+        .map_err(|e| CommandError::failure(format!("cannot print the signed document: {e}")))
+}
+
+/// `agora verify FILE.json`: whether a signed document's proof holds.
+pub fn verify(file: &Path) -> Result<String, CommandError> {
+    let document = read_document(file)?;
+    let verified = proof::verify(&document, &VerifyOptions::assertion())
+        .map_err(|e| CommandError::negative(format!("{} is not valid: {e}", file.display())))?;
+    let created = verified
+        .proof
+        .get("created")
+        .and_then(Value::as_str)
+        .map(|at| format!(" on {at}"))
+        .unwrap_or_default();
+    Ok(format!(
+        "valid: {} was signed by {}{created} (eddsa-jcs-2022, assertionMethod)",
+        file.display(),
+        verified.signer
+    ))
+}

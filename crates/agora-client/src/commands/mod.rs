@@ -1,0 +1,52 @@
+//! The `agora` subcommands: plain functions over the domain crates that never open a window or
+//! start Bevy. Each returns what to print, or a [`CommandError`] carrying the exit status the
+//! command-line contract promises (DESIGN.md): 1 a negative answer, 2 a usage or input error,
+//! 4 a failure of the machine (a disk, the random source).
+
+pub mod identity;
+mod pin;
+
+pub use pin::PinSource;
+
+/// A command that did not succeed: what to tell the person, and the exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandError {
+    /// The exit status.
+    pub code: u8,
+    /// One or more sentences saying what went wrong and what to do.
+    pub message: String,
+}
+
+impl CommandError {
+    /// A negative answer: "this is not valid", exit status 1.
+    pub fn negative(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
+    /// Bad input or usage: a missing file, malformed JSON, a wrong PIN; exit status 2.
+    pub fn input(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// The machine failed us: a disk, the random source; exit status 4.
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self {
+            code: 4,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CommandError {}
