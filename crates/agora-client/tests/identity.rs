@@ -280,6 +280,12 @@ fn malformed_input_exits_2_naming_the_problem() {
         ),
         (&["verify", "twice.json"], "appears twice"),
         (&["verify", "missing.json"], "cannot read missing.json"),
+        // An endless input is refused, not read into memory.
+        (&["verify", "/dev/zero"], "larger than"),
+        (
+            &["sign", "doc.json", "--key-file", "/dev/zero"],
+            "larger than",
+        ),
         (
             &["sign", "doc.json", "--key-file", "not-a-key"],
             "does not hold an Ed25519 secret key",
