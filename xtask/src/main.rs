@@ -123,6 +123,14 @@ fn test() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The fuzz targets live in their own workspace; make sure they still build, so that an API
+    // change cannot leave them broken until the next fuzzing run.
+    status(cargo().args([
+        "check",
+        "--manifest-path",
+        "crates/agora-identity/fuzz/Cargo.toml",
+        "--locked",
+    ]))?;
     status(cargo().args(["test", "--workspace"]))?;
     rendering_check()
 }
