@@ -42,6 +42,15 @@ impl Lang {
     }
 }
 
+impl From<Lang> for agora_services::Lang {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::En => agora_services::Lang::En,
+            Lang::ZhCn => agora_services::Lang::ZhCn,
+        }
+    }
+}
+
 /// The interface font, with Latin and Chinese glyphs.
 #[derive(Resource, Debug, Clone)]
 pub struct UiFont(pub Handle<Font>);

@@ -75,6 +75,40 @@ enum Command {
         #[arg(value_name = "FILE.json")]
         file: PathBuf,
     },
+    /// The city's service catalog.
+    Services {
+        #[command(subcommand)]
+        action: ServicesAction,
+    },
+    /// Apply for a service. Today only `--dry-run`: what its published policy will likely say.
+    Apply {
+        /// The service's id (see `agora services list`).
+        service: String,
+        /// A JSON file with the answers to the service's form.
+        #[arg(long, value_name = "FILE")]
+        answers: PathBuf,
+        /// Only show the likely decision and its reasons; sign and submit nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The language of the answer: en or zh-CN.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ServicesAction {
+    /// List the services, their departments and their policies.
+    List {
+        /// The language of the titles: en or zh-CN.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+    /// Check a catalog directory; every problem is named with its file and field.
+    Check {
+        /// The directory holding one JSON file per service (and examples/).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,7 +149,7 @@ fn pins(from_stdin: bool) -> PinSource {
 
 /// Runs a subcommand; prints its answer on stdout, or its error on stderr.
 fn run_command(command: Command) -> ExitCode {
-    use commands::identity;
+    use commands::{identity, services};
     let result: Result<String, CommandError> = match command {
         Command::Id { action } => match action {
             IdAction::New { pin_stdin } => identity::new(&pins(pin_stdin)),
@@ -135,6 +169,25 @@ fn run_command(command: Command) -> ExitCode {
             &pins(pin_stdin),
         ),
         Command::Verify { file } => identity::verify(&file),
+        Command::Services { action } => match action {
+            ServicesAction::List { lang } => services::list(lang.into()),
+            ServicesAction::Check { dir } => services::check_dir(&dir),
+        },
+        Command::Apply {
+            service,
+            answers,
+            dry_run,
+            lang,
+        } => {
+            if dry_run {
+                services::dry_run(&service, &answers, lang.into())
+            } else {
+                Err(CommandError::input(
+                    "submitting applications arrives with the gateway; for now use --dry-run \
+                     to see what the service's policy will likely decide",
+                ))
+            }
+        }
     };
     match result {
         Ok(answer) => {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// The W3C eddsa-jcs-2022 vector kept by agora-identity's tests.
 fn vector(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(crate::manifest_dir())
         .join("../agora-identity/tests/data/eddsa-jcs-2022")
         .join(name)
 }

@@ -128,7 +128,7 @@ pub fn import(file: &Path, pins: &PinSource) -> Result<String, CommandError> {
 /// anything else, which is then read as a backup.
 fn read_multikey(file: &Path) -> Result<Option<zeroize::Zeroizing<String>>, CommandError> {
     // A Multikey secret is about 50 characters; anything much longer is a backup (or wrong).
-    let bytes = zeroize::Zeroizing::new(read_limited(file, MAX_DOCUMENT_BYTES)?);
+    let bytes = zeroize::Zeroizing::new(super::read_limited(file, MAX_DOCUMENT_BYTES)?);
     Ok(std::str::from_utf8(&bytes)
         .ok()
         .map(str::trim)
@@ -136,30 +136,9 @@ fn read_multikey(file: &Path) -> Result<Option<zeroize::Zeroizing<String>>, Comm
         .map(|text| zeroize::Zeroizing::new(text.to_owned())))
 }
 
-/// Reads at most `limit` bytes of `file`, refusing a larger one (or an endless one, such as a
-/// device) instead of filling memory.
-fn read_limited(file: &Path, limit: u64) -> Result<Vec<u8>, CommandError> {
-    use std::io::Read;
-    let cannot =
-        |e: std::io::Error| CommandError::input(format!("cannot read {}: {e}", file.display()));
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .map_err(cannot)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > limit {
-        return Err(CommandError::input(format!(
-            "{} is larger than {limit} bytes, more than Agora reads for this",
-            file.display()
-        )));
-    }
-    Ok(bytes)
-}
-
 /// Reads a JSON document strictly (no duplicate member names), naming the file in errors.
 fn read_document(file: &Path) -> Result<Value, CommandError> {
-    let bytes = read_limited(file, MAX_DOCUMENT_BYTES)?;
+    let bytes = super::read_limited(file, MAX_DOCUMENT_BYTES)?;
     let text = String::from_utf8(bytes)
         .map_err(|_| CommandError::input(format!("{} is not UTF-8 text", file.display())))?;
     parse_strict(&text)

@@ -5,6 +5,9 @@
 
 pub mod identity;
 mod pin;
+pub mod services;
+
+use std::path::Path;
 
 pub use pin::PinSource;
 
@@ -50,3 +53,24 @@ impl std::fmt::Display for CommandError {
 }
 
 impl std::error::Error for CommandError {}
+
+/// Reads at most `limit` bytes of `file`, refusing a larger one (or an endless one, such as a
+/// device) instead of filling memory.
+pub(crate) fn read_limited(file: &Path, limit: u64) -> Result<Vec<u8>, CommandError> {
+    use std::io::Read;
+    let cannot =
+        |e: std::io::Error| CommandError::input(format!("cannot read {}: {e}", file.display()));
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .map_err(cannot)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(CommandError::input(format!(
+            "{} is larger than {limit} bytes, more than Agora reads for this",
+            file.display()
+        )));
+    }
+    Ok(bytes)
+}

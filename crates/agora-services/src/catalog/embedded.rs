@@ -1,0 +1,60 @@
+//! The catalog shipped in `assets/services/`, compiled in so that `agora` runs without the
+//! assets folder.
+
+use agora_identity::{DidKey, SigningKey};
+
+use super::Source;
+
+/// The shipped service files, by name.
+pub const EMBEDDED_SERVICES: [Source<'static>; 5] = [
+    (
+        "parking-permit.json",
+        include_str!("../../../../assets/services/parking-permit.json"),
+    ),
+    (
+        "incident-report.json",
+        include_str!("../../../../assets/services/incident-report.json"),
+    ),
+    (
+        "health-certificate.json",
+        include_str!("../../../../assets/services/health-certificate.json"),
+    ),
+    (
+        "noise-complaint.json",
+        include_str!("../../../../assets/services/noise-complaint.json"),
+    ),
+    (
+        "planning-consultation.json",
+        include_str!("../../../../assets/services/planning-consultation.json"),
+    ),
+];
+
+/// The shipped example answers files, by name: one per service, each approved by its policy.
+pub const EMBEDDED_EXAMPLES: [Source<'static>; 5] = [
+    (
+        "examples/parking-permit.json",
+        include_str!("../../../../assets/services/examples/parking-permit.json"),
+    ),
+    (
+        "examples/incident-report.json",
+        include_str!("../../../../assets/services/examples/incident-report.json"),
+    ),
+    (
+        "examples/health-certificate.json",
+        include_str!("../../../../assets/services/examples/health-certificate.json"),
+    ),
+    (
+        "examples/noise-complaint.json",
+        include_str!("../../../../assets/services/examples/noise-complaint.json"),
+    ),
+    (
+        "examples/planning-consultation.json",
+        include_str!("../../../../assets/services/examples/planning-consultation.json"),
+    ),
+];
+
+/// The applicant assumed by examples that pin none: the did:key of the Ed25519 key whose seed
+/// is 32 bytes of `0x07`, a public, well-known test identity that nobody uses for real.
+pub fn example_applicant() -> DidKey {
+    DidKey::from_public_key(SigningKey::from_bytes(&[7; 32]).verifying_key())
+}

@@ -1,0 +1,317 @@
+//! The service catalog: one JSON file per service, read, checked and compiled.
+//!
+//! [`Catalog::embedded`] is the catalog shipped in `assets/services/`, compiled into the crate
+//! so the `agora` binary works from anywhere; [`Catalog::load_dir`] reads an operator's
+//! directory instead, and [`check`] lists every problem in one, each with its file and the
+//! path of the member (`fields[plate].max_length`, `policy.rules[quota].when`).
+//!
+//! The file format is documented in [`service`] and in `assets/services/README.md`.
+
+mod dir;
+mod embedded;
+pub mod service;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use agora_identity::DidKey;
+use chrono_tz::Tz;
+use thiserror::Error;
+
+use crate::form::Form;
+use crate::keys::EncryptionKey;
+use crate::lang::{Lang, Text};
+use crate::message::{Message, Messages};
+use crate::policy::{Outcome, Policy};
+use crate::review::AnswersFile;
+
+pub use dir::check;
+pub use embedded::{EMBEDDED_EXAMPLES, EMBEDDED_SERVICES, example_applicant};
+
+/// The largest service or example file read, in bytes.
+pub const MAX_FILE_SIZE: u64 = 1 << 20;
+
+/// A public service: what its window offers, its form, and the policy that reviews it.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// The service's id (its file is `<id>.json`), as the plaza's layout names it.
+    pub id: String,
+    /// Whether it accepts applications now.
+    pub open: bool,
+    /// The department that runs it.
+    pub department: Department,
+    /// Its name.
+    pub title: Text,
+    /// What it is for and who may apply, in a few sentences.
+    pub description: Text,
+    /// The IANA time zone its dates are in, such as `Asia/Shanghai`.
+    pub time_zone: Tz,
+    /// Its form.
+    pub form: Form,
+    /// Its review policy.
+    pub policy: Policy,
+    /// Its own messages: the reasons its policy gives, keyed `<id>.<name>`.
+    pub messages: Messages,
+}
+
+/// A department of the city, as a service's file names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    /// A short id, such as `transport`: the name of its desk's key file.
+    pub id: String,
+    /// Its name.
+    pub name: Text,
+    /// The did:key its desk signs decisions with.
+    pub did: DidKey,
+    /// The X25519 key citizens encrypt their answers to.
+    pub encryption_key: EncryptionKey,
+}
+
+impl Service {
+    /// `message` in `lang`, from this service's messages or the built-in ones.
+    pub fn render(&self, message: &Message, lang: Lang) -> String {
+        if self.messages.contains(&message.key) {
+            self.messages.render(message, lang)
+        } else {
+            Messages::builtin().render(message, lang)
+        }
+    }
+}
+
+/// One problem in a catalog: the file, the member, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, as named to the reader (a path under the directory checked).
+    pub file: String,
+    /// The path of the member, such as `fields[plate].max_length`, or `(the whole file)`.
+    pub field: String,
+    /// What is wrong, and what is expected.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file, self.field, self.message)
+    }
+}
+
+/// Every problem found in a catalog; empty when it is fine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Error)]
+pub struct Report {
+    /// The problems, by file, in the order found.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// Whether there are no problems.
+    pub fn is_empty(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub(crate) fn add(&mut self, file: &str, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: file.to_owned(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.problems.is_empty() {
+            return f.write_str("no problems");
+        }
+        for (index, problem) in self.problems.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A set of services, each checked.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    services: BTreeMap<String, Service>,
+}
+
+/// A file given by name and contents.
+pub type Source<'a> = (&'a str, &'a str);
+
+impl Catalog {
+    /// The catalog shipped with Agora (`assets/services/`), compiled in. The crate's tests
+    /// check it; an error here means the build is broken, and says where.
+    pub fn embedded() -> Result<Catalog, Report> {
+        Self::from_sources(EMBEDDED_SERVICES, EMBEDDED_EXAMPLES)
+    }
+
+    /// Reads a catalog directory: every `*.json` in it is a service, every
+    /// `examples/<service-id>.json` an example that its service's policy must approve.
+    pub fn load_dir(dir: &Path) -> Result<Catalog, Report> {
+        let (services, examples, mut report) = dir::read(dir);
+        let services: Vec<Source<'_>> = services
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let examples: Vec<Source<'_>> = examples
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        match Self::from_sources(services, examples) {
+            Ok(catalog) if report.is_empty() => Ok(catalog),
+            Ok(_) => Err(report),
+            Err(more) => {
+                report.problems.extend(more.problems);
+                Err(report)
+            }
+        }
+    }
+
+    /// Builds a catalog from service files and example files, given by name and text; the
+    /// names are used in problems, and a service file's name must be `<id>.json`. Checks
+    /// everything [`check`] does.
+    pub fn from_sources<'a>(
+        services: impl IntoIterator<Item = Source<'a>>,
+        examples: impl IntoIterator<Item = Source<'a>>,
+    ) -> Result<Catalog, Report> {
+        let mut report = Report::default();
+        let mut catalog = Catalog::default();
+        for (file, text) in services {
+            match service::parse(file, text) {
+                Ok(service) => {
+                    if catalog.services.contains_key(&service.id) {
+                        report.add(
+                            file,
+                            "id",
+                            format!("another file already defines the service `{}`", service.id),
+                        );
+                    } else {
+                        catalog.services.insert(service.id.clone(), service);
+                    }
+                }
+                Err(problems) => report.problems.extend(problems),
+            }
+        }
+        catalog.check_departments(&mut report);
+        for (file, text) in examples {
+            catalog.check_example(file, text, &mut report);
+        }
+        if report.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(report)
+        }
+    }
+
+    /// The service `id`.
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.get(id)
+    }
+
+    /// Every service, by id.
+    pub fn services(&self) -> impl Iterator<Item = &Service> {
+        self.services.values()
+    }
+
+    /// `message` in `lang`: from the service whose id prefixes its key, or the built-in ones.
+    pub fn render(&self, message: &Message, lang: Lang) -> String {
+        let owner = message
+            .key
+            .split_once('.')
+            .and_then(|(prefix, _)| self.services.get(prefix))
+            .filter(|service| service.messages.contains(&message.key));
+        match owner {
+            Some(service) => service.messages.render(message, lang),
+            None => Messages::builtin().render(message, lang),
+        }
+    }
+
+    /// One department, one identity: services naming the same department id must agree on
+    /// its name and keys, and two departments must not share a key.
+    fn check_departments(&self, report: &mut Report) {
+        let mut seen: BTreeMap<&str, &Service> = BTreeMap::new();
+        for service in self.services.values() {
+            let department = &service.department;
+            let file = format!("{}.json", service.id);
+            match seen.get(department.id.as_str()) {
+                Some(first) if first.department != *department => report.add(
+                    &file,
+                    "department",
+                    format!(
+                        "differs from the department `{}` in {}.json: one department has one name, did and encryption_key",
+                        department.id, first.id
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    for other in seen.values() {
+                        if other.department.did == department.did
+                            || other.department.encryption_key == department.encryption_key
+                        {
+                            report.add(
+                                &file,
+                                "department",
+                                format!(
+                                    "uses the same key as the department `{}` in {}.json: each department needs its own keys",
+                                    other.department.id, other.id
+                                ),
+                            );
+                        }
+                    }
+                    seen.insert(&department.id, service);
+                }
+            }
+        }
+    }
+
+    /// An example must be for a service in the catalog, valid, and approved by its policy.
+    fn check_example(&self, file: &str, text: &str, report: &mut Report) {
+        let stem = Path::new(file)
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or_default();
+        let Some(service) = self.services.get(stem) else {
+            report.add(file, "(the whole file)", format!("names no service: there is no service `{stem}` (an example is examples/<service-id>.json)"));
+            return;
+        };
+        let example = match AnswersFile::parse_for(text, &service.id) {
+            Ok(example) => example,
+            Err(error) => {
+                report.add(file, "(the whole file)", error.to_string());
+                return;
+            }
+        };
+        let applicant = example_applicant();
+        let now = example
+            .submitted_at
+            .unwrap_or_else(time::OffsetDateTime::now_utc);
+        let verdict = service.dry_run(&example, &applicant, now);
+        for problem in &verdict.problems {
+            report.add(
+                file,
+                format!("answers.{}", problem.field),
+                service.render(&problem.message, Lang::En),
+            );
+        }
+        if verdict.problems.is_empty() && verdict.outcome != Outcome::Approve {
+            let reasons: Vec<String> = verdict
+                .reasons
+                .iter()
+                .map(|reason| format!("{} ({})", service.render(reason, Lang::En), reason.key))
+                .collect();
+            report.add(
+                file,
+                "answers",
+                format!(
+                    "the policy does not approve this example: it would {}, because: {}",
+                    verdict.outcome.as_str(),
+                    reasons.join("; ")
+                ),
+            );
+        }
+    }
+}

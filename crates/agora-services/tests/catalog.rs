@@ -1,0 +1,302 @@
+//! The catalog: the shipped one, a sixth service, and bad catalogs as data.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use agora_identity::Identity;
+use agora_services::{Catalog, Lang, Outcome, Report, Service, check, example_applicant};
+use serde_json::Value;
+
+use crate::support::{assets, catalog, data, example};
+
+/// The ids the plaza's layout gives its windows.
+fn plaza_services() -> BTreeSet<String> {
+    let layout =
+        fs::read_to_string(assets().join("../scenes/plaza.ron")).expect("the plaza layout");
+    layout
+        .split("service: \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_window_of_the_plaza_has_its_service() {
+    let windows = plaza_services();
+    assert_eq!(windows.len(), 5, "the plaza has five windows: {windows:?}");
+    let services: BTreeSet<String> = catalog().services().map(|s| s.id.clone()).collect();
+    assert_eq!(services, windows);
+}
+
+#[test]
+fn the_shipped_directory_checks_clean_and_is_what_is_embedded() {
+    let dir = assets().join("services");
+    let report = check(&dir);
+    assert!(report.is_empty(), "{report}");
+    let loaded = Catalog::load_dir(&dir).expect("loads");
+    let on_disk: Vec<(String, String)> = loaded
+        .services()
+        .map(|s| (s.id.clone(), s.policy.reference().sha256))
+        .collect();
+    let embedded: Vec<(String, String)> = catalog()
+        .services()
+        .map(|s| (s.id.clone(), s.policy.reference().sha256))
+        .collect();
+    assert_eq!(on_disk, embedded);
+}
+
+#[test]
+fn each_department_runs_one_service_with_its_own_keys() {
+    let departments: BTreeSet<&str> = catalog()
+        .services()
+        .map(|s| s.department.id.as_str())
+        .collect();
+    assert_eq!(
+        departments,
+        BTreeSet::from([
+            "environment",
+            "health",
+            "planning",
+            "public-security",
+            "transport"
+        ])
+    );
+    let dids: BTreeSet<String> = catalog()
+        .services()
+        .map(|s| s.department.did.to_string())
+        .collect();
+    assert_eq!(dids.len(), 5);
+}
+
+/// The secret halves in `assets/demo-desk-keys/` derive the public halves in the catalog.
+#[test]
+fn demo_desk_keys_match_the_catalog() {
+    for service in catalog().services() {
+        let department = &service.department;
+        let path = assets()
+            .join("demo-desk-keys")
+            .join(format!("{}.json", department.id));
+        let keys: Value =
+            serde_json::from_str(&fs::read_to_string(&path).expect("key file")).expect("JSON");
+        assert_eq!(keys["department"], department.id.as_str());
+        assert_eq!(keys["did"], department.did.to_string().as_str());
+
+        let signing = keys["signing_key"]["secretKeyMultibase"]
+            .as_str()
+            .expect("signing secret");
+        let identity = Identity::from_secret_multikey(signing).expect("an Ed25519 secret Multikey");
+        assert_eq!(
+            identity.did(),
+            department.did,
+            "{}: signing key",
+            department.id
+        );
+        assert_eq!(
+            keys["signing_key"]["publicKeyMultibase"],
+            department.did.multibase().as_str()
+        );
+
+        let secret = keys["encryption_key"]["secretKeyMultibase"]
+            .as_str()
+            .expect("encryption secret");
+        assert!(secret.starts_with('z'));
+        let decoded = bs58::decode(&secret[1..]).into_vec().expect("base58btc");
+        assert_eq!(
+            decoded[..2],
+            agora_services::keys::X25519_PRIV_PREFIX,
+            "x25519-priv multicodec"
+        );
+        let scalar: [u8; 32] = decoded[2..].try_into().expect("32 bytes");
+        let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(scalar);
+        assert_eq!(
+            public.to_bytes(),
+            *department.encryption_key.as_bytes(),
+            "{}: encryption key",
+            department.id
+        );
+        assert_eq!(
+            keys["encryption_key"]["publicKeyMultibase"],
+            department.encryption_key.multibase().as_str()
+        );
+    }
+}
+
+fn copy_json_files(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+}
+
+/// Done means: an operator adds a sixth service by dropping in one file.
+#[test]
+fn a_sixth_service_is_one_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_json_files(&assets().join("services"), dir.path());
+    copy_json_files(
+        &assets().join("services/examples"),
+        &dir.path().join("examples"),
+    );
+    fs::copy(
+        data().join("library-card.json"),
+        dir.path().join("library-card.json"),
+    )
+    .expect("copy");
+
+    let report = check(dir.path());
+    assert!(report.is_empty(), "{report}");
+    let catalog = Catalog::load_dir(dir.path()).expect("loads");
+    assert_eq!(catalog.services().count(), 6);
+    let library = catalog.service("library-card").expect("the new service");
+    let answers = serde_json::json!({"full_name": "王小明", "age": 30});
+    let verdict = library.review(
+        &answers,
+        &crate::policy::submission("2026-11-24T09:30:00+08:00", 0),
+    );
+    assert_eq!(verdict.outcome, Outcome::Approve);
+    assert_eq!(
+        catalog.render(&verdict.reasons[0], Lang::ZhCn),
+        "您的读者证已办好，可到任一分馆领取。"
+    );
+}
+
+/// One expected problem: `file | member | part of the message`.
+struct Expected {
+    file: String,
+    field: String,
+    fragment: String,
+}
+
+fn expected(dir: &Path) -> Vec<Expected> {
+    fs::read_to_string(dir.join("expected.txt"))
+        .expect("expected.txt")
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let parts: Vec<&str> = line.splitn(3, " | ").collect();
+            assert_eq!(parts.len(), 3, "expected.txt line `{line}`");
+            Expected {
+                file: parts[0].to_owned(),
+                field: parts[1].to_owned(),
+                fragment: parts[2].to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Problems' file names relative to the directory checked.
+fn relative(report: &Report, dir: &Path) -> Vec<(String, String, String)> {
+    let prefix = format!("{}/", dir.display());
+    report
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                p.file.strip_prefix(&prefix).unwrap_or(&p.file).to_owned(),
+                p.field.clone(),
+                p.message.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn bad_catalogs_are_reported_with_file_member_and_problem() {
+    let mut failures = Vec::new();
+    let mut cases: Vec<_> = fs::read_dir(data().join("catalogs"))
+        .expect("catalogs")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10);
+    for dir in cases {
+        let name = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let found = relative(&check(&dir), &dir);
+        let expected = expected(&dir);
+        for want in &expected {
+            let hit = found.iter().any(|(file, field, message)| {
+                *file == want.file && *field == want.field && message.contains(&want.fragment)
+            });
+            if !hit {
+                failures.push(format!(
+                    "{name}: no problem `{} | {} | …{}…`",
+                    want.file, want.field, want.fragment
+                ));
+            }
+        }
+        if found.len() != expected.len() {
+            failures.push(format!(
+                "{name}: expected {} problems, found {}:\n  {}",
+                expected.len(),
+                found.len(),
+                found
+                    .iter()
+                    .map(|(file, field, message)| format!("{file} | {field} | {message}"))
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_directory_without_services_or_that_cannot_be_read_is_a_problem() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    let report = check(empty.path());
+    assert_eq!(report.problems.len(), 1, "{report}");
+    assert!(
+        report.problems[0].message.contains("no service files"),
+        "{report}"
+    );
+
+    let missing = empty.path().join("nowhere");
+    let report = check(&missing);
+    assert_eq!(report.problems.len(), 1, "{report}");
+    assert!(
+        report.problems[0].message.contains("cannot be read"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_report_prints_one_problem_per_line() {
+    let dir = data().join("catalogs/misspelt-members");
+    let report = check(&dir);
+    let text = report.to_string();
+    assert_eq!(text.lines().count(), report.problems.len());
+    assert!(
+        text.contains("library-card.json: fields[full_name].max_length: is missing"),
+        "{text}"
+    );
+}
+
+#[test]
+fn catalogs_and_services_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Catalog>();
+    shared::<Service>();
+}
+
+#[test]
+fn examples_are_approved_when_read_from_their_files() {
+    for service in catalog().services() {
+        let file = example(&service.id);
+        let verdict = service.dry_run(&file, &example_applicant(), time::OffsetDateTime::now_utc());
+        assert_eq!(
+            verdict.outcome,
+            Outcome::Approve,
+            "{}: {verdict:?}",
+            service.id
+        );
+    }
+}
