@@ -2,7 +2,7 @@
 //! every member shares the workspace's lints.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
@@ -12,7 +12,7 @@ const CLIENT: &str = "agora-client";
 
 fn metadata() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = PathBuf::from(manifest_dir()).join("..");
     // Only this machine's platform: other platforms' crates need not be downloaded, and no
     // Bevy-only-on-Windows dependency could slip past a test that runs on Linux anyway.
     let rustc = Command::new("rustc")
@@ -146,4 +146,11 @@ fn every_member_uses_the_workspace_lints() {
             "{manifest} lacks `[lints] workspace = true`"
         );
     }
+}
+
+/// This package's directory, read when the test runs rather than when it was compiled: a build
+/// cache shared between clones (CI's target directory under $HOME) may hold a binary compiled
+/// in another checkout, whose compile-time path would point there.
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR when it runs tests")
 }

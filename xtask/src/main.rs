@@ -62,9 +62,13 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     }
 }
 
-/// The workspace root.
+/// The workspace root: the parent of xtask's directory, as `cargo run` reports it now. The
+/// compile-time path would be wrong when a shared build cache holds an xtask built in another
+/// clone (CI keeps its target directory under $HOME), and xtask would then test that clone.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))

@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // all that is wanted.
     let timed = std::env::args().any(|arg| arg == "--bench");
 
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(APPLICATION);
+    let path = PathBuf::from(manifest_dir()).join(APPLICATION);
     let text = std::fs::read_to_string(&path)
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let document = parse_strict(&text).map_err(|error| format!("{}: {error}", path.display()))?;
@@ -173,4 +173,11 @@ fn run(operation: &dyn Fn() -> bool, iterations: u32) -> Result<Duration, String
         return Err(format!("{failures} of {iterations} iterations failed"));
     }
     Ok(elapsed)
+}
+
+/// This package's directory, read when the test runs rather than when it was compiled: a build
+/// cache shared between clones (CI's target directory under $HOME) may hold a binary compiled
+/// in another checkout, whose compile-time path would point there.
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR when it runs tests")
 }

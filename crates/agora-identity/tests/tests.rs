@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// A file under `tests/data/`.
 fn data_path(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(manifest_dir())
         .join("tests/data")
         .join(relative)
 }
@@ -42,4 +42,11 @@ fn data_json(relative: &str) -> Value {
 /// Lower-case hex, as the test vectors write hashes and signatures.
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// This package's directory, read when the test runs rather than when it was compiled: a build
+/// cache shared between clones (CI's target directory under $HOME) may hold a binary compiled
+/// in another checkout, whose compile-time path would point there.
+fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR when it runs tests")
 }
