@@ -360,7 +360,7 @@ pub fn create_proof(
     let signature = key.sign(&hash_data(&canonical_proof_config, &canonical_document));
     proof.insert(
         "proofValue".to_owned(),
-        format!("z{}", bs58::encode(signature.to_bytes()).into_string()).into(),
+        encode_proof_value(&signature).into(),
     );
     Ok(proof)
 }
@@ -486,6 +486,19 @@ fn time_field(
     })
 }
 
+/// `proofValue`: the signature in base58btc multibase (`z…`). `five8` encodes exactly 64
+/// bytes in constant work, several times faster than general base58, which is a tenth of what
+/// signing a typical application costs.
+fn encode_proof_value(signature: &Signature) -> String {
+    let mut encoded = [0u8; five8::BASE58_ENCODED_64_MAX_LEN];
+    let length = usize::from(five8::encode_64(&signature.to_bytes(), &mut encoded));
+    let mut proof_value = String::with_capacity(1 + length);
+    proof_value.push('z');
+    // The base58 alphabet is ASCII, so each byte is one character.
+    proof_value.extend(encoded[..length].iter().map(|&byte| char::from(byte)));
+    proof_value
+}
+
 /// Decodes `proofValue`: base58btc multibase of a 64-byte Ed25519 signature.
 fn decode_proof_value(proof_value: &str) -> Result<Signature, VerifyError> {
     let problem = |problem: String| VerifyError::ProofValue { problem };
@@ -528,6 +541,22 @@ mod tests {
         assert!(parse_time("2023-02-24T23:36:38.5+01:00").is_ok());
         assert!(parse_time("2023-02-24T23:36:38").is_err());
         assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn proof_values_are_the_base58btc_of_the_signature() {
+        // Leading zero bytes become leading `1`s; all-zero and all-0xff are the extremes.
+        let mut patterns = vec![[0u8; 64], [0xff; 64]];
+        let mut leading_zeros = [0x5a; 64];
+        leading_zeros[..3].fill(0);
+        patterns.push(leading_zeros);
+        patterns.push(std::array::from_fn(|i| (i * 37 + 11) as u8));
+        for bytes in patterns {
+            let signature = Signature::from_bytes(&bytes);
+            let expected = format!("z{}", bs58::encode(bytes).into_string());
+            assert_eq!(encode_proof_value(&signature), expected);
+            assert_eq!(decode_proof_value(&expected).ok(), Some(signature));
+        }
     }
 
     #[test]
