@@ -9,6 +9,7 @@
 //!   "validFrom": "2026-11-24T01:31:07Z",
 //!   "credentialSubject": {
 //!     "id": "urn:uuid:3f1c…",
+//!     "application_sha256": "9b1c…",
 //!     "service": "parking-permit",
 //!     "outcome": "approve",
 //!     "reasons": [{"key": "parking-permit.eligible"}],
@@ -20,6 +21,9 @@
 //! - `issuer`: the department's did:key, as the service's catalog entry names it.
 //! - `validFrom`: when it was decided, UTC to the second.
 //! - `credentialSubject.id`: the application decided.
+//! - `application_sha256`: SHA-256 of the signed application's canonical form (RFC 8785), in
+//!   lowercase hexadecimal: the decision is about exactly that document, not any other under
+//!   the same id.
 //! - `outcome`: `approve`, `reject`, or `refer` (the automatic review handed it to an
 //!   officer, whose decision, when made, is another decision document).
 //! - `reasons`: localized messages ([`crate::Message`]), in the order the policy gave them.
@@ -58,6 +62,8 @@ pub struct Decision {
 pub struct DecisionSubject {
     /// The application decided.
     pub id: ApplicationId,
+    /// SHA-256 of the signed application's canonical form, lowercase hexadecimal.
+    pub application_sha256: String,
     /// The service it was made to.
     pub service: String,
     /// The outcome.
@@ -87,10 +93,12 @@ struct RawDecision {
 }
 
 impl Decision {
-    /// The decision a review reached on application `application` to `service`, by the
+    /// The decision a review reached on application `application` (whose signed form has the
+    /// digest `application_sha256`) to `service`, by the
     /// department `department`, at `decided_at` (kept in UTC to the second).
     pub fn new(
         application: ApplicationId,
+        application_sha256: String,
         service: &str,
         verdict: &Verdict,
         department: DidKey,
@@ -101,6 +109,7 @@ impl Decision {
             valid_from: to_utc_second(decided_at),
             credential_subject: DecisionSubject {
                 id: application,
+                application_sha256,
                 service: service.to_owned(),
                 outcome: verdict.outcome,
                 reasons: verdict.reasons.clone(),
@@ -119,6 +128,7 @@ impl Decision {
             "validFrom": format_utc(self.valid_from),
             "credentialSubject": {
                 "id": subject.id.to_string(),
+                "application_sha256": subject.application_sha256,
                 "service": subject.service,
                 "outcome": subject.outcome,
                 "reasons": subject.reasons,

@@ -31,7 +31,7 @@ pub fn format_utc(time: OffsetDateTime) -> String {
 }
 
 /// Reads a time written as [`format_utc`] writes it, and nothing else.
-pub(crate) fn parse_utc(text: &str) -> Result<OffsetDateTime, String> {
+pub fn parse_utc(text: &str) -> Result<OffsetDateTime, String> {
     let time = parse_rfc3339(text)?;
     if format_utc(time) == text {
         Ok(time)
@@ -43,12 +43,22 @@ pub(crate) fn parse_utc(text: &str) -> Result<OffsetDateTime, String> {
     }
 }
 
-/// Serde reading of [`format_utc`] times (writing goes through `to_json`).
-pub(crate) mod utc {
-    use serde::{Deserialize, Deserializer};
+/// Serde for times written as [`format_utc`] writes them
+/// (`#[serde(with = "agora_services::time_format::utc")]`).
+pub mod utc {
+    use serde::{Deserialize, Deserializer, Serializer};
     use time::OffsetDateTime;
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+    /// Writes the time as [`super::format_utc`] does.
+    pub fn serialize<S: Serializer>(
+        time: &OffsetDateTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::format_utc(*time))
+    }
+
+    /// Reads a time written as [`super::format_utc`] writes it.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<OffsetDateTime, D::Error> {
         let text = String::deserialize(deserializer)?;

@@ -32,18 +32,18 @@ pub fn context() -> Value {
     ])
 }
 
-/// Serde for a did:key as its string.
-pub(crate) mod did {
+/// Serde for a did:key as its string (`#[serde(with = "agora_services::vc::did")]`).
+pub mod did {
     use agora_identity::DidKey;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer>(did: &DidKey, serializer: S) -> Result<S::Ok, S::Error> {
+    /// Writes the did:key as its string.
+    pub fn serialize<S: Serializer>(did: &DidKey, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(did)
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<DidKey, D::Error> {
+    /// Reads a did:key from its string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DidKey, D::Error> {
         let text = String::deserialize(deserializer)?;
         DidKey::parse(&text).map_err(serde::de::Error::custom)
     }

@@ -180,6 +180,7 @@ fn a_decision_has_the_documented_shape_and_reads_back() {
         parking.review_application(&application, &submission("2026-11-24T09:31:00+08:00", 0));
     let decision = Decision::new(
         application.id,
+        "9b".repeat(32),
         &parking.id,
         &verdict,
         parking.department.did,
@@ -195,6 +196,7 @@ fn a_decision_has_the_documented_shape_and_reads_back() {
             "validFrom": "2026-11-24T01:31:07Z",
             "credentialSubject": {
                 "id": "urn:uuid:3f1c2a4e-8b7d-4c1e-9a2f-5d6e7f8a9b0c",
+                "application_sha256": "9b".repeat(32),
                 "service": "parking-permit",
                 "outcome": "approve",
                 "reasons": [{"key": "parking-permit.eligible"}],

@@ -1,0 +1,518 @@
+//! The citizen's archive and outbox: one SQLite file in the data directory
+//! (`archive.sqlite`), WAL mode, `synchronous=FULL`.
+//!
+//! [`Archive::enqueue`] writes the signed application (answers in the clear: this is the
+//! citizen's own copy) and the sealed submission in one durable transaction; only after it
+//! returns may the citizen be told "queued". [`deliver`] hands due submissions to a ledger
+//! and records the answer: anchored, refused (with the ledger's reason), or a retry time with
+//! exponential back-off. Because a ledger answers a repeated submission with where it already
+//! landed, a crash anywhere (before, during or after an append) leads to exactly one entry.
+//! [`refresh`] fetches receipts and decisions for what is anchored.
+//!
+//! Every transition is kept as an event, so the window can show the timeline:
+//! queued → anchored → decided.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use agora_services::{ApplicationId, Outcome};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::backend::{Ledger, LedgerError};
+use crate::receipt::Receipt;
+
+/// The archive's file name in the data directory.
+pub const ARCHIVE_FILE: &str = "archive.sqlite";
+
+/// The longest wait between two delivery attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS applications (
+    id TEXT PRIMARY KEY,
+    service TEXT NOT NULL,
+    application TEXT NOT NULL,
+    submission TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    receipt TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS events_by_id ON events(id, seq);
+";
+
+/// Why the archive cannot be used.
+#[derive(Debug, Error)]
+pub enum ArchiveError {
+    /// SQLite refused: damaged, locked, or out of space.
+    #[error("the archive {path} cannot be used: {source}")]
+    Sqlite {
+        /// The archive file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The directory could not be made.
+    #[error("{path}: {source}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The application is already in the archive.
+    #[error("application {0} is already in the archive")]
+    Duplicate(String),
+    /// A stored value cannot be read back.
+    #[error("the archive {path} holds a damaged record for {id}: {problem}")]
+    Damaged {
+        /// The archive file.
+        path: PathBuf,
+        /// The application.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Where an archived application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Stored, waiting for delivery.
+    Queued,
+    /// On a ledger; no final decision yet.
+    Anchored,
+    /// Decided for good.
+    Decided,
+    /// Refused by the ledger.
+    Failed,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Anchored => "anchored",
+            State::Decided => "decided",
+            State::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "queued" => State::Queued,
+            "anchored" => State::Anchored,
+            "decided" => State::Decided,
+            "failed" => State::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// One step of an application's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// When (seconds since the Unix epoch).
+    pub at: u64,
+    /// The state entered.
+    pub state: State,
+    /// Details: the ledger position, the outcome, the reason.
+    pub detail: Option<String>,
+}
+
+/// An application in the archive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Archived {
+    /// Its id.
+    pub id: ApplicationId,
+    /// Its service.
+    pub service: String,
+    /// The signed application.
+    pub application: Value,
+    /// The signed, sealed submission delivered to the ledger.
+    pub submission: Value,
+    /// Where it stands.
+    pub state: State,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// The last delivery problem, if any.
+    pub last_error: Option<String>,
+    /// The newest receipt, once anchored.
+    pub receipt: Option<Receipt>,
+    /// Its timeline.
+    pub events: Vec<Event>,
+}
+
+impl Archived {
+    /// The decision's outcome, once decided (or referred).
+    pub fn outcome(&self) -> Option<Outcome> {
+        let decision = self.receipt.as_ref()?.ledger.decision.as_ref()?;
+        agora_services::Decision::from_json(&decision.entry)
+            .ok()
+            .map(|d| d.credential_subject.outcome)
+    }
+}
+
+/// The citizen's archive and outbox.
+#[derive(Debug)]
+pub struct Archive {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn seconds(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Archive {
+    /// Opens (or creates) the archive at `path`.
+    pub fn open(path: &Path) -> Result<Self, ArchiveError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| ArchiveError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let sqlite = |source| ArchiveError::Sqlite {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite)?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(sqlite)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite)?;
+        conn.execute_batch(SCHEMA).map_err(sqlite)?;
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> ArchiveError {
+        ArchiveError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Stores a signed application and its submission, durably, as queued. When this returns
+    /// `Ok`, the application survives a crash and will be delivered.
+    pub fn enqueue(
+        &self,
+        id: ApplicationId,
+        service: &str,
+        application: &Value,
+        submission: &Value,
+        now: SystemTime,
+    ) -> Result<(), ArchiveError> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(|e| self.sqlite(e))?;
+        let inserted = tx
+            .execute(
+                "INSERT OR IGNORE INTO applications (id, service, application, submission, created, state) VALUES (?1, ?2, ?3, ?4, ?5, 'queued')",
+                params![id.to_string(), service, application.to_string(), submission.to_string(), seconds(now)],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        if inserted == 0 {
+            return Err(ArchiveError::Duplicate(id.to_string()));
+        }
+        add_event(&tx, id, now, State::Queued, None).map_err(|e| self.sqlite(e))?;
+        tx.commit().map_err(|e| self.sqlite(e))
+    }
+
+    /// Queued applications whose next attempt is due at `now`, oldest first.
+    pub fn due(&self, now: SystemTime) -> Result<Vec<(ApplicationId, Value)>, ArchiveError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT id, submission FROM applications WHERE state = 'queued' AND next_attempt <= ?1 ORDER BY created, id",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = statement
+            .query_map([seconds(now)], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sqlite(e))?;
+        rows.into_iter()
+            .map(|(id, submission)| {
+                let damaged = |problem: String| ArchiveError::Damaged {
+                    path: self.path.clone(),
+                    id: id.clone(),
+                    problem,
+                };
+                Ok((
+                    ApplicationId::parse(&id).map_err(|e| damaged(e.to_string()))?,
+                    serde_json::from_str(&submission).map_err(|e| damaged(e.to_string()))?,
+                ))
+            })
+            .collect()
+    }
+
+    fn set_state(
+        &self,
+        id: ApplicationId,
+        state: State,
+        detail: Option<&str>,
+        receipt: Option<&Receipt>,
+        now: SystemTime,
+    ) -> Result<(), ArchiveError> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(|e| self.sqlite(e))?;
+        let previous: Option<String> = tx
+            .query_row(
+                "SELECT state FROM applications WHERE id = ?1",
+                [id.to_string()],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        let receipt = receipt.map(|r| serde_json::to_string(r).unwrap_or_default());
+        tx.execute(
+            "UPDATE applications SET state = ?2, last_error = NULL, receipt = COALESCE(?3, receipt) WHERE id = ?1",
+            params![id.to_string(), state.as_str(), receipt],
+        )
+        .map_err(|e| self.sqlite(e))?;
+        if previous.as_deref() != Some(state.as_str()) {
+            add_event(&tx, id, now, state, detail).map_err(|e| self.sqlite(e))?;
+        }
+        tx.commit().map_err(|e| self.sqlite(e))
+    }
+
+    fn retry_later(
+        &self,
+        id: ApplicationId,
+        error: &str,
+        now: SystemTime,
+    ) -> Result<(), ArchiveError> {
+        self.conn
+            .execute(
+                "UPDATE applications SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3 + MIN(?4, 1 << MIN(attempts, 16)) WHERE id = ?1",
+                params![id.to_string(), error, seconds(now), MAX_BACKOFF.as_secs() as i64],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
+    /// Every archived application, newest first.
+    pub fn list(&self) -> Result<Vec<Archived>, ArchiveError> {
+        let ids: Vec<String> = {
+            let mut statement = self
+                .conn
+                .prepare("SELECT id FROM applications ORDER BY created DESC, id")
+                .map_err(|e| self.sqlite(e))?;
+            statement
+                .query_map([], |row| row.get(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| self.sqlite(e))?
+        };
+        let mut list = Vec::with_capacity(ids.len());
+        for id in ids {
+            let id = ApplicationId::parse(&id).map_err(|e| ArchiveError::Damaged {
+                path: self.path.clone(),
+                id: id.clone(),
+                problem: e.to_string(),
+            })?;
+            list.extend(self.get(id)?);
+        }
+        Ok(list)
+    }
+
+    /// Application `id`, if archived.
+    pub fn get(&self, id: ApplicationId) -> Result<Option<Archived>, ArchiveError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT service, application, submission, state, attempts, last_error, receipt FROM applications WHERE id = ?1",
+                [id.to_string()],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, i64>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                        row.get::<_, Option<String>>(6)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        let Some((service, application, submission, state, attempts, last_error, receipt)) = row
+        else {
+            return Ok(None);
+        };
+        let damaged = |problem: String| ArchiveError::Damaged {
+            path: self.path.clone(),
+            id: id.to_string(),
+            problem,
+        };
+        let events = {
+            let mut statement = self
+                .conn
+                .prepare_cached("SELECT at, state, detail FROM events WHERE id = ?1 ORDER BY seq")
+                .map_err(|e| self.sqlite(e))?;
+            statement
+                .query_map([id.to_string()], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| self.sqlite(e))?
+        };
+        let events = events
+            .into_iter()
+            .map(|(at, state, detail)| {
+                Ok(Event {
+                    at: at as u64,
+                    state: State::parse(&state)
+                        .ok_or_else(|| damaged(format!("unknown state `{state}`")))?,
+                    detail,
+                })
+            })
+            .collect::<Result<_, ArchiveError>>()?;
+        Ok(Some(Archived {
+            id,
+            service,
+            application: serde_json::from_str(&application).map_err(|e| damaged(e.to_string()))?,
+            submission: serde_json::from_str(&submission).map_err(|e| damaged(e.to_string()))?,
+            state: State::parse(&state)
+                .ok_or_else(|| damaged(format!("unknown state `{state}`")))?,
+            attempts: attempts as u32,
+            last_error,
+            receipt: receipt
+                .map(|r| serde_json::from_str(&r))
+                .transpose()
+                .map_err(|e| damaged(e.to_string()))?,
+            events,
+        }))
+    }
+}
+
+fn add_event(
+    tx: &rusqlite::Transaction<'_>,
+    id: ApplicationId,
+    now: SystemTime,
+    state: State,
+    detail: Option<&str>,
+) -> Result<(), rusqlite::Error> {
+    tx.execute(
+        "INSERT INTO events (id, at, state, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![id.to_string(), seconds(now), state.as_str(), detail],
+    )
+    .map(drop)
+}
+
+/// What one delivery pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Applications anchored now (or found already anchored).
+    pub anchored: Vec<ApplicationId>,
+    /// Applications the ledger refused, with why.
+    pub refused: Vec<(ApplicationId, String)>,
+    /// Applications that wait for a retry, with the problem.
+    pub waiting: Vec<(ApplicationId, String)>,
+}
+
+/// Delivers every due application once: anchored ones move on, refused ones fail with the
+/// ledger's reason, and the rest wait with exponential back-off (1 s, 2 s, 4 s … up to
+/// [`MAX_BACKOFF`]).
+pub async fn deliver(
+    archive: &Archive,
+    ledger: &dyn Ledger,
+    now: SystemTime,
+) -> Result<Delivery, ArchiveError> {
+    let mut delivery = Delivery::default();
+    for (id, submission) in archive.due(now)? {
+        match ledger.append(submission).await {
+            Ok(appended) => {
+                let detail = format!("leaf {} of {}", appended.index, ledger.describe());
+                archive.set_state(id, State::Anchored, Some(&detail), None, now)?;
+                delivery.anchored.push(id);
+            }
+            Err(LedgerError::Rejected(refusal)) => {
+                let reason = refusal.to_string();
+                archive.set_state(id, State::Failed, Some(&reason), None, now)?;
+                delivery.refused.push((id, reason));
+            }
+            Err(error @ LedgerError::Unavailable(_)) => {
+                let problem = error.to_string();
+                archive.retry_later(id, &problem, now)?;
+                delivery.waiting.push((id, problem));
+            }
+        }
+    }
+    Ok(delivery)
+}
+
+/// Fetches a fresh receipt for every anchored application and records decisions. Returns the
+/// applications that changed state.
+pub async fn refresh(
+    archive: &Archive,
+    ledger: &dyn Ledger,
+    now: SystemTime,
+) -> Result<Vec<ApplicationId>, ArchiveError> {
+    let mut changed = Vec::new();
+    for archived in archive.list()? {
+        if archived.state != State::Anchored
+            && !(archived.state == State::Decided && archived.receipt.is_none())
+        {
+            continue;
+        }
+        let Ok(Some(receipt)) = ledger
+            .receipt(archived.id, archived.application.clone())
+            .await
+        else {
+            continue;
+        };
+        let decision = receipt
+            .ledger
+            .decision
+            .as_ref()
+            .and_then(|d| agora_services::Decision::from_json(&d.entry).ok());
+        let (state, detail) = match &decision {
+            Some(decision) if agora_ledger::entry::is_final(decision) => (
+                State::Decided,
+                Some(decision.credential_subject.outcome.as_str().to_owned()),
+            ),
+            _ => (State::Anchored, None),
+        };
+        archive.set_state(archived.id, state, detail.as_deref(), Some(&receipt), now)?;
+        if state != archived.state {
+            changed.push(archived.id);
+        }
+    }
+    Ok(changed)
+}

@@ -1,0 +1,286 @@
+//! The seam between Agora and a ledger: the [`Ledger`] trait, what its errors mean, and the
+//! embedded backend ([`LocalLedger`]).
+//!
+//! A backend appends signed entries (submissions and decisions), reads entries since a
+//! cursor, looks up an application, and proves: a [`Receipt`] for an application, from its
+//! own evidence. The client and the desk hold a `dyn Ledger` and never name a backend, so a
+//! new one (an EVM chain, a remote gateway) is a new implementation of this trait.
+//!
+//! Every method is cancel-safe: dropping its future never leaves half an append behind. An
+//! append either lands or not, and sending the same entry again is answered with where it
+//! already landed ([`Appended::already`]), which is what makes delivery exactly-once.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::SystemTime;
+
+use agora_ledger::store::{Appended, ApplicationRecord, SignedCheckpoint, StoreError, StoredEntry};
+use agora_ledger::{Refusal, VerifierKey};
+use agora_services::{ApplicationId, Catalog};
+use async_trait::async_trait;
+use serde_json::Value;
+use thiserror::Error;
+use tokio::sync::oneshot;
+
+use crate::receipt::{
+    AGORA_LEDGER, Inclusion, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION, Receipt,
+};
+
+/// What went wrong talking to a ledger. The two kinds call for different answers: try again
+/// later, or give up and tell the citizen why.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LedgerError {
+    /// The ledger cannot be reached or cannot work now (offline, locked, disk full, damaged
+    /// store): nothing was decided about the entry; try again later.
+    #[error("the ledger is unavailable: {0}")]
+    Unavailable(String),
+    /// The ledger refused the entry for good: sending it again gets the same answer.
+    #[error("the ledger refused it: {0}")]
+    Rejected(Refusal),
+}
+
+impl LedgerError {
+    /// Whether trying again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, LedgerError::Unavailable(_))
+    }
+}
+
+/// A ledger backend.
+#[async_trait]
+pub trait Ledger: Send + Sync + fmt::Debug {
+    /// The ledger, in words, for messages: "the embedded ledger in /home/…/ledger".
+    fn describe(&self) -> String;
+
+    /// Appends a signed entry (a submission or a decision).
+    async fn append(&self, entry: Value) -> Result<Appended, LedgerError>;
+
+    /// Entries from leaf index `cursor` on, at most `limit`, oldest first.
+    async fn entries_since(
+        &self,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEntry>, LedgerError>;
+
+    /// Application `id`'s entries, if the ledger holds it.
+    async fn application(
+        &self,
+        id: ApplicationId,
+    ) -> Result<Option<ApplicationRecord>, LedgerError>;
+
+    /// The newest signed checkpoint, if anything was ever appended.
+    async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError>;
+
+    /// A receipt for the signed application `application` (whose id is `id`), with the newest
+    /// decision if there is one; `None` if the ledger does not hold it.
+    async fn receipt(
+        &self,
+        id: ApplicationId,
+        application: Value,
+    ) -> Result<Option<Receipt>, LedgerError>;
+}
+
+enum Request {
+    Append(Value, oneshot::Sender<Result<Appended, LedgerError>>),
+    Since(
+        u64,
+        usize,
+        oneshot::Sender<Result<Vec<StoredEntry>, LedgerError>>,
+    ),
+    Application(
+        ApplicationId,
+        oneshot::Sender<Result<Option<ApplicationRecord>, LedgerError>>,
+    ),
+    Checkpoint(oneshot::Sender<Result<Option<SignedCheckpoint>, LedgerError>>),
+    Receipt(
+        ApplicationId,
+        Value,
+        oneshot::Sender<Result<Option<Receipt>, LedgerError>>,
+    ),
+}
+
+/// The most appends one commit takes.
+const GROUP_COMMIT: usize = 512;
+
+/// The embedded ledger as a backend: an [`agora_ledger::Ledger`] on its own thread, which
+/// commits every append that arrived while the previous commit ran as one transaction (group
+/// commit), so many citizens' submissions share one fsync.
+pub struct LocalLedger {
+    requests: mpsc::Sender<Request>,
+    dir: PathBuf,
+    verifier: VerifierKey,
+}
+
+impl fmt::Debug for LocalLedger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LocalLedger({})", self.dir.display())
+    }
+}
+
+impl LocalLedger {
+    /// Opens (or creates) the embedded ledger in `dir` and starts its thread.
+    pub fn open(dir: &Path, catalog: Catalog) -> Result<Self, StoreError> {
+        let ledger = agora_ledger::Ledger::open(dir, catalog)?;
+        let verifier = ledger.verifier().clone();
+        let (requests, inbox) = mpsc::channel();
+        thread::Builder::new()
+            .name("agora-ledger".to_owned())
+            .spawn(move || serve(ledger, inbox))
+            .map_err(|source| StoreError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
+        Ok(Self {
+            requests,
+            dir: dir.to_owned(),
+            verifier,
+        })
+    }
+
+    /// The ledger's checkpoint key.
+    pub fn verifier(&self) -> &VerifierKey {
+        &self.verifier
+    }
+
+    async fn ask<T>(
+        &self,
+        request: impl FnOnce(oneshot::Sender<Result<T, LedgerError>>) -> Request,
+    ) -> Result<T, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(request(reply)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn stopped() -> LedgerError {
+    LedgerError::Unavailable("the embedded ledger stopped after an error".to_owned())
+}
+
+fn unavailable(error: StoreError) -> LedgerError {
+    LedgerError::Unavailable(error.to_string())
+}
+
+#[async_trait]
+impl Ledger for LocalLedger {
+    fn describe(&self) -> String {
+        format!("the embedded ledger in {}", self.dir.display())
+    }
+
+    async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {
+        self.ask(|reply| Request::Append(entry, reply)).await
+    }
+
+    async fn entries_since(
+        &self,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEntry>, LedgerError> {
+        self.ask(|reply| Request::Since(cursor, limit, reply)).await
+    }
+
+    async fn application(
+        &self,
+        id: ApplicationId,
+    ) -> Result<Option<ApplicationRecord>, LedgerError> {
+        self.ask(|reply| Request::Application(id, reply)).await
+    }
+
+    async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        self.ask(Request::Checkpoint).await
+    }
+
+    async fn receipt(
+        &self,
+        id: ApplicationId,
+        application: Value,
+    ) -> Result<Option<Receipt>, LedgerError> {
+        self.ask(|reply| Request::Receipt(id, application, reply))
+            .await
+    }
+}
+
+/// The ledger thread: serves requests until every handle is dropped.
+fn serve(mut ledger: agora_ledger::Ledger, inbox: mpsc::Receiver<Request>) {
+    while let Ok(first) = inbox.recv() {
+        let mut appends = Vec::new();
+        let mut others = Vec::new();
+        let mut next = Some(first);
+        // Take whatever else is waiting, up to a commit's worth of appends.
+        while let Some(request) = next.take() {
+            match request {
+                Request::Append(entry, reply) => appends.push((entry, reply)),
+                other => others.push(other),
+            }
+            if appends.len() < GROUP_COMMIT {
+                next = inbox.try_recv().ok();
+            }
+        }
+        if !appends.is_empty() {
+            let (entries, replies): (Vec<Value>, Vec<_>) = appends.into_iter().unzip();
+            match ledger.append(&entries, SystemTime::now()) {
+                Ok(results) => {
+                    for (result, reply) in results.into_iter().zip(replies) {
+                        let _ = reply.send(result.map_err(LedgerError::Rejected));
+                    }
+                }
+                Err(error) => {
+                    let error = unavailable(error);
+                    for reply in replies {
+                        let _ = reply.send(Err(error.clone()));
+                    }
+                }
+            }
+        }
+        for request in others {
+            match request {
+                Request::Append(..) => {}
+                Request::Since(cursor, limit, reply) => {
+                    let _ = reply.send(ledger.entries_since(cursor, limit).map_err(unavailable));
+                }
+                Request::Application(id, reply) => {
+                    let _ = reply.send(ledger.application(id).map_err(unavailable));
+                }
+                Request::Checkpoint(reply) => {
+                    let _ = reply.send(ledger.checkpoint().map_err(unavailable));
+                }
+                Request::Receipt(id, application, reply) => {
+                    let _ = reply
+                        .send(local_receipt(&mut ledger, id, application).map_err(unavailable));
+                }
+            }
+        }
+    }
+}
+
+/// Builds a receipt from the embedded ledger.
+pub fn local_receipt(
+    ledger: &mut agora_ledger::Ledger,
+    id: ApplicationId,
+    application: Value,
+) -> Result<Option<Receipt>, StoreError> {
+    let Some(record) = ledger.application(id)? else {
+        return Ok(None);
+    };
+    let decision = record.decisions.last().cloned();
+    let mut indices = vec![record.submission.index];
+    indices.extend(decision.as_ref().map(|d| d.index));
+    let (checkpoint, proofs) = ledger.prove(&indices)?;
+    let submission = Inclusion::new(record.submission, &proofs[0]);
+    let decision = decision
+        .zip(proofs.get(1))
+        .map(|(entry, proof)| Inclusion::new(entry, proof));
+    Ok(Some(Receipt {
+        kind: RECEIPT_TYPE.to_owned(),
+        version: RECEIPT_VERSION,
+        application,
+        ledger: LedgerProof {
+            backend: AGORA_LEDGER.to_owned(),
+            key: ledger.verifier().to_string(),
+            checkpoint: checkpoint.note,
+            submission,
+            decision,
+        },
+    }))
+}

@@ -1,0 +1,452 @@
+//! The department's desk: a ledger client that decides applications.
+//!
+//! For every new submission to a service whose department's keys it holds, the desk opens the
+//! sealed application with the department's X25519 key, checks that it is the application the
+//! submission names (digest, id, service, applicant) and that its signature verifies, runs the
+//! service's published policy ([`agora_services::Service::review_application`]) with the time
+//! the ledger anchored it, and appends a decision signed with the department's key, citing the
+//! policy's hash. An application it cannot open or verify is rejected with the reason
+//! (`review.unreadable`), so no citizen waits for ever.
+//!
+//! The desk keeps its own small state (`desk.sqlite`): how far it has read the ledger, and the
+//! applications it has decided (for the policies' count of earlier applications). A desk that
+//! crashes after appending a decision but before saving its cursor reads that submission
+//! again; the ledger answers the repeated decision with where it already is.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use agora_identity::canonical::parse_strict;
+use agora_identity::proof::{ProofOptions, VerifyOptions};
+use agora_identity::{Identity, proof};
+use agora_ledger::entry::{Entry, Submission, check_entry, digest_hex};
+use agora_services::{Application, Catalog, Decision, Message, Outcome, ReviewContext, Verdict};
+use rusqlite::{Connection, OptionalExtension as _, params};
+use serde::Deserialize;
+use serde_json::Value;
+use thiserror::Error;
+use time::OffsetDateTime;
+
+use crate::backend::{Ledger, LedgerError};
+use crate::seal::{OpeningKey, associated_data};
+
+/// The desk's state file name.
+pub const DESK_FILE: &str = "desk.sqlite";
+
+/// How many entries the desk reads at a time.
+const PAGE: usize = 256;
+
+/// A department's secret keys: the signing key its decisions carry, and the key its
+/// applications are sealed to.
+pub struct DeskKeys {
+    /// The department's id in the catalog.
+    pub department: String,
+    /// Signs decisions; its did:key is the department's DID.
+    pub signing: Identity,
+    /// Opens sealed applications.
+    pub opening: OpeningKey,
+}
+
+impl std::fmt::Debug for DeskKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DeskKeys({}, {})", self.department, self.signing.did())
+    }
+}
+
+/// Why desk keys cannot be read.
+#[derive(Debug, Error)]
+#[error("{source_name}: {problem}")]
+pub struct KeysError {
+    /// The file (or embedded name) read.
+    pub source_name: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+#[derive(Deserialize)]
+struct KeyPair {
+    #[serde(rename = "secretKeyMultibase")]
+    secret: String,
+}
+
+#[derive(Deserialize)]
+struct KeysFile {
+    department: String,
+    signing_key: KeyPair,
+    encryption_key: KeyPair,
+}
+
+/// The multicodec header of an X25519 secret key (`x25519-priv`, 0x1302).
+const X25519_PRIV_PREFIX: [u8; 2] = agora_services::keys::X25519_PRIV_PREFIX;
+
+impl DeskKeys {
+    /// Reads a department key file (the format of `assets/demo-desk-keys/`).
+    pub fn parse(text: &str, source_name: &str) -> Result<Self, KeysError> {
+        let problem = |problem: String| KeysError {
+            source_name: source_name.to_owned(),
+            problem,
+        };
+        let file: KeysFile = serde_json::from_str(text).map_err(|e| problem(e.to_string()))?;
+        let signing = Identity::from_secret_multikey(&file.signing_key.secret)
+            .map_err(|e| problem(format!("signing_key: {e}")))?;
+        let secret = file
+            .encryption_key
+            .secret
+            .strip_prefix('z')
+            .and_then(|text| bs58::decode(text).into_vec().ok())
+            .and_then(|bytes| bytes.strip_prefix(&X25519_PRIV_PREFIX).map(<[u8]>::to_vec))
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())
+            .ok_or_else(|| {
+                problem(
+                    "encryption_key: not an X25519 secret Multikey (z3we…, multicodec 0x1302)"
+                        .to_owned(),
+                )
+            })?;
+        let opening = OpeningKey::from_bytes(&zeroize::Zeroizing::new(secret))
+            .map_err(|e| problem(format!("encryption_key: {e}")))?;
+        Ok(Self {
+            department: file.department,
+            signing,
+            opening,
+        })
+    }
+
+    /// The demo departments' keys, compiled in (see `assets/demo-desk-keys/README.md`: they
+    /// are published, and fit for the embedded demo only).
+    pub fn demo() -> Result<Vec<Self>, KeysError> {
+        DEMO_KEYS
+            .iter()
+            .map(|(name, text)| Self::parse(text, name))
+            .collect()
+    }
+
+    /// Every `*.json` key file in `dir`.
+    pub fn load_dir(dir: &Path) -> Result<Vec<Self>, KeysError> {
+        let problem = |problem: String| KeysError {
+            source_name: dir.display().to_string(),
+            problem,
+        };
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| problem(e.to_string()))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).map_err(|e| KeysError {
+                    source_name: path.display().to_string(),
+                    problem: e.to_string(),
+                })?;
+                Self::parse(&text, &path.display().to_string())
+            })
+            .collect()
+    }
+}
+
+const DEMO_KEYS: [(&str, &str); 5] = [
+    (
+        "demo-desk-keys/transport.json",
+        include_str!("../../../assets/demo-desk-keys/transport.json"),
+    ),
+    (
+        "demo-desk-keys/public-security.json",
+        include_str!("../../../assets/demo-desk-keys/public-security.json"),
+    ),
+    (
+        "demo-desk-keys/health.json",
+        include_str!("../../../assets/demo-desk-keys/health.json"),
+    ),
+    (
+        "demo-desk-keys/environment.json",
+        include_str!("../../../assets/demo-desk-keys/environment.json"),
+    ),
+    (
+        "demo-desk-keys/planning.json",
+        include_str!("../../../assets/demo-desk-keys/planning.json"),
+    ),
+];
+
+/// Why the desk cannot go on.
+#[derive(Debug, Error)]
+pub enum DeskError {
+    /// Its state file cannot be used.
+    #[error("the desk's state {path} cannot be used: {source}")]
+    State {
+        /// The state file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The ledger cannot be read or written now.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A key does not match the catalog.
+    #[error("the key for department `{department}` is not the one the catalog names ({expected})")]
+    WrongKey {
+        /// The department.
+        department: String,
+        /// The catalog's DID for it.
+        expected: String,
+    },
+}
+
+/// What one pass decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeskReport {
+    /// Entries read.
+    pub read: u64,
+    /// Decisions appended: application id and outcome.
+    pub decided: Vec<(String, Outcome)>,
+}
+
+/// A department desk (for one or more departments).
+#[derive(Debug)]
+pub struct Desk {
+    catalog: Catalog,
+    keys: HashMap<String, DeskKeys>,
+    state: Connection,
+    path: PathBuf,
+}
+
+impl Desk {
+    /// A desk with `keys`, keeping its state in `state_path`. Every key must be the one the
+    /// catalog names for its department.
+    pub fn open(
+        catalog: Catalog,
+        keys: Vec<DeskKeys>,
+        state_path: &Path,
+    ) -> Result<Self, DeskError> {
+        let state_error = |source| DeskError::State {
+            path: state_path.to_owned(),
+            source,
+        };
+        let mut by_department = HashMap::new();
+        for key in keys {
+            if let Some(service) = catalog
+                .services()
+                .find(|s| s.department.id == key.department)
+                && (service.department.did != key.signing.did()
+                    || service.department.encryption_key != key.opening.public())
+            {
+                return Err(DeskError::WrongKey {
+                    department: key.department,
+                    expected: service.department.did.to_string(),
+                });
+            }
+            by_department.insert(key.department.clone(), key);
+        }
+        if let Some(dir) = state_path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let state = Connection::open(state_path).map_err(state_error)?;
+        state
+            .busy_timeout(Duration::from_secs(30))
+            .map_err(state_error)?;
+        state
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(state_error)?;
+        state
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(state_error)?;
+        state
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS cursor (one INTEGER PRIMARY KEY CHECK (one = 1), next INTEGER NOT NULL) STRICT;
+                 CREATE TABLE IF NOT EXISTS decided (id TEXT PRIMARY KEY, applicant TEXT NOT NULL, service TEXT NOT NULL, submitted INTEGER NOT NULL) STRICT;
+                 CREATE INDEX IF NOT EXISTS decided_by_applicant ON decided(applicant, service, submitted);",
+            )
+            .map_err(state_error)?;
+        Ok(Self {
+            catalog,
+            keys: by_department,
+            state,
+            path: state_path.to_owned(),
+        })
+    }
+
+    fn state_error(&self, source: rusqlite::Error) -> DeskError {
+        DeskError::State {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn cursor(&self) -> Result<u64, DeskError> {
+        let next: Option<i64> = self
+            .state
+            .query_row("SELECT next FROM cursor WHERE one = 1", [], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(|e| self.state_error(e))?;
+        Ok(next.unwrap_or(0) as u64)
+    }
+
+    /// Reads everything new on the ledger and decides what is the desk's to decide.
+    pub async fn run_once(&mut self, ledger: &dyn Ledger) -> Result<DeskReport, DeskError> {
+        let mut report = DeskReport::default();
+        loop {
+            let cursor = self.cursor()?;
+            let entries = ledger.entries_since(cursor, PAGE).await?;
+            if entries.is_empty() {
+                return Ok(report);
+            }
+            for stored in entries {
+                report.read += 1;
+                if let Some(outcome) = self.consider(ledger, &stored.entry, stored.time).await? {
+                    report.decided.push(outcome);
+                }
+                self.state
+                    .execute(
+                        "INSERT INTO cursor (one, next) VALUES (1, ?1) ON CONFLICT (one) DO UPDATE SET next = ?1",
+                        [stored.index as i64 + 1],
+                    )
+                    .map_err(|e| self.state_error(e))?;
+            }
+        }
+    }
+
+    async fn consider(
+        &self,
+        ledger: &dyn Ledger,
+        json: &Value,
+        anchored: OffsetDateTime,
+    ) -> Result<Option<(String, Outcome)>, DeskError> {
+        let Ok(Entry::Submission(submission)) = check_entry(json, &self.catalog, anchored.into())
+        else {
+            return Ok(None);
+        };
+        let Some(service) = self.catalog.service(&submission.service) else {
+            return Ok(None);
+        };
+        let Some(keys) = self.keys.get(&service.department.id) else {
+            return Ok(None);
+        };
+        let verdict = match self.unseal(&submission, keys, anchored) {
+            Ok(application) => {
+                let context = ReviewContext {
+                    earlier_applications: self.earlier(
+                        &submission,
+                        anchored,
+                        service.policy.period_days(),
+                    )?,
+                };
+                let facts = agora_services::Submission {
+                    applicant: submission.applicant,
+                    submitted_at: anchored,
+                    context,
+                };
+                service.review_application(&application, &facts)
+            }
+            Err(problem) => Verdict {
+                outcome: Outcome::Reject,
+                reasons: vec![Message::new("review.unreadable").with("problem", problem)],
+                policy: service.policy.reference(),
+                problems: Vec::new(),
+            },
+        };
+        let decision = Decision::new(
+            submission.id,
+            submission.application_sha256.clone(),
+            &service.id,
+            &verdict,
+            keys.signing.did(),
+            OffsetDateTime::now_utc(),
+        );
+        let signed = keys
+            .signing
+            .sign(
+                &decision.to_json(),
+                &ProofOptions::assertion().created_at(SystemTime::now()),
+            )
+            .map_err(|e| LedgerError::Unavailable(format!("the desk cannot sign: {e}")))?;
+        match ledger.append(signed).await {
+            Ok(_) | Err(LedgerError::Rejected(agora_ledger::Refusal::AlreadyDecided(_))) => {}
+            Err(error @ LedgerError::Unavailable(_)) => return Err(error.into()),
+            // A decision the ledger refuses for good (its rules and ours disagree) is not
+            // retried: the application stays undecided, and the operator sees why.
+            Err(LedgerError::Rejected(refusal)) => {
+                return Err(LedgerError::Unavailable(format!(
+                    "the ledger refused the decision on {}: {refusal}",
+                    submission.id
+                ))
+                .into());
+            }
+        }
+        self.state
+            .execute(
+                "INSERT OR IGNORE INTO decided (id, applicant, service, submitted) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    submission.id.to_string(),
+                    submission.applicant.to_string(),
+                    submission.service,
+                    anchored.unix_timestamp()
+                ],
+            )
+            .map_err(|e| self.state_error(e))?;
+        Ok(Some((submission.id.to_string(), verdict.outcome)))
+    }
+
+    /// Opens and checks the sealed application: what the submission names, and signed by the
+    /// applicant.
+    fn unseal(
+        &self,
+        submission: &Submission,
+        keys: &DeskKeys,
+        anchored: OffsetDateTime,
+    ) -> Result<Application, String> {
+        let aad = associated_data(
+            &submission.id.to_string(),
+            &submission.service,
+            &submission.application_sha256,
+        );
+        let plaintext = keys
+            .opening
+            .open(&submission.sealed, &aad)
+            .map_err(|e| e.to_string())?;
+        let text = std::str::from_utf8(&plaintext)
+            .map_err(|_| "the sealed application is not UTF-8 text".to_owned())?;
+        let signed = parse_strict(text).map_err(|e| e.to_string())?;
+        if digest_hex(&signed).map_err(|e| e.to_string())? != submission.application_sha256 {
+            return Err("the sealed application is not the one the submission names".to_owned());
+        }
+        let verified = proof::verify(&signed, &VerifyOptions::assertion().at(anchored.into()))
+            .map_err(|e| e.to_string())?;
+        let application = Application::from_json(&verified.document).map_err(|e| e.to_string())?;
+        if verified.signer != submission.applicant
+            || application.id != submission.id
+            || application.credential_subject.service != submission.service
+        {
+            return Err("the sealed application does not match its submission".to_owned());
+        }
+        Ok(application)
+    }
+
+    fn earlier(
+        &self,
+        submission: &Submission,
+        anchored: OffsetDateTime,
+        period_days: Option<u32>,
+    ) -> Result<u32, DeskError> {
+        let since = period_days.map_or(i64::MIN, |days| {
+            anchored.unix_timestamp() - i64::from(days) * 86_400
+        });
+        let count: i64 = self
+            .state
+            .query_row(
+                "SELECT COUNT(*) FROM decided WHERE applicant = ?1 AND service = ?2 AND submitted >= ?3 AND submitted <= ?4 AND id != ?5",
+                params![
+                    submission.applicant.to_string(),
+                    submission.service,
+                    since,
+                    anchored.unix_timestamp(),
+                    submission.id.to_string()
+                ],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.state_error(e))?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}

@@ -1,0 +1,30 @@
+//! Agora's gateway: everything between a signed application and a ledger.
+//!
+//! - [`backend`]: the [`Ledger`] trait (the pluggable seam: async, cancel-safe, errors that
+//!   separate "try again later" from "refused, here is why") and [`LocalLedger`], the
+//!   embedded ledger (`agora-ledger`) on its own thread with group commit.
+//! - [`prepare`]: sign an application and seal it into a submission.
+//! - [`seal`]: HPKE (RFC 9180) sealing of applications to a department's X25519 key.
+//! - [`archive`]: the citizen's archive and durable outbox, delivery with back-off, and
+//!   receipt refresh.
+//! - [`desk`]: the department's side: open, verify, review with the published policy, and
+//!   append a signed decision.
+//! - [`receipt`]: self-contained receipts and their offline verification.
+//!
+//! The only I/O is the archive, the desk's state and the ledger store, in directories the
+//! caller names, and (in later backends) the network.
+
+#![warn(missing_docs)]
+
+pub mod archive;
+pub mod backend;
+pub mod desk;
+pub mod prepare;
+pub mod receipt;
+pub mod seal;
+
+pub use archive::{Archive, Archived, State};
+pub use backend::{Ledger, LedgerError, LocalLedger};
+pub use desk::{Desk, DeskKeys};
+pub use prepare::{Prepared, prepare};
+pub use receipt::{Receipt, ReceiptError, VerifiedReceipt};

@@ -1,0 +1,400 @@
+//! The gateway end to end, against the embedded ledger in a temporary directory: prepare,
+//! queue, deliver, decide at the desk, refresh, and verify receipts offline.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use agora_gateway::archive::{self, ARCHIVE_FILE};
+use agora_gateway::desk::DESK_FILE;
+use agora_gateway::receipt::{self, Part};
+use agora_gateway::{Archive, Desk, DeskKeys, Ledger, LedgerError, LocalLedger, State, prepare};
+use agora_identity::Identity;
+use agora_ledger::Refusal;
+use agora_services::{Catalog, Outcome, ValidAnswers};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+fn catalog() -> Catalog {
+    Catalog::embedded().expect("the embedded catalog reads")
+}
+
+/// Parking-permit answers its policy approves today: the start date a week from now.
+fn parking_answers(catalog: &Catalog) -> ValidAnswers {
+    let start = (OffsetDateTime::now_utc() + time::Duration::days(7)).date();
+    let answers = json!({
+        "zone": "b",
+        "address": "滨河路 88 号 3 栋 1202 室",
+        "plate": "粤B5K2M8",
+        "vehicle_owner": "self",
+        "vehicle_length": 4.68,
+        "registered_here": true,
+        "new_energy": true,
+        "start_date": start.to_string(),
+        "duration": "12-months",
+        "declaration": true
+    });
+    catalog
+        .service("parking-permit")
+        .expect("parking-permit")
+        .form
+        .validate(&answers)
+        .expect("the answers are valid")
+}
+
+struct World {
+    catalog: Catalog,
+    ledger: LocalLedger,
+    archive: Archive,
+    desk: Desk,
+    citizen: Identity,
+}
+
+fn world(dir: &Path) -> World {
+    let catalog = catalog();
+    World {
+        ledger: LocalLedger::open(&dir.join("ledger"), catalog.clone()).expect("the ledger opens"),
+        archive: Archive::open(&dir.join(ARCHIVE_FILE)).expect("the archive opens"),
+        desk: Desk::open(
+            catalog.clone(),
+            DeskKeys::demo().expect("demo keys"),
+            &dir.join(DESK_FILE),
+        )
+        .expect("the desk opens"),
+        citizen: Identity::generate().expect("randomness"),
+        catalog,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+impl World {
+    /// Queues a parking-permit application and takes it through delivery, the desk and a
+    /// refresh.
+    async fn apply(&mut self) -> agora_gateway::Archived {
+        let service = self.catalog.service("parking-permit").expect("service");
+        let prepared = prepare(
+            service,
+            &parking_answers(&self.catalog),
+            &self.citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        self.archive
+            .enqueue(
+                prepared.id,
+                &prepared.service,
+                &prepared.application,
+                &prepared.submission,
+                SystemTime::now(),
+            )
+            .expect("queues");
+        let delivery = archive::deliver(&self.archive, &self.ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        assert_eq!(delivery.anchored, vec![prepared.id], "{delivery:?}");
+        self.desk
+            .run_once(&self.ledger)
+            .await
+            .expect("the desk runs");
+        archive::refresh(&self.archive, &self.ledger, SystemTime::now())
+            .await
+            .expect("refreshes");
+        self.archive
+            .get(prepared.id)
+            .expect("reads")
+            .expect("archived")
+    }
+}
+
+#[test]
+fn an_application_is_anchored_decided_and_its_receipt_verifies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let mut world = world(dir.path());
+        let first = world.apply().await;
+        assert_eq!(first.state, State::Decided);
+        assert_eq!(first.outcome(), Some(Outcome::Approve));
+        let states: Vec<State> = first.events.iter().map(|e| e.state).collect();
+        assert_eq!(states, [State::Queued, State::Anchored, State::Decided]);
+
+        let receipt =
+            serde_json::to_value(first.receipt.as_ref().expect("a receipt")).expect("json");
+        let verified = receipt::verify(&receipt, &world.catalog, SystemTime::now())
+            .expect("the receipt verifies");
+        assert_eq!(verified.application.id, first.id);
+        assert_eq!(verified.applicant, world.citizen.did());
+        assert_eq!(verified.outcome(), Some(Outcome::Approve));
+        assert_eq!(verified.ledger_key, *world.ledger.verifier());
+
+        // A second application within the policy's 90 days is refused, with the reason.
+        let second = world.apply().await;
+        assert_eq!(second.outcome(), Some(Outcome::Reject));
+        let decision = &second
+            .receipt
+            .as_ref()
+            .expect("receipt")
+            .ledger
+            .decision
+            .as_ref()
+            .expect("decided")
+            .entry;
+        assert_eq!(
+            decision["credentialSubject"]["reasons"][0]["key"],
+            "parking-permit.quota"
+        );
+    });
+}
+
+#[test]
+fn the_ledger_never_holds_the_answers_in_the_clear() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let mut world = world(dir.path());
+        world.apply().await;
+    });
+    let store = std::fs::read(dir.path().join("ledger").join("ledger.sqlite")).expect("store");
+    let mut wal =
+        std::fs::read(dir.path().join("ledger").join("ledger.sqlite-wal")).unwrap_or_default();
+    wal.extend(store);
+    for secret in [
+        "粤B5K2M8".as_bytes(),
+        "滨河路".as_bytes(),
+        b"vehicle_length",
+    ] {
+        assert!(
+            !wal.windows(secret.len()).any(|w| w == secret),
+            "the ledger's files hold {:?}",
+            String::from_utf8_lossy(secret)
+        );
+    }
+}
+
+#[test]
+fn sending_the_same_submission_again_lands_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let world = world(dir.path());
+        let service = world.catalog.service("parking-permit").expect("service");
+        let prepared = prepare(
+            service,
+            &parking_answers(&world.catalog),
+            &world.citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        let first = world
+            .ledger
+            .append(prepared.submission.clone())
+            .await
+            .expect("lands");
+        let again = world
+            .ledger
+            .append(prepared.submission.clone())
+            .await
+            .expect("answered");
+        assert!(!first.already);
+        assert!(again.already);
+        assert_eq!(first.index, again.index);
+        let entries = world.ledger.entries_since(0, 100).await.expect("reads");
+        assert_eq!(entries.len(), 1);
+
+        // The same application id under another submission is refused for good.
+        let other = prepare(
+            service,
+            &parking_answers(&world.catalog),
+            &world.citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        let mut forged = other.submission.clone();
+        forged["id"] = json!(prepared.id.to_string());
+        match world.ledger.append(forged).await {
+            Err(LedgerError::Rejected(Refusal::BadSignature(_))) => {}
+            other => panic!("a changed submission was not refused for its signature: {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn a_dead_ledger_leaves_the_application_queued_and_retries_later() {
+    #[derive(Debug)]
+    struct Down;
+    #[async_trait::async_trait]
+    impl Ledger for Down {
+        fn describe(&self) -> String {
+            "a ledger that is down".to_owned()
+        }
+        async fn append(&self, _: Value) -> Result<agora_ledger::Appended, LedgerError> {
+            Err(LedgerError::Unavailable("connection refused".to_owned()))
+        }
+        async fn entries_since(
+            &self,
+            _: u64,
+            _: usize,
+        ) -> Result<Vec<agora_ledger::StoredEntry>, LedgerError> {
+            Err(LedgerError::Unavailable("connection refused".to_owned()))
+        }
+        async fn application(
+            &self,
+            _: agora_services::ApplicationId,
+        ) -> Result<Option<agora_ledger::ApplicationRecord>, LedgerError> {
+            Err(LedgerError::Unavailable("connection refused".to_owned()))
+        }
+        async fn checkpoint(&self) -> Result<Option<agora_ledger::SignedCheckpoint>, LedgerError> {
+            Err(LedgerError::Unavailable("connection refused".to_owned()))
+        }
+        async fn receipt(
+            &self,
+            _: agora_services::ApplicationId,
+            _: Value,
+        ) -> Result<Option<agora_gateway::Receipt>, LedgerError> {
+            Err(LedgerError::Unavailable("connection refused".to_owned()))
+        }
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let world = world(dir.path());
+        let service = world.catalog.service("parking-permit").expect("service");
+        let prepared = prepare(
+            service,
+            &parking_answers(&world.catalog),
+            &world.citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        let now = SystemTime::now();
+        world
+            .archive
+            .enqueue(
+                prepared.id,
+                &prepared.service,
+                &prepared.application,
+                &prepared.submission,
+                now,
+            )
+            .expect("queues");
+        let delivery = archive::deliver(&world.archive, &Down, now)
+            .await
+            .expect("runs");
+        assert_eq!(delivery.waiting.len(), 1);
+        let archived = world
+            .archive
+            .get(prepared.id)
+            .expect("reads")
+            .expect("archived");
+        assert_eq!(archived.state, State::Queued);
+        assert!(
+            archived
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("connection refused"))
+        );
+        // Not due again at once: the back-off holds it back.
+        assert!(world.archive.due(now).expect("reads").is_empty());
+        // Later, the real ledger takes it.
+        let later = now + Duration::from_secs(10);
+        let delivery = archive::deliver(&world.archive, &world.ledger, later)
+            .await
+            .expect("delivers");
+        assert_eq!(delivery.anchored, vec![prepared.id]);
+    });
+}
+
+#[test]
+fn any_single_changed_byte_of_a_receipt_fails_verification() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (receipt, catalog) = runtime().block_on(async {
+        let mut world = world(dir.path());
+        let archived = world.apply().await;
+        (
+            serde_json::to_string(&archived.receipt.expect("receipt")).expect("json"),
+            world.catalog,
+        )
+    });
+    let now = SystemTime::now();
+    let parsed: Value = serde_json::from_str(&receipt).expect("json");
+    receipt::verify(&parsed, &catalog, now).expect("the untouched receipt verifies");
+    let bytes = receipt.as_bytes();
+    let mut changed_and_still_json = 0;
+    for at in 0..bytes.len() {
+        let mut forged = bytes.to_vec();
+        forged[at] ^= 0x01;
+        let Ok(text) = std::str::from_utf8(&forged) else {
+            continue;
+        };
+        let Ok(value) = agora_identity::canonical::parse_strict(text) else {
+            continue;
+        };
+        if value == parsed {
+            // Only the spelling changed (an escape's case, say), not the receipt: nothing to catch.
+            continue;
+        }
+        changed_and_still_json += 1;
+        let result = receipt::verify(&value, &catalog, now);
+        assert!(
+            result.is_err(),
+            "a receipt with byte {at} changed ({:?}) verified",
+            char::from(forged[at])
+        );
+    }
+    assert!(
+        changed_and_still_json > 1000,
+        "only {changed_and_still_json} forgeries were tried"
+    );
+}
+
+#[test]
+fn receipt_failures_name_the_part_that_failed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (receipt, catalog) = runtime().block_on(async {
+        let mut world = world(dir.path());
+        let archived = world.apply().await;
+        (
+            serde_json::to_value(archived.receipt.expect("receipt")).expect("json"),
+            world.catalog,
+        )
+    });
+    let now = SystemTime::now();
+    let part = |mutate: &dyn Fn(&mut Value)| {
+        let mut forged = receipt.clone();
+        mutate(&mut forged);
+        receipt::verify(&forged, &catalog, now)
+            .expect_err("forged")
+            .part
+    };
+    assert_eq!(
+        part(&|r| r["application"]["credentialSubject"]["answers"]["zone"] = json!("a")),
+        Part::Application
+    );
+    assert_eq!(
+        part(&|r| r["ledger"]["submission"]["index"] = json!(0u64.wrapping_add(7))),
+        Part::SubmissionInclusion
+    );
+    assert_eq!(
+        part(&|r| {
+            let note = r["ledger"]["checkpoint"]
+                .as_str()
+                .expect("note")
+                .replacen('\n', "x\n", 1);
+            r["ledger"]["checkpoint"] = json!(note);
+        }),
+        Part::Checkpoint
+    );
+    assert_eq!(
+        part(
+            &|r| r["ledger"]["decision"]["entry"]["credentialSubject"]["outcome"] = json!("reject")
+        ),
+        Part::Decision
+    );
+    assert_eq!(
+        part(&|r| r["ledger"]["decision"]["time"] = json!("2026-01-01T00:00:00Z")),
+        Part::DecisionInclusion
+    );
+    assert_eq!(part(&|r| r["type"] = json!("Receipt")), Part::Receipt);
+}

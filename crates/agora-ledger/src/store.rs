@@ -1,0 +1,993 @@
+//! The store: an SQLite database in WAL mode with `synchronous=FULL`, and the ledger's
+//! signing key beside it.
+//!
+//! ```text
+//! <dir>/ledger.sqlite   entries, leaf hashes, checkpoints (one per commit)
+//! <dir>/ledger.key      the ledger's Ed25519 secret key as a Multikey (z3u2…), mode 0600
+//! ```
+//!
+//! Every commit appends its entries and a checkpoint signed over the new tree in one
+//! transaction, so the newest checkpoint always covers exactly the stored entries. Opening a
+//! store rebuilds the Merkle tree from the stored leaf hashes and checks it against that
+//! signed checkpoint: a store that lost or changed entries does not open. [`Ledger::audit`]
+//! goes further and re-checks everything (see there).
+//!
+//! Several processes may open one store (the plaza, `agora desk`, `agora ledger log`): SQLite
+//! serializes writers, and each operation first reads what other writers appended.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use agora_identity::Identity;
+use agora_identity::multikey;
+use agora_services::{ApplicationId, Catalog};
+use ct_merkle::InclusionProof;
+use ct_merkle::mem_backed_tree::MemoryBackedTree;
+use ed25519_dalek::SigningKey;
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavior, params};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+use thiserror::Error;
+use time::OffsetDateTime;
+
+use crate::entry::{Entry, Refusal, check_entry, hex, is_final, leaf_bytes};
+use crate::note::{Checkpoint, VerifierKey};
+
+/// The store file's name in the ledger directory.
+pub const STORE_FILE: &str = "ledger.sqlite";
+/// The key file's name in the ledger directory.
+pub const KEY_FILE: &str = "ledger.key";
+/// The store format this code writes and reads.
+pub const FORMAT: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS entries (
+    idx INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    application_id TEXT NOT NULL,
+    application_sha256 TEXT NOT NULL,
+    time TEXT NOT NULL,
+    entry BLOB NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX IF NOT EXISTS submissions_by_id ON entries(application_id) WHERE kind = 'submission';
+CREATE UNIQUE INDEX IF NOT EXISTS submissions_by_digest ON entries(application_sha256) WHERE kind = 'submission';
+CREATE INDEX IF NOT EXISTS decisions_by_id ON entries(application_id, idx) WHERE kind = 'decision';
+CREATE TABLE IF NOT EXISTS leaves (idx INTEGER PRIMARY KEY, hash BLOB NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;
+";
+
+/// Why a store cannot be used.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// SQLite refused: the file is not a database, is damaged, locked, or the disk is full.
+    #[error("the ledger store {path} cannot be used: {source}")]
+    Sqlite {
+        /// The store file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The store's contents contradict themselves or its signed checkpoint.
+    #[error(
+        "the ledger store {path} is damaged: {problem}. It was not changed; restore it from a backup"
+    )]
+    Corrupt {
+        /// The store file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The key file is missing, unreadable or does not belong to the store.
+    #[error("the ledger key {path}: {problem}")]
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Where an entry landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// Its leaf index in the tree.
+    pub index: u64,
+    /// When the ledger appended it.
+    pub time: OffsetDateTime,
+    /// Whether it was already there (the same entry sent again): nothing new was written.
+    pub already: bool,
+}
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEntry {
+    /// Its leaf index.
+    pub index: u64,
+    /// When it was appended.
+    pub time: OffsetDateTime,
+    /// The signed entry.
+    pub entry: Value,
+}
+
+impl StoredEntry {
+    /// The bytes of its Merkle leaf.
+    pub fn leaf_bytes(&self) -> Result<Vec<u8>, Refusal> {
+        leaf_bytes(&self.entry, self.time)
+    }
+}
+
+/// A signed checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    /// What it says.
+    pub checkpoint: Checkpoint,
+    /// The signed note.
+    pub note: String,
+}
+
+/// An application's entries on the ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationRecord {
+    /// The submission.
+    pub submission: StoredEntry,
+    /// Its decisions, oldest first (a referral, then an officer's decision).
+    pub decisions: Vec<StoredEntry>,
+}
+
+/// What an audit found: everything checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    /// Entries re-verified.
+    pub entries: u64,
+    /// Of which submissions.
+    pub submissions: u64,
+    /// Of which decisions.
+    pub decisions: u64,
+    /// Checkpoints whose signature and root were re-checked.
+    pub checkpoints: u64,
+    /// The newest checkpoint.
+    pub latest: Option<Checkpoint>,
+}
+
+/// The embedded ledger.
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+    tree: MemoryBackedTree<Sha256, [u8; 32]>,
+    key: SigningKey,
+    verifier: VerifierKey,
+    catalog: Catalog,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("path", &self.path)
+            .field("size", &self.tree.len())
+            .field("verifier", &self.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ledger {
+    /// Opens the ledger in `dir`, creating it (and its key) when the directory holds none.
+    /// `catalog` names the services the ledger takes and their departments.
+    pub fn open(dir: &Path, catalog: Catalog) -> Result<Self, StoreError> {
+        fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join(STORE_FILE);
+        let key = load_or_create_key(&dir.join(KEY_FILE), path.exists())?;
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite)?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(sqlite)?;
+        // WAL lets readers in other processes go on while one writes; FULL makes every commit
+        // durable before it returns.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite)?;
+        conn.execute_batch(SCHEMA).map_err(sqlite)?;
+
+        let origin = origin_for(&key);
+        let verifier =
+            VerifierKey::new(origin, key.verifying_key()).map_err(|error| StoreError::Key {
+                path: dir.join(KEY_FILE),
+                problem: error.to_string(),
+            })?;
+        let mut ledger = Self {
+            conn,
+            path,
+            tree: MemoryBackedTree::new(),
+            key,
+            verifier,
+            catalog,
+        };
+        ledger.check_meta()?;
+        ledger.refresh()?;
+        Ok(ledger)
+    }
+
+    /// The key that signs this ledger's checkpoints, as a signed-note verifier key: what a
+    /// stranger needs to trust its receipts.
+    pub fn verifier(&self) -> &VerifierKey {
+        &self.verifier
+    }
+
+    /// The store file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The services the ledger takes.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// How many entries the ledger holds.
+    pub fn size(&mut self) -> Result<u64, StoreError> {
+        self.refresh()?;
+        Ok(self.tree.len())
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn corrupt(&self, problem: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            problem: problem.into(),
+        }
+    }
+
+    fn check_meta(&mut self) -> Result<(), StoreError> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| StoreError::Sqlite {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        let get = |name: &str| -> Result<Option<String>, rusqlite::Error> {
+            tx.query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
+                row.get(0)
+            })
+            .optional()
+        };
+        let format = get("format").map_err(|e| self.sqlite(e))?;
+        let key = get("key").map_err(|e| self.sqlite(e))?;
+        match (format, key) {
+            (None, None) => {
+                tx.execute(
+                    "INSERT INTO meta (name, value) VALUES ('format', ?1), ('key', ?2)",
+                    params![FORMAT.to_string(), self.verifier.to_string()],
+                )
+                .map_err(|e| self.sqlite(e))?;
+            }
+            (Some(format), Some(key)) => {
+                if format != FORMAT.to_string() {
+                    return Err(self.corrupt(format!(
+                        "it is in format {format}, and this version of Agora reads format {FORMAT}"
+                    )));
+                }
+                if key != self.verifier.to_string() {
+                    return Err(StoreError::Key {
+                        path: self.path.with_file_name(KEY_FILE),
+                        problem: format!(
+                            "it is not the key this store was made with ({key}); put the store's own key back"
+                        ),
+                    });
+                }
+            }
+            _ => return Err(self.corrupt("its `meta` table is incomplete")),
+        }
+        tx.commit().map_err(|e| self.sqlite(e))
+    }
+
+    /// Reads what other writers appended and checks the tree against the newest checkpoint.
+    fn refresh(&mut self) -> Result<(), StoreError> {
+        let from = self.tree.len();
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
+            .map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        let new_leaves = read_leaves(&tx, from).map_err(|e| StoreError::Sqlite {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        let latest = read_latest_checkpoint(&tx).map_err(|e| StoreError::Sqlite {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        drop(tx);
+        for (expected, (index, hash)) in (from..).zip(new_leaves) {
+            if index != expected {
+                return Err(self.corrupt(format!(
+                    "leaf {expected} is missing (the next stored is {index})"
+                )));
+            }
+            self.tree.push(hash);
+        }
+        self.check_tree_against(latest)
+    }
+
+    fn check_tree_against(&self, latest: Option<(u64, String)>) -> Result<(), StoreError> {
+        let size = self.tree.len();
+        let Some((checkpoint_size, note)) = latest else {
+            return if size == 0 {
+                Ok(())
+            } else {
+                Err(self.corrupt(format!("it holds {size} entries but no signed checkpoint")))
+            };
+        };
+        let checkpoint = Checkpoint::open(&note, &self.verifier).map_err(|error| {
+            self.corrupt(format!("its newest checkpoint does not verify: {error}"))
+        })?;
+        if checkpoint.size != checkpoint_size {
+            return Err(self.corrupt("a checkpoint is filed under another size than it states"));
+        }
+        if checkpoint.size != size {
+            return Err(self.corrupt(format!(
+                "it holds {size} entries, but its newest signed checkpoint covers {}",
+                checkpoint.size
+            )));
+        }
+        if self.root() != checkpoint.root {
+            return Err(self.corrupt(format!(
+                "the Merkle root of its {size} entries differs from the one its checkpoint signed"
+            )));
+        }
+        Ok(())
+    }
+
+    fn root(&self) -> [u8; 32] {
+        let root = self.tree.root();
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(root.as_bytes());
+        bytes
+    }
+
+    /// Appends entries in one transaction with one new checkpoint (group commit), and returns
+    /// what became of each, in order. An entry already on the ledger (the same bytes sent
+    /// again) is reported as [`Appended::already`]; one that breaks a rule is refused and the
+    /// others still land. Each entry's signature is checked first, against `now`.
+    pub fn append(
+        &mut self,
+        entries: &[Value],
+        now: SystemTime,
+    ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
+        // Signatures first, outside the write lock: it is the slow part.
+        let checked: Vec<Result<Entry, Refusal>> = entries
+            .iter()
+            .map(|json| check_entry(json, &self.catalog, now))
+            .collect();
+        let time = agora_services::time_format::to_utc_second(OffsetDateTime::from(now));
+
+        self.refresh()?;
+        let result = self.append_checked(entries, checked, time);
+        if result.is_err() {
+            // The transaction rolled back; the tree may hold leaves that never landed.
+            self.tree = MemoryBackedTree::new();
+            self.refresh()?;
+        }
+        result
+    }
+
+    fn append_checked(
+        &mut self,
+        entries: &[Value],
+        checked: Vec<Result<Entry, Refusal>>,
+        time: OffsetDateTime,
+    ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
+        let path = self.path.clone();
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        // Another writer may have appended between the refresh and the lock.
+        let start = self.tree.len();
+        for (index, hash) in read_leaves(&tx, start).map_err(sqlite)? {
+            if index != self.tree.len() {
+                return Err(StoreError::Corrupt {
+                    path: path.clone(),
+                    problem: format!("leaf {} is missing", self.tree.len()),
+                });
+            }
+            self.tree.push(hash);
+        }
+        let before = self.tree.len();
+        let mut results = Vec::with_capacity(entries.len());
+        for (json, checked) in entries.iter().zip(checked) {
+            let outcome = match checked {
+                Err(refusal) => Err(refusal),
+                Ok(entry) => match self.admit(&tx, &entry, json).map_err(sqlite)? {
+                    Err(refusal) => Err(refusal),
+                    Ok(Some(already)) => Ok(already),
+                    Ok(None) => {
+                        let index = self.tree.len();
+                        let bytes = leaf_bytes(json, time).and_then(|leaf| {
+                            agora_identity::canonical::canonicalize(json)
+                                .map(|canonical| (leaf, canonical))
+                                .map_err(|error| Refusal::Malformed(error.to_string()))
+                        });
+                        let (leaf, canonical) = match bytes {
+                            Ok(bytes) => bytes,
+                            Err(refusal) => {
+                                results.push(Err(refusal));
+                                continue;
+                            }
+                        };
+                        let hash: [u8; 32] = Sha256::digest(&leaf).into();
+                        tx.execute(
+                            "INSERT INTO entries (idx, kind, application_id, application_sha256, time, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![
+                                index as i64,
+                                entry.kind(),
+                                entry.application_id().to_string(),
+                                application_sha256(&entry),
+                                agora_services::time_format::format_utc(time),
+                                canonical
+                            ],
+                        )
+                        .map_err(sqlite)?;
+                        tx.execute(
+                            "INSERT INTO leaves (idx, hash) VALUES (?1, ?2)",
+                            params![index as i64, hash.as_slice()],
+                        )
+                        .map_err(sqlite)?;
+                        self.tree.push(hash);
+                        Ok(Appended {
+                            index,
+                            time,
+                            already: false,
+                        })
+                    }
+                },
+            };
+            results.push(outcome);
+        }
+        if self.tree.len() > before {
+            let checkpoint = Checkpoint {
+                origin: self.verifier.name().to_owned(),
+                size: self.tree.len(),
+                root: self.root(),
+            };
+            let note = checkpoint
+                .sign(&self.key)
+                .map_err(|error| StoreError::Key {
+                    path: path.with_file_name(KEY_FILE),
+                    problem: error.to_string(),
+                })?;
+            tx.execute(
+                "INSERT INTO checkpoints (size, note) VALUES (?1, ?2)",
+                params![checkpoint.size as i64, note],
+            )
+            .map_err(sqlite)?;
+        }
+        tx.commit().map_err(sqlite)?;
+        Ok(results)
+    }
+
+    /// Whether `entry` may be appended given what the ledger holds: `Ok(None)` to append,
+    /// `Ok(Some(_))` when the same entry is already there, `Err` to refuse.
+    fn admit(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        entry: &Entry,
+        json: &Value,
+    ) -> Result<Result<Option<Appended>, Refusal>, rusqlite::Error> {
+        let id = entry.application_id().to_string();
+        let canonical = match agora_identity::canonical::canonicalize(json) {
+            Ok(canonical) => canonical,
+            Err(error) => return Ok(Err(Refusal::Malformed(error.to_string()))),
+        };
+        let submission: Option<(i64, String, String, Vec<u8>)> = tx
+            .query_row(
+                "SELECT idx, application_sha256, time, entry FROM entries WHERE kind = 'submission' AND application_id = ?1",
+                [&id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        match entry {
+            Entry::Submission(new) => {
+                if let Some((index, _, time, stored)) = submission {
+                    return Ok(if stored == canonical {
+                        Ok(Some(already(index, &time)))
+                    } else {
+                        Err(Refusal::DuplicateId(id))
+                    });
+                }
+                let same_digest: Option<i64> = tx
+                    .query_row(
+                        "SELECT idx FROM entries WHERE kind = 'submission' AND application_sha256 = ?1",
+                        [&new.application_sha256],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if same_digest.is_some() {
+                    return Ok(Err(Refusal::DuplicateDigest(
+                        new.application_sha256.clone(),
+                    )));
+                }
+                let open = self
+                    .catalog
+                    .service(&new.service)
+                    .is_some_and(|service| service.open);
+                if !open {
+                    return Ok(Err(Refusal::ClosedService(new.service.clone())));
+                }
+                Ok(Ok(None))
+            }
+            Entry::Decision(decision) => {
+                let Some((_, digest, _, submitted)) = submission else {
+                    return Ok(Err(Refusal::UnknownApplication(id)));
+                };
+                let subject = &decision.credential_subject;
+                let submitted: Value = serde_json::from_slice(&submitted).unwrap_or(Value::Null);
+                let mismatch = if subject.application_sha256 != digest {
+                    Some("it names another application digest".to_owned())
+                } else if submitted.get("service").and_then(Value::as_str) != Some(&subject.service)
+                {
+                    Some(format!(
+                        "the application was made to another service than `{}`",
+                        subject.service
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = mismatch {
+                    return Ok(Err(Refusal::DecisionMismatch { id, problem }));
+                }
+                let mut statement = tx.prepare_cached(
+                    "SELECT idx, time, entry FROM entries WHERE kind = 'decision' AND application_id = ?1 ORDER BY idx",
+                )?;
+                let earlier = statement
+                    .query_map([&id], |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, Vec<u8>>(2)?,
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (index, time, stored) in earlier {
+                    if stored == canonical {
+                        return Ok(Ok(Some(already(index, &time))));
+                    }
+                    let stored: Value = serde_json::from_slice(&stored).unwrap_or(Value::Null);
+                    let final_ =
+                        agora_services::Decision::from_json(&stored).map_or(true, |d| is_final(&d));
+                    if final_ {
+                        return Ok(Err(Refusal::AlreadyDecided(id)));
+                    }
+                }
+                Ok(Ok(None))
+            }
+        }
+    }
+
+    /// Entries from leaf index `from` on, at most `limit` of them, oldest first.
+    pub fn entries_since(
+        &mut self,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEntry>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT idx, time, entry FROM entries WHERE idx >= ?1 ORDER BY idx LIMIT ?2",
+            )
+            .map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        let rows = statement
+            .query_map(params![from as i64, limit as i64], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        drop(statement);
+        rows.into_iter()
+            .map(|(index, time, entry)| self.stored_entry(index, &time, &entry))
+            .collect()
+    }
+
+    fn stored_entry(
+        &self,
+        index: i64,
+        time: &str,
+        entry: &[u8],
+    ) -> Result<StoredEntry, StoreError> {
+        let time = agora_services::time_format::parse_utc(time)
+            .map_err(|error| self.corrupt(format!("entry {index} has a bad time: {error}")))?;
+        let entry = serde_json::from_slice(entry)
+            .map_err(|error| self.corrupt(format!("entry {index} is not JSON: {error}")))?;
+        Ok(StoredEntry {
+            index: index as u64,
+            time,
+            entry,
+        })
+    }
+
+    /// The entries about application `id`: its submission and decisions, if it is here.
+    pub fn application(
+        &mut self,
+        id: ApplicationId,
+    ) -> Result<Option<ApplicationRecord>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT idx, kind, time, entry FROM entries WHERE application_id = ?1 ORDER BY idx",
+            )
+            .map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        let rows = statement
+            .query_map([id.to_string()], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Vec<u8>>(3)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        drop(statement);
+        let mut submission = None;
+        let mut decisions = Vec::new();
+        for (index, kind, time, entry) in rows {
+            let stored = self.stored_entry(index, &time, &entry)?;
+            if kind == "submission" {
+                submission = Some(stored);
+            } else {
+                decisions.push(stored);
+            }
+        }
+        Ok(submission.map(|submission| ApplicationRecord {
+            submission,
+            decisions,
+        }))
+    }
+
+    /// The newest signed checkpoint, and an RFC 6962 inclusion proof for each of `indices`
+    /// against it (one read, so the proofs and the checkpoint always agree).
+    pub fn prove(
+        &mut self,
+        indices: &[u64],
+    ) -> Result<(SignedCheckpoint, Vec<InclusionProof<Sha256>>), StoreError> {
+        self.refresh()?;
+        let size = self.tree.len();
+        let (_, note) = read_latest_checkpoint(&self.conn)
+            .map_err(|e| self.sqlite(e))?
+            .ok_or_else(|| self.corrupt("it has entries to prove but no checkpoint"))?;
+        let checkpoint = Checkpoint::open(&note, &self.verifier).map_err(|error| {
+            self.corrupt(format!("its newest checkpoint does not verify: {error}"))
+        })?;
+        if checkpoint.size != size {
+            // Another writer committed between the refresh and this read: read again.
+            return self.prove(indices);
+        }
+        let proofs = indices
+            .iter()
+            .map(|&index| {
+                if index < size {
+                    Ok(self.tree.prove_inclusion(index as usize))
+                } else {
+                    Err(self.corrupt(format!("there is no entry {index} to prove")))
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((SignedCheckpoint { checkpoint, note }, proofs))
+    }
+
+    /// The newest signed checkpoint, if anything was ever appended.
+    pub fn checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, StoreError> {
+        self.refresh()?;
+        let Some((_, note)) = read_latest_checkpoint(&self.conn).map_err(|e| self.sqlite(e))?
+        else {
+            return Ok(None);
+        };
+        let checkpoint = Checkpoint::open(&note, &self.verifier).map_err(|error| {
+            self.corrupt(format!("its newest checkpoint does not verify: {error}"))
+        })?;
+        Ok(Some(SignedCheckpoint { checkpoint, note }))
+    }
+
+    /// Re-verifies the whole store: SQLite's own integrity check; every entry's leaf hash,
+    /// signature and the ledger's rules (one submission per id and per digest, decisions only
+    /// by the service's department, for an application on the ledger, and none after a final
+    /// one); the Merkle tree rebuilt from the entries themselves; and every checkpoint's
+    /// signature and root against the tree at its size. The first problem found is the error.
+    pub fn audit(&mut self) -> Result<AuditReport, StoreError> {
+        let integrity: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .map_err(|e| self.sqlite(e))?;
+        if integrity != "ok" {
+            return Err(self.corrupt(format!("SQLite's integrity check says: {integrity}")));
+        }
+        let checkpoints: Vec<(i64, String)> = {
+            let mut statement = self
+                .conn
+                .prepare("SELECT size, note FROM checkpoints ORDER BY size")
+                .map_err(|e| self.sqlite(e))?;
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| self.sqlite(e))?
+        };
+        let mut checkpoints = checkpoints.into_iter().peekable();
+        let mut report = AuditReport {
+            entries: 0,
+            submissions: 0,
+            decisions: 0,
+            checkpoints: 0,
+            latest: None,
+        };
+        let mut tree = MemoryBackedTree::<Sha256, [u8; 32]>::new();
+        let mut ids: HashMap<ApplicationId, (String, String)> = HashMap::new();
+        let mut digests: HashSet<String> = HashSet::new();
+        let mut decided: HashSet<ApplicationId> = HashSet::new();
+        let batch = 10_000;
+        loop {
+            let from = tree.len();
+            let entries = self.entries_since(from, batch)?;
+            let leaves = read_leaves_range(&self.conn, from, batch).map_err(|e| self.sqlite(e))?;
+            if entries.len() != leaves.len() {
+                return Err(self.corrupt(format!(
+                    "from entry {from} on, it holds {} entries but {} leaf hashes",
+                    entries.len(),
+                    leaves.len()
+                )));
+            }
+            if entries.is_empty() {
+                break;
+            }
+            for (stored, (leaf_index, stored_hash)) in entries.iter().zip(leaves) {
+                let index = tree.len();
+                if stored.index != index || leaf_index != index {
+                    return Err(self.corrupt(format!("entry {index} is missing")));
+                }
+                let leaf = stored
+                    .leaf_bytes()
+                    .map_err(|error| self.corrupt(format!("entry {index}: {error}")))?;
+                let hash: [u8; 32] = Sha256::digest(&leaf).into();
+                if hash != stored_hash {
+                    return Err(self.corrupt(format!(
+                        "entry {index} does not match its leaf hash: its bytes were changed"
+                    )));
+                }
+                let entry = check_entry(&stored.entry, &self.catalog, stored.time.into())
+                    .map_err(|refusal| self.corrupt(format!("entry {index}: {refusal}")))?;
+                let id = entry.application_id();
+                match &entry {
+                    Entry::Submission(submission) => {
+                        report.submissions += 1;
+                        if ids
+                            .insert(
+                                id,
+                                (
+                                    submission.application_sha256.clone(),
+                                    submission.service.clone(),
+                                ),
+                            )
+                            .is_some()
+                        {
+                            return Err(
+                                self.corrupt(format!("entry {index}: a second submission of {id}"))
+                            );
+                        }
+                        if !digests.insert(submission.application_sha256.clone()) {
+                            return Err(self.corrupt(format!(
+                                "entry {index}: an application submitted twice"
+                            )));
+                        }
+                    }
+                    Entry::Decision(decision) => {
+                        report.decisions += 1;
+                        let subject = &decision.credential_subject;
+                        match ids.get(&id) {
+                            Some((digest, service))
+                                if *digest == subject.application_sha256
+                                    && *service == subject.service => {}
+                            _ => {
+                                return Err(self.corrupt(format!(
+                                    "entry {index}: a decision for {id}, which is not on the ledger before it"
+                                )));
+                            }
+                        }
+                        if decided.contains(&id) {
+                            return Err(self.corrupt(format!(
+                                "entry {index}: a decision after {id}'s final one"
+                            )));
+                        }
+                        if is_final(decision) {
+                            decided.insert(id);
+                        }
+                    }
+                }
+                tree.push(hash);
+                report.entries += 1;
+                while let Some((size, note)) =
+                    checkpoints.next_if(|(size, _)| *size as u64 <= tree.len())
+                {
+                    let checkpoint = Checkpoint::open(&note, &self.verifier).map_err(|error| {
+                        self.corrupt(format!("the checkpoint at size {size}: {error}"))
+                    })?;
+                    let mut root = [0u8; 32];
+                    root.copy_from_slice(tree.root().as_bytes());
+                    if checkpoint.size != tree.len() || checkpoint.root != root {
+                        return Err(self.corrupt(format!(
+                            "the checkpoint at size {size} does not match the entries before it"
+                        )));
+                    }
+                    report.checkpoints += 1;
+                    report.latest = Some(checkpoint);
+                }
+            }
+        }
+        if let Some((size, _)) = checkpoints.next() {
+            return Err(self.corrupt(format!(
+                "a checkpoint covers {size} entries, but the store holds only {}: entries were lost",
+                tree.len()
+            )));
+        }
+        if report.latest.as_ref().map_or(0, |c| c.size) != tree.len() {
+            return Err(self.corrupt(format!(
+                "its {} entries are not all covered by a signed checkpoint",
+                tree.len()
+            )));
+        }
+        Ok(report)
+    }
+}
+
+fn already(index: i64, time: &str) -> Appended {
+    Appended {
+        index: index as u64,
+        time: agora_services::time_format::parse_utc(time).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        already: true,
+    }
+}
+
+fn application_sha256(entry: &Entry) -> &str {
+    match entry {
+        Entry::Submission(submission) => &submission.application_sha256,
+        Entry::Decision(decision) => &decision.credential_subject.application_sha256,
+    }
+}
+
+fn read_leaves(conn: &Connection, from: u64) -> Result<Vec<(u64, [u8; 32])>, rusqlite::Error> {
+    read_leaves_range(conn, from, usize::MAX / 2)
+}
+
+fn read_leaves_range(
+    conn: &Connection,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<(u64, [u8; 32])>, rusqlite::Error> {
+    let mut statement =
+        conn.prepare_cached("SELECT idx, hash FROM leaves WHERE idx >= ?1 ORDER BY idx LIMIT ?2")?;
+    let rows = statement.query_map(params![from as i64, limit as i64], |row| {
+        let index: i64 = row.get(0)?;
+        let hash: Vec<u8> = row.get(1)?;
+        let hash: [u8; 32] = hash.try_into().map_err(|_| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Blob,
+                format!("leaf {index} is not a 32-byte hash").into(),
+            )
+        })?;
+        Ok((index as u64, hash))
+    })?;
+    rows.collect()
+}
+
+fn read_latest_checkpoint(conn: &Connection) -> Result<Option<(u64, String)>, rusqlite::Error> {
+    conn.query_row(
+        "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+        [],
+        |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)),
+    )
+    .optional()
+}
+
+/// The origin (and key name) of a local ledger: `agora.local/ledger/` and the first 16 hex
+/// digits of the SHA-256 of its public key, so that two citizens' ledgers never share a name.
+fn origin_for(key: &SigningKey) -> String {
+    let digest = Sha256::digest(key.verifying_key().as_bytes());
+    format!("agora.local/ledger/{}", hex(&digest[..8]))
+}
+
+fn load_or_create_key(path: &Path, store_exists: bool) -> Result<SigningKey, StoreError> {
+    let problem = |problem: String| StoreError::Key {
+        path: path.to_owned(),
+        problem,
+    };
+    match fs::read_to_string(path) {
+        Ok(text) => multikey::decode_secret(text.trim())
+            .map_err(|error| problem(format!("not an Ed25519 secret Multikey: {error}"))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            if store_exists {
+                return Err(problem(
+                    "it is missing, but the store beside it exists: without its key the ledger cannot sign; put the key back"
+                        .to_owned(),
+                ));
+            }
+            let identity = Identity::generate().map_err(|error| problem(error.to_string()))?;
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path).map_err(|source| StoreError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+            file.write_all(identity.secret_multikey().as_bytes())
+                .and_then(|()| file.write_all(b"\n"))
+                .and_then(|()| file.sync_all())
+                .map_err(|source| StoreError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            Ok(identity.signing_key().clone())
+        }
+        Err(source) => Err(StoreError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Re-exported for receipts: an inclusion proof's hashes, in order.
+pub fn proof_hashes(proof: &InclusionProof<Sha256>) -> Vec<[u8; 32]> {
+    proof
+        .as_bytes()
+        .chunks_exact(32)
+        .map(|chunk| {
+            let mut hash = [0u8; 32];
+            hash.copy_from_slice(chunk);
+            hash
+        })
+        .collect()
+}
