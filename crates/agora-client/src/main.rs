@@ -11,6 +11,7 @@ use bevy::window::{PresentMode, WindowResolution};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use agora_client::PlazaPlugin;
+use agora_client::commands::gateway::LedgerSpec;
 use agora_client::commands::{self, CommandError, PinSource};
 use agora_client::lang::Lang;
 use agora_client::scene::layout::PlazaLayout;
@@ -94,6 +95,74 @@ enum Command {
         #[arg(long, default_value = "en", value_parser = parse_lang)]
         lang: Lang,
     },
+    /// Sign an application with the profile key, queue it, deliver it, and print its receipt.
+    Submit {
+        /// The service's id (see `agora services list`).
+        service: String,
+        /// A JSON file with the answers to the service's form.
+        #[arg(long, value_name = "FILE")]
+        answers: PathBuf,
+        /// Queue it and try once; do not wait for delivery and the decision.
+        #[arg(long)]
+        no_wait: bool,
+        /// Read the PIN from standard input instead of the terminal.
+        #[arg(long)]
+        pin_stdin: bool,
+        /// The ledger: `local` (the embedded one in the data directory).
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
+        /// The language of the messages: en or zh-CN.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+    /// Deliver what waits in the outbox and show where each application stands.
+    Status {
+        /// One application's id (urn:uuid:…).
+        id: Option<String>,
+        /// Print that application's receipt (JSON) instead.
+        #[arg(long, requires = "id")]
+        receipt: bool,
+        /// The ledger: `local` (the embedded one in the data directory).
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
+        /// The language of the messages: en or zh-CN.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+    /// Run the department side on its own: decide every application that arrives.
+    Desk {
+        /// The ledger: `local` (the embedded one in the data directory).
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
+        /// A directory of department key files; the demo departments' keys when absent.
+        #[arg(long, value_name = "DIR")]
+        keys: Option<PathBuf>,
+        /// Decide what is there now, then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Inspect and audit the embedded ledger.
+    Ledger {
+        #[command(subcommand)]
+        action: LedgerAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LedgerAction {
+    /// Print the entries, one a line.
+    Log {
+        /// The first leaf index to show.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// How many entries at most.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Print the newest signed checkpoint and the key that checks it.
+    Checkpoint,
+    /// Re-verify the whole store: hashes, tree, checkpoints, signatures and rules.
+    Audit,
 }
 
 #[derive(Subcommand, Debug)]
@@ -149,7 +218,7 @@ fn pins(from_stdin: bool) -> PinSource {
 
 /// Runs a subcommand; prints its answer on stdout, or its error on stderr.
 fn run_command(command: Command) -> ExitCode {
-    use commands::{identity, services};
+    use commands::{gateway, identity, services};
     let result: Result<String, CommandError> = match command {
         Command::Id { action } => match action {
             IdAction::New { pin_stdin } => identity::new(&pins(pin_stdin)),
@@ -182,12 +251,40 @@ fn run_command(command: Command) -> ExitCode {
             if dry_run {
                 services::dry_run(&service, &answers, lang.into())
             } else {
-                Err(CommandError::input(
-                    "submitting applications arrives with the gateway; for now use --dry-run \
-                     to see what the service's policy will likely decide",
-                ))
+                Err(CommandError::input(format!(
+                    "`agora apply` only previews (--dry-run); to sign and send it: \
+                     agora submit {service} --answers {}",
+                    answers.display()
+                )))
             }
         }
+        Command::Submit {
+            service,
+            answers,
+            no_wait,
+            pin_stdin,
+            ledger,
+            lang,
+        } => gateway::submit(
+            &service,
+            &answers,
+            no_wait,
+            &pins(pin_stdin),
+            &ledger,
+            lang.into(),
+        ),
+        Command::Status {
+            id,
+            receipt,
+            ledger,
+            lang,
+        } => gateway::status(id.as_deref(), receipt, &ledger, lang.into()),
+        Command::Desk { ledger, keys, once } => gateway::desk(keys.as_deref(), once, &ledger),
+        Command::Ledger { action } => match action {
+            LedgerAction::Log { from, limit } => gateway::ledger_log(from, limit),
+            LedgerAction::Checkpoint => gateway::ledger_checkpoint(),
+            LedgerAction::Audit => gateway::ledger_audit(),
+        },
     };
     match result {
         Ok(answer) => {

@@ -15,14 +15,14 @@ fn vector(name: &str) -> PathBuf {
         .join(name)
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 /// Runs `agora` with its data in `home`, feeding `stdin`.
-fn agora(home: &Path, args: &[&str], stdin: &str) -> Run {
+pub(crate) fn agora(home: &Path, args: &[&str], stdin: &str) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
         .args(args)
         .env("AGORA_HOME", home)

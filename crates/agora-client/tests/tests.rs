@@ -2,6 +2,7 @@
 
 mod citizen;
 mod cli;
+mod gateway;
 mod identity;
 mod scene;
 mod services;

@@ -108,9 +108,21 @@ const GROUP_COMMIT: usize = 512;
 /// commits every append that arrived while the previous commit ran as one transaction (group
 /// commit), so many citizens' submissions share one fsync.
 pub struct LocalLedger {
-    requests: mpsc::Sender<Request>,
+    requests: Option<mpsc::Sender<Request>>,
+    thread: Option<thread::JoinHandle<()>>,
     dir: PathBuf,
     verifier: VerifierKey,
+}
+
+impl Drop for LocalLedger {
+    /// Lets the ledger thread finish what it was asked and close the store cleanly, so that a
+    /// process that exits leaves no write-ahead log behind.
+    fn drop(&mut self) {
+        drop(self.requests.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl fmt::Debug for LocalLedger {
@@ -125,7 +137,7 @@ impl LocalLedger {
         let ledger = agora_ledger::Ledger::open(dir, catalog)?;
         let verifier = ledger.verifier().clone();
         let (requests, inbox) = mpsc::channel();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("agora-ledger".to_owned())
             .spawn(move || serve(ledger, inbox))
             .map_err(|source| StoreError::Io {
@@ -133,7 +145,8 @@ impl LocalLedger {
                 source,
             })?;
         Ok(Self {
-            requests,
+            requests: Some(requests),
+            thread: Some(thread),
             dir: dir.to_owned(),
             verifier,
         })
@@ -149,7 +162,11 @@ impl LocalLedger {
         request: impl FnOnce(oneshot::Sender<Result<T, LedgerError>>) -> Request,
     ) -> Result<T, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        self.requests.send(request(reply)).map_err(|_| stopped())?;
+        self.requests
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(request(reply))
+            .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }

@@ -191,9 +191,13 @@ pub fn sign(
         .map_err(|e| CommandError::failure(format!("cannot print the signed document: {e}")))
 }
 
-/// `agora verify FILE.json`: whether a signed document's proof holds.
+/// `agora verify FILE.json`: whether a signed document's proof holds, or, for a receipt
+/// (`"type": "AgoraReceipt"`), whether every part of it does.
 pub fn verify(file: &Path) -> Result<String, CommandError> {
     let document = read_document(file)?;
+    if document.get("type").and_then(Value::as_str) == Some(agora_gateway::receipt::RECEIPT_TYPE) {
+        return super::gateway::verify_receipt(file, &document);
+    }
     let verified = proof::verify(&document, &VerifyOptions::assertion())
         .map_err(|e| CommandError::negative(format!("{} is not valid: {e}", file.display())))?;
     let created = verified

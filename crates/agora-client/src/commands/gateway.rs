@@ -1,0 +1,491 @@
+//! `agora submit`, `agora status`, `agora desk` and `agora ledger log | checkpoint | audit`:
+//! the gateway on the command line.
+//!
+//! In the default set-up (`--ledger local`) everything lives in Agora's data directory: the
+//! embedded ledger in `ledger/`, the citizen's archive and outbox in `archive.sqlite`, and the
+//! in-process desk's state in `desk.sqlite`. The desk runs beside the ledger with the demo
+//! departments' keys, so a lone citizen gets decisions.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use agora_gateway::archive::{self, ARCHIVE_FILE, Archived};
+use agora_gateway::desk::DESK_FILE;
+use agora_gateway::{Archive, Desk, DeskKeys, Ledger as _, LocalLedger, State, prepare};
+use agora_identity::default_home;
+use agora_services::{AnswersFile, ApplicationId, Catalog, Lang, Outcome};
+
+use super::CommandError;
+use super::identity::profile_store;
+use super::pin::PinSource;
+
+/// The embedded ledger's directory under the data directory.
+pub const LEDGER_DIR: &str = "ledger";
+
+/// Largest answers file read.
+const MAX_ANSWERS_BYTES: u64 = 1024 * 1024;
+
+/// How long `agora submit` keeps trying to deliver before leaving it to the outbox.
+const DELIVERY_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Which ledger: `--ledger SPEC`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerSpec {
+    /// The embedded ledger in the data directory.
+    Local,
+}
+
+impl LedgerSpec {
+    /// Reads `local` or `evm:URL`.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        match spec {
+            "local" => Ok(Self::Local),
+            _ if spec.starts_with("evm:") => Err(format!(
+                "`{spec}`: the EVM backend is not part of this build yet; use `local`"
+            )),
+            _ => Err(format!(
+                "`{spec}` is not a ledger: use `local` (or `evm:URL`)"
+            )),
+        }
+    }
+}
+
+fn home() -> Result<PathBuf, CommandError> {
+    default_home().map_err(|e| CommandError::failure(e.to_string()))
+}
+
+fn catalog() -> Result<Catalog, CommandError> {
+    Catalog::embedded().map_err(|report| {
+        CommandError::failure(format!("the built-in catalog is broken:\n{report}"))
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| CommandError::failure(format!("cannot start the gateway's runtime: {e}")))
+}
+
+/// The default set-up: the embedded ledger, the archive, and the in-process desk.
+struct Local {
+    catalog: Catalog,
+    ledger: LocalLedger,
+    archive: Archive,
+    desk: Desk,
+}
+
+impl Local {
+    fn open(spec: &LedgerSpec) -> Result<Self, CommandError> {
+        let LedgerSpec::Local = spec;
+        let home = home()?;
+        let catalog = catalog()?;
+        let ledger = LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        let archive = Archive::open(&home.join(ARCHIVE_FILE))
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        let keys = DeskKeys::demo().map_err(|e| CommandError::failure(e.to_string()))?;
+        let desk = Desk::open(catalog.clone(), keys, &home.join(DESK_FILE))
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        Ok(Self {
+            catalog,
+            ledger,
+            archive,
+            desk,
+        })
+    }
+
+    /// Delivers what is due, lets the desk decide, and refreshes receipts.
+    async fn catch_up(&mut self) -> Result<archive::Delivery, CommandError> {
+        let delivery = archive::deliver(&self.archive, &self.ledger, SystemTime::now())
+            .await
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        if let Err(error) = self.desk.run_once(&self.ledger).await {
+            eprintln!("agora: the desk could not run: {error}");
+        }
+        archive::refresh(&self.archive, &self.ledger, SystemTime::now())
+            .await
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        Ok(delivery)
+    }
+}
+
+/// `agora submit SERVICE --answers FILE [--no-wait]`: validate, sign with the profile key,
+/// queue durably, deliver, and print the receipt (with the decision). A rejection is a
+/// negative answer (exit 1); the receipt is printed all the same.
+pub fn submit(
+    service_id: &str,
+    answers: &Path,
+    no_wait: bool,
+    pins: &PinSource,
+    spec: &LedgerSpec,
+    lang: Lang,
+) -> Result<String, CommandError> {
+    let catalog = catalog()?;
+    let service = catalog.service(service_id).ok_or_else(|| {
+        let known: Vec<&str> = catalog.services().map(|s| s.id.as_str()).collect();
+        CommandError::input(format!(
+            "there is no service {service_id:?}; the catalog has: {}",
+            known.join(", ")
+        ))
+    })?;
+    let text = super::read_limited(answers, MAX_ANSWERS_BYTES)?;
+    let text = String::from_utf8(text)
+        .map_err(|_| CommandError::input(format!("{} is not UTF-8 text", answers.display())))?;
+    let file = AnswersFile::parse_for(&text, service_id)
+        .map_err(|e| CommandError::input(format!("{}: {e}", answers.display())))?;
+    let valid = service.form.validate(&file.answers).map_err(|problems| {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| format!("  {}: {}", p.field, catalog.render(&p.message, lang)))
+            .collect();
+        CommandError::input(format!(
+            "{}: the answers do not fit the form:\n{}",
+            answers.display(),
+            lines.join("\n")
+        ))
+    })?;
+
+    let (store, profile) = profile_store()?;
+    if !store.exists(&profile) {
+        return Err(CommandError::input(
+            "this device has no identity yet to sign with: create one with `agora id new`",
+        ));
+    }
+    let identity = store
+        .unlock(&profile, &pins.read("PIN: ")?)
+        .map_err(|e| CommandError::input(e.to_string()))?;
+    let prepared = prepare(service, &valid, &identity, SystemTime::now())
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+
+    let mut local = Local::open(spec)?;
+    local
+        .archive
+        .enqueue(
+            prepared.id,
+            &prepared.service,
+            &prepared.application,
+            &prepared.submission,
+            SystemTime::now(),
+        )
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    eprintln!("queued: {} ({})", prepared.id, service.title.get(lang));
+
+    runtime()?.block_on(async {
+        let started = Instant::now();
+        loop {
+            local.catch_up().await?;
+            let archived = archived(&local.archive, prepared.id)?;
+            match archived.state {
+                State::Queued if !no_wait && started.elapsed() < DELIVERY_PATIENCE => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                State::Queued => {
+                    return Ok(format!(
+                        "{} is queued and will be delivered when the ledger is reachable (`agora status` tries again){}",
+                        prepared.id,
+                        archived.last_error.map(|e| format!("; last attempt: {e}")).unwrap_or_default()
+                    ));
+                }
+                State::Failed => {
+                    return Err(CommandError::negative(format!(
+                        "{} was refused: {}",
+                        prepared.id,
+                        archived.events.last().and_then(|e| e.detail.clone()).unwrap_or_default()
+                    )));
+                }
+                State::Anchored | State::Decided => {
+                    let receipt = print_receipt(&archived)?;
+                    return if archived.outcome() == Some(Outcome::Reject) {
+                        eprintln!("{}", describe(&local.catalog, &archived, lang));
+                        Err(CommandError::negative(receipt))
+                    } else {
+                        eprintln!("{}", describe(&local.catalog, &archived, lang));
+                        Ok(receipt)
+                    };
+                }
+            }
+        }
+    })
+}
+
+fn archived(archive: &Archive, id: ApplicationId) -> Result<Archived, CommandError> {
+    archive
+        .get(id)
+        .map_err(|e| CommandError::failure(e.to_string()))?
+        .ok_or_else(|| {
+            CommandError::input(format!(
+                "there is no application {id} in this device's archive"
+            ))
+        })
+}
+
+fn print_receipt(archived: &Archived) -> Result<String, CommandError> {
+    let receipt = archived
+        .receipt
+        .as_ref()
+        .ok_or_else(|| CommandError::failure(format!("{} has no receipt yet", archived.id)))?;
+    serde_json::to_string_pretty(receipt).map_err(|e| CommandError::failure(e.to_string()))
+}
+
+/// An application's state and timeline, in words.
+fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
+    let title = catalog
+        .service(&archived.service)
+        .map_or(archived.service.clone(), |s| s.title.get(lang).to_owned());
+    let state = match (archived.state, archived.outcome()) {
+        (State::Decided, Some(outcome)) | (State::Anchored, Some(outcome @ Outcome::Refer)) => {
+            catalog.render(&agora_services::Status::Decided { outcome }.label(), lang)
+        }
+        (State::Queued, _) => catalog.render(&agora_services::Status::Queued.label(), lang),
+        (State::Anchored, _) => catalog.render(&agora_services::Status::Anchored.label(), lang),
+        (State::Decided, None) => "decided".to_owned(),
+        (State::Failed, _) => "refused by the ledger".to_owned(),
+    };
+    let mut lines = vec![format!("{} — {title}: {state}", archived.id)];
+    for event in &archived.events {
+        let at = time::OffsetDateTime::from_unix_timestamp(event.at as i64)
+            .map(agora_services::time_format::format_utc)
+            .unwrap_or_default();
+        let detail = event
+            .detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        lines.push(format!("  {at}  {:?}{detail}", event.state).to_lowercase());
+    }
+    let decision = archived
+        .receipt
+        .as_ref()
+        .and_then(|r| r.ledger.decision.as_ref())
+        .and_then(|d| agora_services::Decision::from_json(&d.entry).ok());
+    for reason in decision.iter().flat_map(|d| &d.credential_subject.reasons) {
+        lines.push(format!("  - {}", catalog.render(reason, lang)));
+    }
+    if let Some(error) = &archived.last_error {
+        lines.push(format!("  last delivery attempt: {error}"));
+    }
+    lines.join("\n")
+}
+
+/// `agora status [ID] [--receipt]`: delivers what waits in the outbox, fetches decisions, and
+/// shows each application's timeline (or one application's, or its receipt as JSON).
+pub fn status(
+    id: Option<&str>,
+    receipt: bool,
+    spec: &LedgerSpec,
+    lang: Lang,
+) -> Result<String, CommandError> {
+    let id = id
+        .map(|id| ApplicationId::parse(id).map_err(|e| CommandError::input(e.to_string())))
+        .transpose()?;
+    let mut local = Local::open(spec)?;
+    runtime()?.block_on(local.catch_up())?;
+    match id {
+        Some(id) => {
+            let archived = archived(&local.archive, id)?;
+            if receipt {
+                print_receipt(&archived)
+            } else {
+                Ok(describe(&local.catalog, &archived, lang))
+            }
+        }
+        None if receipt => Err(CommandError::input("--receipt needs an application id")),
+        None => {
+            let list = local
+                .archive
+                .list()
+                .map_err(|e| CommandError::failure(e.to_string()))?;
+            if list.is_empty() {
+                return Ok("no applications yet".to_owned());
+            }
+            Ok(list
+                .iter()
+                .map(|a| describe(&local.catalog, a, lang))
+                .collect::<Vec<_>>()
+                .join("\n\n"))
+        }
+    }
+}
+
+/// `agora desk [--keys DIR] [--once]`: the department side on its own, deciding what arrives.
+pub fn desk(keys: Option<&Path>, once: bool, spec: &LedgerSpec) -> Result<String, CommandError> {
+    let LedgerSpec::Local = spec;
+    let home = home()?;
+    let catalog = catalog()?;
+    let keys = match keys {
+        Some(dir) => DeskKeys::load_dir(dir).map_err(|e| CommandError::input(e.to_string()))?,
+        None => {
+            eprintln!(
+                "agora desk: using the demo departments' published keys (fit for the demo only; --keys DIR for real ones)"
+            );
+            DeskKeys::demo().map_err(|e| CommandError::failure(e.to_string()))?
+        }
+    };
+    let ledger = LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    let mut desk = Desk::open(catalog, keys, &home.join(DESK_FILE))
+        .map_err(|e| CommandError::input(e.to_string()))?;
+    eprintln!("agora desk: reading {}", ledger.describe());
+    runtime()?.block_on(async {
+        let mut decided = 0usize;
+        loop {
+            match desk.run_once(&ledger).await {
+                Ok(report) => {
+                    for (id, outcome) in &report.decided {
+                        println!("{id}: {}", outcome.as_str());
+                    }
+                    decided += report.decided.len();
+                }
+                Err(error) if once => return Err(CommandError::failure(error.to_string())),
+                Err(error) => eprintln!("agora desk: {error}; trying again"),
+            }
+            if once {
+                return Ok(format!("{decided} decided"));
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+}
+
+fn open_ledger() -> Result<agora_ledger::Ledger, CommandError> {
+    let home = home()?;
+    agora_ledger::Ledger::open(&home.join(LEDGER_DIR), catalog()?).map_err(|e| match e {
+        agora_ledger::StoreError::Corrupt { .. } => CommandError::negative(e.to_string()),
+        _ => CommandError::failure(e.to_string()),
+    })
+}
+
+/// `agora ledger log [--from N] [--limit N]`: the entries, one a line.
+pub fn ledger_log(from: u64, limit: usize) -> Result<String, CommandError> {
+    let mut ledger = open_ledger()?;
+    let entries = ledger
+        .entries_since(from, limit)
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    if entries.is_empty() {
+        return Ok(format!("no entries from {from} on"));
+    }
+    let lines: Vec<String> = entries
+        .iter()
+        .map(|stored| {
+            let entry = &stored.entry;
+            let text = |path: &[&str]| {
+                path.iter()
+                    .try_fold(entry, |value, key| value.get(key))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("?")
+                    .to_owned()
+            };
+            let at = agora_services::time_format::format_utc(stored.time);
+            if entry.get("type").and_then(|t| t.as_str())
+                == Some(agora_ledger::entry::SUBMISSION_TYPE)
+            {
+                format!(
+                    "{:>6}  {at}  submission  {}  {}  by {}",
+                    stored.index,
+                    text(&["id"]),
+                    text(&["service"]),
+                    text(&["applicant"])
+                )
+            } else {
+                format!(
+                    "{:>6}  {at}  decision    {}  {}  {}",
+                    stored.index,
+                    text(&["credentialSubject", "id"]),
+                    text(&["credentialSubject", "service"]),
+                    text(&["credentialSubject", "outcome"])
+                )
+            }
+        })
+        .collect();
+    Ok(lines.join("\n"))
+}
+
+/// `agora ledger checkpoint`: the newest signed checkpoint and the key to check it with.
+pub fn ledger_checkpoint() -> Result<String, CommandError> {
+    let mut ledger = open_ledger()?;
+    let key = ledger.verifier().to_string();
+    match ledger
+        .checkpoint()
+        .map_err(|e| CommandError::failure(e.to_string()))?
+    {
+        Some(checkpoint) => Ok(format!(
+            "{}\nverifier key: {key}",
+            checkpoint.note.trim_end()
+        )),
+        None => Ok(format!("the ledger is empty\nverifier key: {key}")),
+    }
+}
+
+/// `agora ledger audit`: re-verifies the whole store. A damaged store is a negative answer.
+pub fn ledger_audit() -> Result<String, CommandError> {
+    let mut ledger = open_ledger()?;
+    let report = ledger.audit().map_err(|e| match e {
+        agora_ledger::StoreError::Corrupt { .. } => CommandError::negative(e.to_string()),
+        _ => CommandError::failure(e.to_string()),
+    })?;
+    Ok(format!(
+        "audit passed: {} entries ({} submissions, {} decisions), {} signed checkpoints re-checked; newest covers {} entries",
+        report.entries,
+        report.submissions,
+        report.decisions,
+        report.checkpoints,
+        report.latest.map_or(0, |c| c.size)
+    ))
+}
+
+/// `agora verify` of a receipt: everything checked offline; which part failed if not.
+pub fn verify_receipt(file: &Path, document: &serde_json::Value) -> Result<String, CommandError> {
+    let catalog = catalog()?;
+    let verified =
+        agora_gateway::receipt::verify(document, &catalog, SystemTime::now()).map_err(|e| {
+            CommandError::negative(format!("{} is not a valid receipt: {e}", file.display()))
+        })?;
+    let subject = &verified.application.credential_subject;
+    let mut lines = vec![
+        format!("valid receipt: {}", file.display()),
+        format!(
+            "  application {} to `{}`, signed by {}",
+            verified.application.id, subject.service, verified.applicant
+        ),
+        format!(
+            "  anchored at leaf {} on {}, in a tree of {} entries signed by the ledger key",
+            verified.index,
+            agora_services::time_format::format_utc(verified.anchored_at),
+            verified.checkpoint.size
+        ),
+        format!("    {}", verified.ledger_key),
+    ];
+    let own = home()
+        .ok()
+        .map(|home| home.join(LEDGER_DIR))
+        .filter(|dir| dir.join(agora_ledger::store::STORE_FILE).exists())
+        .and_then(|dir| agora_ledger::Ledger::open(&dir, catalog.clone()).ok())
+        .is_some_and(|ledger| *ledger.verifier() == verified.ledger_key);
+    lines.push(if own {
+        "    (this device's own embedded ledger)".to_owned()
+    } else {
+        "    compare this key with the one the ledger's operator publishes".to_owned()
+    });
+    match &verified.decision {
+        Some(decision) => {
+            let d = &decision.credential_subject;
+            let department = catalog
+                .service(&d.service)
+                .map(|s| s.department.name.get(Lang::En).to_owned())
+                .unwrap_or_default();
+            lines.push(format!(
+                "  decided: {} by {department} ({}), policy {} v{}",
+                d.outcome.as_str(),
+                decision.issuer,
+                d.policy.id,
+                d.policy.version
+            ));
+            for reason in &d.reasons {
+                lines.push(format!("    - {}", catalog.render(reason, Lang::En)));
+            }
+        }
+        None => lines.push("  not decided yet".to_owned()),
+    }
+    Ok(lines.join("\n"))
+}
