@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE UNIQUE INDEX IF NOT EXISTS submissions_by_id ON entries(application_id) WHERE kind = 'submission';
 CREATE UNIQUE INDEX IF NOT EXISTS submissions_by_digest ON entries(application_sha256) WHERE kind = 'submission';
 CREATE INDEX IF NOT EXISTS decisions_by_id ON entries(application_id, idx) WHERE kind = 'decision';
+CREATE INDEX IF NOT EXISTS entries_by_application ON entries(application_id, idx);
 CREATE TABLE IF NOT EXISTS leaves (idx INTEGER PRIMARY KEY, hash BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;
 ";
