@@ -13,17 +13,15 @@ use agora_gateway::archive::{self, ARCHIVE_FILE, Archived};
 use agora_gateway::desk::DESK_FILE;
 use agora_gateway::{Archive, Desk, DeskKeys, Ledger as _, LocalLedger, State, prepare};
 use agora_identity::default_home;
-use agora_services::{AnswersFile, ApplicationId, Catalog, Lang, Outcome};
+use agora_services::{ApplicationId, Catalog, Lang, Outcome};
 
 use super::CommandError;
 use super::identity::profile_store;
 use super::pin::PinSource;
+use super::services::{catalog, find_service, read_answers};
 
 /// The embedded ledger's directory under the data directory.
 pub const LEDGER_DIR: &str = "ledger";
-
-/// Largest answers file read.
-const MAX_ANSWERS_BYTES: u64 = 1024 * 1024;
 
 /// How long `agora submit` keeps trying to deliver before leaving it to the outbox.
 const DELIVERY_PATIENCE: Duration = Duration::from_secs(60);
@@ -52,12 +50,6 @@ impl LedgerSpec {
 
 fn home() -> Result<PathBuf, CommandError> {
     default_home().map_err(|e| CommandError::failure(e.to_string()))
-}
-
-fn catalog() -> Result<Catalog, CommandError> {
-    Catalog::embedded().map_err(|report| {
-        CommandError::failure(format!("the built-in catalog is broken:\n{report}"))
-    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
@@ -122,18 +114,8 @@ pub fn submit(
     lang: Lang,
 ) -> Result<String, CommandError> {
     let catalog = catalog()?;
-    let service = catalog.service(service_id).ok_or_else(|| {
-        let known: Vec<&str> = catalog.services().map(|s| s.id.as_str()).collect();
-        CommandError::input(format!(
-            "there is no service {service_id:?}; the catalog has: {}",
-            known.join(", ")
-        ))
-    })?;
-    let text = super::read_limited(answers, MAX_ANSWERS_BYTES)?;
-    let text = String::from_utf8(text)
-        .map_err(|_| CommandError::input(format!("{} is not UTF-8 text", answers.display())))?;
-    let file = AnswersFile::parse_for(&text, service_id)
-        .map_err(|e| CommandError::input(format!("{}: {e}", answers.display())))?;
+    let service = find_service(&catalog, service_id)?;
+    let file = read_answers(answers, service_id)?;
     let valid = service.form.validate(&file.answers).map_err(|problems| {
         let lines: Vec<String> = problems
             .iter()

@@ -4,17 +4,17 @@
 use std::path::Path;
 
 use agora_identity::Identity;
-use agora_services::{AnswersFile, Catalog, Lang, Outcome, check};
+use agora_services::{AnswersFile, Catalog, Lang, Outcome, Service, check};
 use time::OffsetDateTime;
 
 use super::CommandError;
 use super::identity::profile_store;
 
-/// Largest answers file `apply` reads.
+/// Largest answers file `apply` and `submit` read.
 const MAX_ANSWERS_BYTES: u64 = 1024 * 1024;
 
 /// The catalog built into the binary (`assets/services/`).
-fn catalog() -> Result<Catalog, CommandError> {
+pub(crate) fn catalog() -> Result<Catalog, CommandError> {
     Catalog::embedded().map_err(|report| {
         CommandError::failure(format!("the built-in service catalog is broken:\n{report}"))
     })
@@ -65,23 +65,36 @@ pub fn check_dir(dir: &Path) -> Result<String, CommandError> {
     }
 }
 
-/// `agora apply SERVICE --answers FILE --dry-run`: what the service's published policy will
-/// most likely decide, and why. A likely rejection, or answers that do not fit the form, is a
-/// negative answer (exit 1).
-pub fn dry_run(service_id: &str, answers: &Path, lang: Lang) -> Result<String, CommandError> {
-    let catalog = catalog()?;
-    let service = catalog.service(service_id).ok_or_else(|| {
+/// The service `service_id` of `catalog`, or an input error listing the ones there are.
+pub(crate) fn find_service<'a>(
+    catalog: &'a Catalog,
+    service_id: &str,
+) -> Result<&'a Service, CommandError> {
+    catalog.service(service_id).ok_or_else(|| {
         let known: Vec<&str> = catalog.services().map(|s| s.id.as_str()).collect();
         CommandError::input(format!(
             "there is no service {service_id:?}; the catalog has: {}",
             known.join(", ")
         ))
-    })?;
+    })
+}
+
+/// Reads an answers file for `service_id` (the shape of `assets/services/examples/`).
+pub(crate) fn read_answers(answers: &Path, service_id: &str) -> Result<AnswersFile, CommandError> {
     let text = super::read_limited(answers, MAX_ANSWERS_BYTES)?;
     let text = String::from_utf8(text)
         .map_err(|_| CommandError::input(format!("{} is not UTF-8 text", answers.display())))?;
-    let file = AnswersFile::parse_for(&text, service_id)
-        .map_err(|e| CommandError::input(format!("{}: {e}", answers.display())))?;
+    AnswersFile::parse_for(&text, service_id)
+        .map_err(|e| CommandError::input(format!("{}: {e}", answers.display())))
+}
+
+/// `agora apply SERVICE --answers FILE --dry-run`: what the service's published policy will
+/// most likely decide, and why. A likely rejection, or answers that do not fit the form, is a
+/// negative answer (exit 1).
+pub fn dry_run(service_id: &str, answers: &Path, lang: Lang) -> Result<String, CommandError> {
+    let catalog = catalog()?;
+    let service = find_service(&catalog, service_id)?;
+    let file = read_answers(answers, service_id)?;
     // The dry run judges the applicant this device would sign as; without an identity yet,
     // a throwaway key stands in (nothing is signed).
     let applicant = match profile_store().and_then(|(store, profile)| {
