@@ -17,7 +17,8 @@
 //! The format is three short rules, so it is written here rather than taken from a crate: the
 //! one Rust implementation (`signed_note`) depends on ed25519-dalek 2 and sha2 0.10, a second
 //! copy of both next to the workspace's. The tests hold this module to the published example
-//! of Go's `golang.org/x/mod/sumdb/note`, the reference implementation (see `tests/data`).
+//! of Go's `golang.org/x/mod/sumdb/note`, the reference implementation (the `PeterNeumann`
+//! note of its package documentation, reproduced byte for byte).
 
 use std::fmt;
 
@@ -365,6 +366,37 @@ mod tests {
 
     fn key() -> SigningKey {
         SigningKey::from_bytes(&[7; 32])
+    }
+
+    /// The example of Go's `golang.org/x/mod/sumdb/note` package documentation (and of
+    /// c2sp.org/signed-note's test keys): a signer key, its verifier key, a text and the note.
+    #[test]
+    fn the_go_reference_note_is_reproduced_byte_for_byte() {
+        let signer =
+            "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+        let verifier = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+        let text = "If you think cryptography is the answer to your problem,\n\
+                    then you don't know what your problem is.\n";
+        let expected = format!(
+            "{text}\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+        );
+        let material = BASE64
+            .decode(signer.splitn(5, '+').nth(4).expect("key material"))
+            .expect("base64");
+        assert_eq!(material[0], ED25519);
+        let seed: [u8; 32] = material[1..].try_into().expect("32 bytes");
+        let key = SigningKey::from_bytes(&seed);
+
+        assert_eq!(sign(text, &key, "PeterNeumann").expect("signs"), expected);
+        let parsed = VerifierKey::parse(verifier).expect("the verifier key reads");
+        assert_eq!(parsed.to_string(), verifier);
+        assert_eq!(parsed.key(), &key.verifying_key());
+        assert_eq!(parsed.open(&expected), Ok(text));
+        let changed = expected.replace("cryptography", "cryptographY");
+        assert!(matches!(
+            parsed.open(&changed),
+            Err(NoteError::BadSignature(_))
+        ));
     }
 
     #[test]
