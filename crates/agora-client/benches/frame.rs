@@ -45,6 +45,8 @@ fn headless_app(plaza: Option<PlazaLayout>) -> App {
             layout,
             lang: Lang::En,
             screenshot: None,
+            home: std::env::temp_dir().join(format!("agora-bench-{}", std::process::id())),
+            catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
         });
     }
     app.finish();

@@ -69,7 +69,7 @@ pub fn plugin(app: &mut App) {
 
 /// Brightness of unlit screens and signs: the tonemapper compresses white to a light grey,
 /// and text must stay crisp white at a distance.
-const GLOW: Color = Color::linear_rgb(1.3, 1.3, 1.3);
+pub(crate) const GLOW: Color = Color::linear_rgb(1.3, 1.3, 1.3);
 
 /// A sign face: text in white on the department's colour, with a lighter rule at the foot.
 fn sign_texture(font: &ab_glyph::FontArc, text: &Bilingual, accent: [u8; 3]) -> Canvas {

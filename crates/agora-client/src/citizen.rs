@@ -11,6 +11,7 @@ use bevy::window::{CursorGrabMode, CursorOptions, PrimaryWindow, WindowFocused};
 
 use crate::AppSystems;
 use crate::lang::{Lang, UiFont};
+use crate::pointer::{MousePointer, PointerHit};
 use crate::scene::footprint::{Footprint, walk};
 use crate::scene::{Obstacle, Plaza, compass_rotation};
 
@@ -57,6 +58,10 @@ impl Default for WalkSettings {
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ControlsEnabled(pub bool);
 
+/// Whether the citizen is typing into a panel: the keys are theirs, not the walk's.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Typing(pub bool);
+
 /// The centre-of-screen pointer.
 #[derive(Component)]
 struct Crosshair;
@@ -76,12 +81,13 @@ const MAX_PITCH: f32 = 1.45;
 pub fn plugin(app: &mut App) {
     app.init_resource::<WalkSettings>()
         .insert_resource(ControlsEnabled(true))
+        .init_resource::<Typing>()
         .add_systems(Startup, (spawn_citizen, spawn_overlay))
         .add_systems(
             Update,
             (
                 (capture_pointer, release_pointer).in_set(AppSystems::RecordInput),
-                (look, move_citizen)
+                (look, move_citizen.run_if(resource_equals(Typing(false))))
                     .chain()
                     .in_set(AppSystems::Update)
                     .run_if(resource_equals(ControlsEnabled(true))),
@@ -166,9 +172,14 @@ fn pointer_captured(options: &CursorOptions) -> bool {
 fn capture_pointer(
     buttons: Res<ButtonInput<MouseButton>>,
     controls: Res<ControlsEnabled>,
+    on_panel: Query<&PointerHit, With<MousePointer>>,
     mut cursor: Query<&mut CursorOptions, With<PrimaryWindow>>,
 ) {
     if !controls.0 || !buttons.just_pressed(MouseButton::Left) {
+        return;
+    }
+    // A click on a panel is for the panel.
+    if on_panel.iter().any(|hit| hit.surface.is_some()) {
         return;
     }
     if let Ok(mut options) = cursor.single_mut()
@@ -198,6 +209,7 @@ fn release_pointer(
 fn look(
     motion: Res<AccumulatedMouseMotion>,
     keys: Res<ButtonInput<KeyCode>>,
+    typing: Res<Typing>,
     time: Res<Time>,
     settings: Res<WalkSettings>,
     cursor: Query<&CursorOptions, With<PrimaryWindow>>,
@@ -205,10 +217,11 @@ fn look(
 ) {
     let captured = cursor.single().is_ok_and(pointer_captured);
     let mut turn = 0.0;
-    if keys.pressed(KeyCode::KeyQ) {
+    // While typing, Q and E are letters.
+    if keys.pressed(KeyCode::KeyQ) && !typing.0 {
         turn += settings.turn_speed * time.delta_secs();
     }
-    if keys.pressed(KeyCode::KeyE) {
+    if keys.pressed(KeyCode::KeyE) && !typing.0 {
         turn -= settings.turn_speed * time.delta_secs();
     }
     let delta = if captured { motion.delta } else { Vec2::ZERO };

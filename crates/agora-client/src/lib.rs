@@ -2,16 +2,20 @@
 //!
 //! One feature, one plugin, one file: [`scene`] places what the layout file describes,
 //! [`booths`] and [`scenery`] give it its look, [`citizen`] walks a citizen through it in
-//! desktop mode, and [`screenshot`] renders one view to a PNG. [`PlazaPlugin`] wires them
+//! desktop mode, [`pointer`] and [`panel`] open each window's form on its booth, [`session`]
+//! signs and submits off the frame, and [`screenshot`] renders one view to a PNG. [`PlazaPlugin`] wires them
 //! together; tests and benchmarks take the pieces they need.
 
 pub mod booths;
 pub mod citizen;
 pub mod commands;
 pub mod lang;
+pub mod panel;
+pub mod pointer;
 pub mod scene;
 pub mod scenery;
 pub mod screenshot;
+pub mod session;
 pub mod textures;
 
 use bevy::prelude::*;
@@ -42,6 +46,10 @@ pub struct PlazaPlugin {
     pub lang: Lang,
     /// When set, render this one view to a file and exit instead of letting a citizen in.
     pub screenshot: Option<ScreenshotRequest>,
+    /// The data directory the citizen's identity, archive and embedded ledger live in.
+    pub home: std::path::PathBuf,
+    /// The service catalog the windows serve.
+    pub catalog: agora_services::Catalog,
 }
 
 impl Plugin for PlazaPlugin {
@@ -53,6 +61,8 @@ impl Plugin for PlazaPlugin {
             booths::plugin,
             scenery::plugin,
             citizen::plugin,
+            pointer::plugin,
+            panel::plugin(self.home.clone(), self.catalog.clone()),
         ));
         if let Some(request) = &self.screenshot {
             app.insert_resource(request.clone())

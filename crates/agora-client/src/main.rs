@@ -46,6 +46,10 @@ struct Cli {
         requires = "screenshot"
     )]
     view: String,
+    /// With `--view window:<id>`: fill the form with the service's example answers, sign and
+    /// submit them in a throwaway data directory, and capture once the decision is shown.
+    #[arg(long, requires = "screenshot")]
+    filled: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -401,16 +405,33 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
                 );
             }
             let view = View::parse(&cli.view, &layout).map_err(anyhow::Error::msg)?;
+            if cli.filled && !matches!(view, View::Window(_)) {
+                bail!("--filled shows a service window's panel: use it with --view window:<id>");
+            }
             Some(ScreenshotRequest {
                 path: path.clone(),
                 view,
+                filled: cli.filled,
             })
         }
     };
+    let home = if cli.filled {
+        // A filled example must not touch the citizen's own identity and archive.
+        let dir = std::env::temp_dir().join(format!("agora-example-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        dir
+    } else {
+        agora_identity::default_home()?
+    };
+    let catalog = agora_services::Catalog::embedded()
+        .map_err(|report| anyhow::anyhow!("the built-in service catalog is broken:\n{report}"))?;
     Ok(PlazaPlugin {
         layout,
         lang: cli.lang,
         screenshot,
+        home,
+        catalog,
     })
 }
 

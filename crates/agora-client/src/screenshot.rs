@@ -92,11 +92,12 @@ impl View {
                 )
             }
             View::Entrance => None,
+            // Where a citizen stands at the counter, with the panel open before them.
             View::Window(id) => layout
                 .windows
                 .iter()
                 .find(|w| &w.service == id)
-                .map(|w| before(w.position, w.facing, 7.5, 1.75, 2.0)),
+                .map(|w| before(w.position, w.facing, 2.75, 1.68, 1.62)),
             View::Dashboard(id) => layout
                 .dashboards
                 .iter()
@@ -113,6 +114,8 @@ pub struct ScreenshotRequest {
     pub path: PathBuf,
     /// The view to show.
     pub view: View,
+    /// Fill a window's form with its example, submit it, and wait for the decision.
+    pub filled: bool,
 }
 
 /// Renderer progress, shared between the main world and the render world.
@@ -139,6 +142,8 @@ struct Capture {
     settled_frames: u32,
     /// When everything was compiled and the capture was requested.
     requested: Option<Duration>,
+    /// Whether the picture must wait (for a filled example's decision).
+    hold: bool,
 }
 
 /// Rendered frames in a row with no pipeline pending before the capture: new pipelines are
@@ -155,6 +160,7 @@ pub fn plugin(app: &mut App) {
     app.insert_resource(progress.clone())
         .init_resource::<Capture>()
         .add_systems(PostStartup, place_camera)
+        .add_systems(Update, fill_example.in_set(crate::AppSystems::Update))
         .add_systems(Last, capture_when_settled);
     if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
         render_app.insert_resource(progress).add_systems(
@@ -179,6 +185,90 @@ fn place_camera(
     for (mut transform, mut citizen) in &mut cameras {
         *transform = pose;
         *citizen = Citizen { yaw, pitch };
+    }
+}
+
+/// The PIN of the throwaway identity a filled example is signed with.
+const EXAMPLE_PIN: &str = "example-only";
+
+/// How far a filled example has got.
+#[derive(Debug, Default)]
+enum Example {
+    /// Waiting for the window's panel and the session.
+    #[default]
+    Waiting,
+    /// Submitted; waiting for the decision.
+    Submitted,
+    /// Decided: the picture can be taken.
+    Shown,
+}
+
+/// `--filled`: fills the window's form with the service's example (its dates moved to today),
+/// signs and submits it through the real session, and holds the capture until it is decided.
+fn fill_example(
+    request: Res<ScreenshotRequest>,
+    mut capture: ResMut<Capture>,
+    mut panels: Option<ResMut<crate::panel::Panels>>,
+    session: Option<Res<crate::panel::SessionHandle>>,
+    mut state: Local<Example>,
+) {
+    use crate::session::{Request, Task};
+    let (true, View::Window(id), Some(panels), Some(session)) =
+        (request.filled, &request.view, panels.as_deref_mut(), session)
+    else {
+        return;
+    };
+    match *state {
+        Example::Waiting => {
+            capture.hold = true;
+            let open = panels.open.as_ref().is_some_and(|(s, _)| s == id);
+            let (Some(identity), true) = (panels.model.identity, open) else {
+                return;
+            };
+            let Some(service) = panels.catalog.service(id).cloned() else {
+                return;
+            };
+            let Some(example) = agora_services::embedded_example(id) else {
+                error!("there is no example for {id} to fill in");
+                capture.hold = false;
+                *state = Example::Shown;
+                return;
+            };
+            let answers = example.answers_as_of(&service, time::OffsetDateTime::now_utc());
+            let Some(panel) = panels.windows.get_mut(id) else {
+                return;
+            };
+            panel.fill(&service, &answers);
+            let pin = || agora_identity::Pin::new(EXAMPLE_PIN.to_owned());
+            let (Ok(first), Ok(second)) = (pin(), pin()) else {
+                return;
+            };
+            if identity.is_none() {
+                session.0.send(Request::CreateIdentity { pin: first });
+            }
+            session.0.send(Request::Submit {
+                service: id.clone(),
+                answers,
+                pin: second,
+            });
+            panels.model.busy = Some(Task::Submit);
+            *state = Example::Submitted;
+        }
+        Example::Submitted => {
+            let decided = panels
+                .model
+                .applications
+                .iter()
+                .any(|a| a.service == *id && !a.in_progress());
+            if let Some((_, problem)) = &panels.model.problem {
+                error!("the example could not be submitted: {problem}");
+            }
+            if decided || panels.model.problem.is_some() {
+                capture.hold = false;
+                *state = Example::Shown;
+            }
+        }
+        Example::Shown => {}
     }
 }
 
@@ -208,7 +298,7 @@ fn capture_when_settled(
     mut capture: ResMut<Capture>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    if capture.requested.is_some() {
+    if capture.requested.is_some() || capture.hold {
         return;
     }
     if since_launch() > TIMEOUT {

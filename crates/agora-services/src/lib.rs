@@ -53,7 +53,9 @@ pub mod time_format;
 pub mod vc;
 
 pub use application::{Application, ApplicationId, ApplicationSubject, DocumentError};
-pub use catalog::{Catalog, Department, Problem, Report, Service, check, example_applicant};
+pub use catalog::{
+    Catalog, Department, Problem, Report, Service, check, embedded_example, example_applicant,
+};
 pub use decision::{Decision, DecisionSubject};
 pub use form::{Answer, Field, FieldError, FieldKind, Form, ValidAnswers};
 pub use keys::{EncryptionKey, EncryptionKeyError};

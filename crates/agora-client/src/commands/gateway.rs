@@ -52,7 +52,7 @@ fn home() -> Result<PathBuf, CommandError> {
     default_home().map_err(|e| CommandError::failure(e.to_string()))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -60,17 +60,21 @@ fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
 }
 
 /// The default set-up: the embedded ledger, the archive, and the in-process desk.
-struct Local {
-    catalog: Catalog,
-    ledger: LocalLedger,
-    archive: Archive,
-    desk: Desk,
+pub(crate) struct Local {
+    pub(crate) catalog: Catalog,
+    pub(crate) ledger: LocalLedger,
+    pub(crate) archive: Archive,
+    pub(crate) desk: Desk,
 }
 
 impl Local {
     fn open(spec: &LedgerSpec) -> Result<Self, CommandError> {
         let LedgerSpec::Local = spec;
-        let home = home()?;
+        Self::open_in(&home()?)
+    }
+
+    /// The default set-up in the data directory `home`.
+    pub(crate) fn open_in(home: &Path) -> Result<Self, CommandError> {
         let catalog = catalog()?;
         let ledger = LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
             .map_err(|e| CommandError::failure(e.to_string()))?;
@@ -88,7 +92,7 @@ impl Local {
     }
 
     /// Delivers what is due, lets the desk decide, and refreshes receipts.
-    async fn catch_up(&mut self) -> Result<archive::Delivery, CommandError> {
+    pub(crate) async fn catch_up(&mut self) -> Result<archive::Delivery, CommandError> {
         let delivery = archive::deliver(&self.archive, &self.ledger, SystemTime::now())
             .await
             .map_err(|e| CommandError::failure(e.to_string()))?;

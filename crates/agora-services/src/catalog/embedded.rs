@@ -58,3 +58,12 @@ pub const EMBEDDED_EXAMPLES: [Source<'static>; 5] = [
 pub fn example_applicant() -> DidKey {
     DidKey::from_public_key(SigningKey::from_bytes(&[7; 32]).verifying_key())
 }
+
+/// The shipped example answers for `service_id` (`assets/services/examples/<id>.json`).
+pub fn embedded_example(service_id: &str) -> Option<crate::AnswersFile> {
+    let name = format!("examples/{service_id}.json");
+    EMBEDDED_EXAMPLES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .and_then(|(_, text)| crate::AnswersFile::parse_for(text, service_id).ok())
+}

@@ -1,0 +1,410 @@
+//! Service windows' panels in the plaza: egui drawn into a texture on a quad above the
+//! counter of the booth the citizen stands at.
+//!
+//! One panel serves every booth: it opens on the booth the citizen walks up to and keeps each
+//! window's draft when they walk away, so nothing typed is lost. The panel is 1.6 × 0.9 m drawn
+//! at 1600 × 900 texels (one egui point each, body text 24 points = 24 mm): from the spot in
+//! front of the counter, 1.4 m away, it fills about 60° of view, which puts roughly one texel
+//! on one screen pixel of a 1080p desktop and keeps body text near 1° tall — readable in a
+//! headset too. Pointers ([`crate::pointer`]) become egui's pointer events at the hit's
+//! texture coordinates; the keyboard goes to the panel while it is open.
+
+pub mod ui;
+pub mod words;
+
+use std::collections::HashMap;
+
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::RenderTarget;
+use bevy::ecs::schedule::ScheduleLabel;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureUsages};
+use bevy_egui::egui;
+use bevy_egui::input::{EguiInputEvent, FocusedNonWindowEguiContext, HoveredNonWindowEguiContext};
+use bevy_egui::{
+    EguiContext, EguiContextSettings, EguiGlobalSettings, EguiInputSystemSettings, EguiPlugin,
+    EguiSchedule,
+};
+use time::OffsetDateTime;
+
+use self::ui::{Model, PANEL_POINTS, WindowPanel};
+use crate::AppSystems;
+use crate::citizen::{Citizen, Typing};
+use crate::lang::Lang;
+use crate::pointer::{PanelSurface, PointerHit};
+use crate::scene::{Plaza, ServiceWindow};
+use crate::session::Session;
+use crate::textures::REGULAR_FONT;
+
+/// The panel's size in the world, in metres.
+pub const PANEL_SIZE: Vec2 = Vec2::new(1.6, 0.9);
+
+/// Where the panel stands in a booth's own frame: above the counter, facing the citizen.
+const PANEL_IN_BOOTH: Vec3 = Vec3::new(0.0, 1.74, -0.62);
+
+/// How close to a booth's front (its counter's spot, 2.1 m before its centre) the citizen
+/// must come for its panel to open.
+const OPEN_DISTANCE: f32 = 2.4;
+
+/// The schedule that draws the panel (bevy_egui runs one schedule per context).
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PanelPass;
+
+/// The egui context that draws the panel into its texture.
+#[derive(Component, Debug)]
+pub struct PanelContext;
+
+/// The quad that shows the panel.
+#[derive(Component, Debug)]
+pub struct PanelQuad;
+
+/// Everything the panels know: the session's state, each window's draft, and which window is
+/// open.
+#[derive(Resource)]
+pub struct Panels {
+    /// The session's state.
+    pub model: Model,
+    /// Each window's panel, by service id, kept while the citizen walks away.
+    pub windows: HashMap<String, WindowPanel>,
+    /// The service whose panel is open, with its department's colour.
+    pub open: Option<(String, [u8; 3])>,
+    /// The catalog the windows serve.
+    pub catalog: agora_services::Catalog,
+}
+
+/// The session behind the panels.
+#[derive(Resource)]
+pub struct SessionHandle(pub Session);
+
+/// Adds this feature to the app. Needs a renderer; the session is started on `home`.
+pub fn plugin(home: std::path::PathBuf, catalog: agora_services::Catalog) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        // Every pointer reaches the panel through `crate::pointer`; bevy_egui's own window
+        // pointer handling stays off, its keyboard and IME handling on.
+        app.insert_resource(EguiGlobalSettings {
+            auto_create_primary_context: false,
+            enable_focused_non_window_context_updates: false,
+            enable_cursor_icon_updates: false,
+            input_system_settings: EguiInputSystemSettings {
+                run_write_window_pointer_moved_messages: false,
+                run_write_pointer_button_messages: false,
+                run_write_window_touch_messages_system: false,
+                run_write_non_window_pointer_moved_messages_system: false,
+                run_write_non_window_touch_messages_system: false,
+                ..default()
+            },
+            ..default()
+        });
+        app.add_plugins(EguiPlugin::default())
+            .insert_resource(Panels {
+                model: Model::default(),
+                windows: HashMap::new(),
+                open: None,
+                catalog: catalog.clone(),
+            })
+            .insert_resource(SessionHandle(Session::start(home.clone())))
+            .add_systems(Startup, spawn_panel)
+            .add_systems(
+                Update,
+                (
+                    (hear_session, choose_window, forward_pointer)
+                        .chain()
+                        .in_set(AppSystems::RecordInput)
+                        .after(crate::pointer::cast_pointers),
+                ),
+            )
+            .add_systems(PanelPass, draw_panel);
+    }
+}
+
+fn spawn_panel(
+    mut commands: Commands,
+    mut images: ResMut<Assets<Image>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let size = Extent3d {
+        width: PANEL_POINTS.x as u32,
+        height: PANEL_POINTS.y as u32,
+        depth_or_array_layers: 1,
+    };
+    let mut image = Image {
+        data: Some(vec![0; (size.width * size.height * 4) as usize]),
+        ..default()
+    };
+    image.texture_descriptor.usage |= TextureUsages::RENDER_ATTACHMENT;
+    image.texture_descriptor.size = size;
+    let image = images.add(image);
+    commands.spawn((
+        Name::new("Panel context"),
+        PanelContext,
+        Camera2d,
+        Camera {
+            order: -1,
+            is_active: false,
+            clear_color: ClearColorConfig::Custom(Color::srgb_u8(18, 27, 38)),
+            ..default()
+        },
+        RenderTarget::Image(image.clone().into()),
+        RenderLayers::none(),
+        EguiSchedule::new(PanelPass),
+        EguiContextSettings {
+            run_manually: true,
+            ..default()
+        },
+    ));
+    commands.spawn((
+        Name::new("Panel"),
+        PanelQuad,
+        PanelSurface { size: PANEL_SIZE },
+        Mesh3d(meshes.add(Rectangle::from_size(PANEL_SIZE))),
+        MeshMaterial3d(materials.add(StandardMaterial {
+            base_color: crate::booths::GLOW,
+            base_color_texture: Some(image),
+            unlit: true,
+            ..default()
+        })),
+        Transform::default(),
+        Visibility::Hidden,
+    ));
+}
+
+fn hear_session(session: Res<SessionHandle>, mut panels: ResMut<Panels>) {
+    for reply in session.0.poll() {
+        panels.model.apply(reply);
+    }
+}
+
+/// Where the panel stands for a booth standing at `booth`: above its counter, facing the
+/// citizen (rectangles face +z, a booth's front −z), tilted back a little.
+pub fn panel_transform(booth: Transform) -> Transform {
+    booth
+        * Transform::from_translation(PANEL_IN_BOOTH).with_rotation(
+            Quat::from_rotation_y(std::f32::consts::PI) * Quat::from_rotation_x(-0.12),
+        )
+}
+
+/// The booth whose counter the citizen's eyes at `eyes` stand at, if any.
+pub fn nearest_booth<'a>(
+    eyes: Vec3,
+    booths: impl Iterator<Item = (&'a ServiceWindow, &'a GlobalTransform)>,
+) -> Option<(&'a ServiceWindow, Transform)> {
+    booths
+        .filter_map(|(window, at)| {
+            let booth = at.compute_transform();
+            let spot = booth.transform_point(Vec3::new(0.0, 0.0, -2.1));
+            let distance = (eyes - spot).xz().length();
+            (distance < OPEN_DISTANCE).then_some((distance, window, booth))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, window, booth)| (window, booth))
+}
+
+fn choose_window(
+    mut commands: Commands,
+    plaza: Res<Plaza>,
+    mut panels: ResMut<Panels>,
+    citizens: Query<&GlobalTransform, With<Citizen>>,
+    booths: Query<(&ServiceWindow, &GlobalTransform)>,
+    mut quads: Query<(&mut Transform, &mut Visibility), With<PanelQuad>>,
+    mut contexts: Query<(Entity, &mut Camera, &mut EguiContextSettings), With<PanelContext>>,
+) {
+    let Ok(eyes) = citizens.single().map(GlobalTransform::translation) else {
+        return;
+    };
+    let chosen = nearest_booth(eyes, booths.iter()).map(|(window, booth)| {
+        let accent = plaza.windows.get(window.index).map_or([90, 110, 130], |w| w.accent.0);
+        ((window.service.clone(), accent), booth)
+    });
+    let now_open = chosen.as_ref().map(|(open, _)| open.clone());
+    if panels.open == now_open {
+        return;
+    }
+    let Ok((context, mut camera, mut settings)) = contexts.single_mut() else {
+        return;
+    };
+    let Ok((mut transform, mut visibility)) = quads.single_mut() else {
+        return;
+    };
+    match chosen {
+        Some(((service, accent), booth)) => {
+            panels
+                .windows
+                .entry(service.clone())
+                .or_insert_with(|| WindowPanel::new(&service));
+            panels.open = Some((service, accent));
+            *transform = panel_transform(booth);
+            *visibility = Visibility::Visible;
+            camera.is_active = true;
+            settings.run_manually = false;
+            commands.insert_resource(FocusedNonWindowEguiContext(context));
+        }
+        None => {
+            panels.open = None;
+            *visibility = Visibility::Hidden;
+            camera.is_active = false;
+            settings.run_manually = true;
+            commands.remove_resource::<FocusedNonWindowEguiContext>();
+            commands.remove_resource::<HoveredNonWindowEguiContext>();
+        }
+    }
+}
+
+/// A pointer as egui sees it: where on the panel (in points), and whether it is pressed.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PanelPointer {
+    /// Where, when on the panel.
+    pub at: Option<egui::Pos2>,
+    /// Whether the button is held.
+    pub pressed: bool,
+}
+
+impl PanelPointer {
+    /// The pointer of a hit on `quad` (or off it).
+    pub fn of(hit: &PointerHit, quad: Entity) -> Self {
+        Self {
+            at: (hit.surface == Some(quad))
+                .then(|| egui::pos2(hit.uv.x * PANEL_POINTS.x, hit.uv.y * PANEL_POINTS.y)),
+            pressed: hit.pressed,
+        }
+    }
+}
+
+/// The egui events that take a panel's pointer from `before` to `now`. A press counts only
+/// when it starts on the panel; a pointer that leaves lets go first.
+pub fn pointer_events(before: PanelPointer, now: PanelPointer) -> Vec<egui::Event> {
+    let mut events = Vec::new();
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::default(),
+    };
+    match (before.at, now.at) {
+        (_, Some(at)) => {
+            if before.at != Some(at) {
+                events.push(egui::Event::PointerMoved(at));
+            }
+            let held_here = before.pressed && before.at.is_some();
+            if now.pressed && !before.pressed {
+                events.push(button(at, true));
+            } else if !now.pressed && held_here {
+                events.push(button(at, false));
+            }
+        }
+        (Some(was), None) => {
+            if before.pressed {
+                events.push(button(was, false));
+            }
+            events.push(egui::Event::PointerGone);
+        }
+        (None, None) => {}
+    }
+    events
+}
+
+fn forward_pointer(
+    mut commands: Commands,
+    mut before: Local<HashMap<Entity, PanelPointer>>,
+    panels: Res<Panels>,
+    pointers: Query<(Entity, &PointerHit)>,
+    quads: Query<Entity, With<PanelQuad>>,
+    contexts: Query<Entity, With<PanelContext>>,
+    mut events: MessageWriter<EguiInputEvent>,
+) {
+    let (Ok(quad), Ok(context)) = (quads.single(), contexts.single()) else {
+        return;
+    };
+    let mut hovered = false;
+    for (pointer, hit) in &pointers {
+        let now = if panels.open.is_some() {
+            PanelPointer::of(hit, quad)
+        } else {
+            PanelPointer::default()
+        };
+        let was = before.insert(pointer, now).unwrap_or_default();
+        // A press that began off the panel (walking, mouse look) is not a click on it.
+        let now = PanelPointer {
+            pressed: now.pressed && (was.pressed || now.at.is_some()),
+            ..now
+        };
+        hovered |= now.at.is_some();
+        for event in pointer_events(was, now) {
+            events.write(EguiInputEvent { context, event });
+        }
+    }
+    if hovered {
+        commands.insert_resource(HoveredNonWindowEguiContext(context));
+    } else {
+        commands.remove_resource::<HoveredNonWindowEguiContext>();
+    }
+}
+
+/// The panel's fonts: Noto Sans SC first, so that Chinese never shows as boxes, then egui's.
+pub fn fonts() -> egui::FontDefinitions {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "noto-sans-sc".to_owned(),
+        std::sync::Arc::new(egui::FontData::from_static(REGULAR_FONT)),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        let list = fonts.families.entry(family.clone()).or_default();
+        if family == egui::FontFamily::Proportional {
+            list.insert(0, "noto-sans-sc".to_owned());
+        } else {
+            list.push("noto-sans-sc".to_owned());
+        }
+    }
+    fonts
+}
+
+fn draw_panel(
+    mut ready: Local<bool>,
+    lang: Res<Lang>,
+    mut panels: ResMut<Panels>,
+    session: Res<SessionHandle>,
+    mut typing: ResMut<Typing>,
+    mut contexts: Query<&mut EguiContext, With<PanelContext>>,
+) {
+    let Ok(mut context) = contexts.single_mut() else {
+        return;
+    };
+    let ctx = context.get_mut().clone();
+    if !*ready {
+        ctx.set_fonts(fonts());
+        ui::style(&ctx);
+        *ready = true;
+    }
+    let Some((service, accent)) = panels.open.clone() else {
+        return;
+    };
+    let Panels {
+        model,
+        windows,
+        catalog,
+        ..
+    } = &mut *panels;
+    let Some(panel) = windows.get_mut(&service) else {
+        return;
+    };
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "panel".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    let requests = ui::show(
+        &mut root,
+        panel,
+        model,
+        catalog,
+        *lang,
+        accent,
+        OffsetDateTime::now_utc(),
+    );
+    for request in requests {
+        session.0.send(request);
+    }
+    typing.set_if_neq(Typing(ctx.egui_wants_keyboard_input()));
+}

@@ -1,0 +1,964 @@
+//! What a service window's panel shows and does, as plain egui: no Bevy here, so the whole
+//! flow runs in tests on an `egui::Context` of its own.
+//!
+//! A panel walks the citizen through four steps: the form (validated as they type, with the
+//! published policy's likely outcome beside it), the review of exactly what will be signed,
+//! signing with the PIN (creating the identity first on a new device), and the application's
+//! progress until the decision. A second tab lists every application with its timeline and
+//! offers each receipt as a file. Work goes to the [`Session`](crate::session::Session) as
+//! [`Request`]s; its [`Reply`]s come back through [`Model::apply`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use agora_gateway::State;
+use agora_identity::{DidKey, Pin};
+use agora_services::{
+    ApplicationId, Catalog, FieldKind, Outcome, ReviewContext, Service, Submission, Verdict,
+};
+use bevy_egui::egui::{
+    self, Align, Button, Color32, CornerRadius, FontId, Frame, Layout, Margin, RichText,
+    ScrollArea, Stroke, TextEdit, TextStyle, Ui, Vec2,
+};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use super::words::{Words, words};
+use crate::lang::Lang;
+use crate::session::{Reply, Request, Summary, Task};
+
+/// The panel's size in egui points (one point is one texel: see `panel::PANEL_PIXELS`).
+pub const PANEL_POINTS: Vec2 = Vec2::new(1600.0, 900.0);
+
+/// The session's state as every panel sees it.
+#[derive(Debug, Default)]
+pub struct Model {
+    /// The device's identity: `None` until the session has looked, then `Some(None)` when
+    /// there is none yet.
+    pub identity: Option<Option<DidKey>>,
+    /// Every application, newest first.
+    pub applications: Vec<Summary>,
+    /// What the session is doing for the citizen right now.
+    pub busy: Option<Task>,
+    /// The last problem, with what it interrupted.
+    pub problem: Option<(Task, String)>,
+    /// The last receipt written to a file.
+    pub exported: Option<(ApplicationId, PathBuf)>,
+    /// Applications just submitted, by service, waiting to be shown in their panel.
+    pub submitted: Vec<(String, ApplicationId)>,
+}
+
+impl Model {
+    /// Takes in what the session says.
+    pub fn apply(&mut self, reply: Reply) {
+        match reply {
+            Reply::Identity(did) => {
+                self.identity = Some(did);
+                if self.busy == Some(Task::CreateIdentity) {
+                    // Signing follows at once (it was asked for in the same breath).
+                    self.busy = Some(Task::Submit);
+                }
+            }
+            Reply::Submitted { id, service } => {
+                self.busy = None;
+                self.problem = None;
+                self.submitted.push((service, id));
+            }
+            Reply::Applications(list) => self.applications = list,
+            Reply::Exported { id, path } => {
+                self.busy = None;
+                self.exported = Some((id, path));
+            }
+            Reply::Problem { task, message } => {
+                if self.busy.is_some() {
+                    self.busy = None;
+                }
+                self.problem = Some((task, message));
+            }
+        }
+    }
+
+    fn summary(&self, id: ApplicationId) -> Option<&Summary> {
+        self.applications.iter().find(|a| a.id == id)
+    }
+}
+
+/// Which tab is showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// Apply for this window's service.
+    #[default]
+    Apply,
+    /// Every application of this device.
+    Mine,
+}
+
+/// Where in the application the citizen is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Step {
+    /// Filling in the form.
+    #[default]
+    Form,
+    /// Reading what will be signed.
+    Review,
+    /// Entering the PIN.
+    Sign,
+    /// Sent: following the application.
+    Sent(ApplicationId),
+}
+
+/// One field's draft answer, as typed or chosen.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Draft {
+    /// Text, numbers and dates, as typed.
+    Text(String),
+    /// A choice's option value, or a yes/no.
+    Picked(Option<Value>),
+    /// A location's latitude and longitude, as typed.
+    Location(String, String),
+    /// Nothing yet.
+    #[default]
+    Empty,
+}
+
+/// One window's panel: the draft and the step, kept while the citizen walks away.
+#[derive(Debug, Default)]
+pub struct WindowPanel {
+    /// The service's id.
+    pub service: String,
+    /// The tab showing.
+    pub tab: Tab,
+    /// The step.
+    pub step: Step,
+    /// Answers by field id.
+    pub draft: BTreeMap<String, Draft>,
+    /// Fields the citizen has changed (their problems show as they type).
+    touched: BTreeSet<String>,
+    /// Whether to show every field's problem (after asking to review an incomplete form).
+    show_all: bool,
+    pin: String,
+    pin_again: String,
+    /// The policy's likely verdict for the draft as it was last reviewed.
+    verdict: Option<(Value, Verdict)>,
+}
+
+impl WindowPanel {
+    /// A fresh panel for `service`.
+    pub fn new(service: &str) -> Self {
+        Self {
+            service: service.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// The draft as the form's JSON object (what the form validates and the citizen signs).
+    pub fn answers(&self, service: &Service) -> Value {
+        let mut answers = Map::new();
+        for field in service.form.fields() {
+            let value = match (self.draft.get(&field.id), &field.kind) {
+                (Some(Draft::Text(text)), FieldKind::Number(_)) if !text.trim().is_empty() => {
+                    // A number as typed; text that is not one is left as text, for the form to
+                    // say what it expects.
+                    text.trim()
+                        .replace(',', ".")
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                        .map_or_else(|| Value::String(text.clone()), Value::Number)
+                }
+                (Some(Draft::Text(text)), _) if !text.trim().is_empty() => {
+                    Value::String(text.trim().to_owned())
+                }
+                (Some(Draft::Picked(Some(value))), _) => value.clone(),
+                (Some(Draft::Location(lat, lon)), _)
+                    if !(lat.trim().is_empty() && lon.trim().is_empty()) =>
+                {
+                    json!({
+                        "lat": lat.trim().parse::<f64>().map_or(Value::Null, |v| json!(v)),
+                        "lon": lon.trim().parse::<f64>().map_or(Value::Null, |v| json!(v)),
+                    })
+                }
+                _ => continue,
+            };
+            answers.insert(field.id.clone(), value);
+        }
+        Value::Object(answers)
+    }
+
+    /// Fills the draft from an answers object (the service's example, or a saved draft).
+    pub fn fill(&mut self, service: &Service, answers: &Value) {
+        for field in service.form.fields() {
+            let Some(value) = answers.get(&field.id) else {
+                continue;
+            };
+            let draft = match (&field.kind, value) {
+                (FieldKind::Choice(_) | FieldKind::YesNo(_), value) => {
+                    Draft::Picked(Some(value.clone()))
+                }
+                (FieldKind::Location(_), value) => Draft::Location(
+                    value.get("lat").map(ToString::to_string).unwrap_or_default(),
+                    value.get("lon").map(ToString::to_string).unwrap_or_default(),
+                ),
+                (_, Value::String(text)) => Draft::Text(text.clone()),
+                (_, other) => Draft::Text(other.to_string()),
+            };
+            self.draft.insert(field.id.clone(), draft);
+            self.touched.insert(field.id.clone());
+        }
+    }
+
+    /// The policy's likely verdict for the draft, reviewed again only when the draft changed.
+    fn verdict(&mut self, service: &Service, model: &Model, now: OffsetDateTime) -> &Verdict {
+        let answers = self.answers(service);
+        let stale = self.verdict.as_ref().is_none_or(|(seen, _)| *seen != answers);
+        if stale {
+            let applicant = model
+                .identity
+                .flatten()
+                .unwrap_or_else(agora_services::example_applicant);
+            let earlier = model
+                .applications
+                .iter()
+                .filter(|a| a.service == service.id && a.state != State::Failed)
+                .filter(|a| {
+                    let period = service.policy.period_days().map(|d| i64::from(d) * 86_400);
+                    let first = a.events.first().map_or(0, |e| e.at as i64);
+                    period.is_none_or(|p| now.unix_timestamp() - first < p)
+                })
+                .count();
+            let submission = Submission {
+                applicant,
+                submitted_at: now,
+                context: ReviewContext {
+                    earlier_applications: u32::try_from(earlier).unwrap_or(u32::MAX),
+                },
+            };
+            let verdict = service.review(&answers, &submission);
+            self.verdict = Some((answers, verdict));
+        }
+        &self.verdict.as_ref().expect("just set").1
+    }
+}
+
+/// Colours of the panel: dark, calm, with the department's accent.
+struct Palette {
+    accent: Color32,
+}
+
+const INK: Color32 = Color32::from_rgb(236, 240, 244);
+const MUTED: Color32 = Color32::from_rgb(160, 174, 190);
+const CARD: Color32 = Color32::from_rgb(30, 42, 56);
+const BACKGROUND: Color32 = Color32::from_rgb(18, 27, 38);
+const GOOD: Color32 = Color32::from_rgb(74, 196, 120);
+const BAD: Color32 = Color32::from_rgb(240, 98, 88);
+const WAIT: Color32 = Color32::from_rgb(242, 184, 64);
+
+/// Sets the panel's type sizes and spacing: large enough to read from the counter on a 1080p
+/// screen and in a headset, and targets large enough for a controller's ray.
+pub fn style(ctx: &egui::Context) {
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (TextStyle::Heading, FontId::proportional(36.0)),
+            (TextStyle::Body, FontId::proportional(24.0)),
+            (TextStyle::Button, FontId::proportional(24.0)),
+            (TextStyle::Small, FontId::proportional(19.0)),
+            (TextStyle::Monospace, FontId::monospace(20.0)),
+        ]
+        .into();
+        style.spacing.item_spacing = Vec2::new(12.0, 10.0);
+        style.spacing.button_padding = Vec2::new(18.0, 10.0);
+        style.spacing.interact_size = Vec2::new(44.0, 44.0);
+        style.spacing.icon_width = 26.0;
+        style.spacing.icon_width_inner = 14.0;
+        style.spacing.scroll.bar_width = 14.0;
+        style.visuals = egui::Visuals::dark();
+        style.visuals.panel_fill = BACKGROUND;
+        style.visuals.extreme_bg_color = Color32::from_rgb(10, 16, 24);
+        style.visuals.override_text_color = Some(INK);
+    });
+}
+
+/// Draws `panel` for `service` and returns what to ask of the session.
+pub fn show(
+    ui: &mut Ui,
+    panel: &mut WindowPanel,
+    model: &mut Model,
+    catalog: &Catalog,
+    lang: Lang,
+    accent: [u8; 3],
+    now: OffsetDateTime,
+) -> Vec<Request> {
+    let w = words(lang);
+    let palette = Palette {
+        accent: Color32::from_rgb(accent[0], accent[1], accent[2]),
+    };
+    let mut requests = Vec::new();
+    let Some(service) = catalog.service(&panel.service) else {
+        ui.label(format!("{} ({})", w.problem, panel.service));
+        return requests;
+    };
+    // An application this panel just sent: follow it.
+    if let Some(at) = model.submitted.iter().position(|(s, _)| *s == panel.service) {
+        let (_, id) = model.submitted.remove(at);
+        panel.step = Step::Sent(id);
+        panel.pin.clear();
+        panel.pin_again.clear();
+    }
+    Frame::new()
+        .fill(BACKGROUND)
+        .inner_margin(Margin::same(28))
+        .show(ui, |ui| {
+            ui.set_min_size(ui.available_size());
+            header(ui, panel, model, service, w, &palette, lang);
+            ui.add_space(6.0);
+            match panel.tab {
+                Tab::Apply => match panel.step {
+                    Step::Form => form_step(ui, panel, model, service, catalog, w, lang, now),
+                    Step::Review => review_step(ui, panel, model, service, catalog, w, lang),
+                    Step::Sign => sign_step(ui, panel, model, w, &mut requests),
+                    Step::Sent(id) => {
+                        sent_step(ui, panel, model, service, catalog, w, lang, id, &mut requests);
+                    }
+                },
+                Tab::Mine => mine(ui, model, catalog, w, lang, &mut requests),
+            }
+        });
+    requests
+}
+
+fn header(
+    ui: &mut Ui,
+    panel: &mut WindowPanel,
+    model: &Model,
+    service: &Service,
+    w: &Words,
+    palette: &Palette,
+    lang: Lang,
+) {
+    ui.horizontal(|ui| {
+        let (bar, _) = ui.allocate_exact_size(Vec2::new(10.0, 78.0), egui::Sense::hover());
+        ui.painter().rect_filled(bar, CornerRadius::same(3), palette.accent);
+        ui.vertical(|ui| {
+            ui.label(RichText::new(service.title.get(lang.into())).heading().strong());
+            ui.label(RichText::new(service.department.name.get(lang.into())).color(MUTED));
+        });
+        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+            for (tab, label) in [(Tab::Mine, w.mine_tab), (Tab::Apply, w.apply_tab)] {
+                let selected = panel.tab == tab;
+                let button = Button::new(RichText::new(label).strong())
+                    .selected(selected)
+                    .min_size(Vec2::new(150.0, 52.0));
+                if ui.add(button).clicked() {
+                    panel.tab = tab;
+                }
+            }
+            let who = match model.identity {
+                Some(Some(did)) => short_did(&did),
+                Some(None) => w.no_identity.to_owned(),
+                None => "…".to_owned(),
+            };
+            ui.label(RichText::new(format!("{}: {who}", w.identity)).small().color(MUTED));
+        });
+    });
+    ui.separator();
+}
+
+/// `did:key:z6Mk…last6`: enough to recognise one's own.
+fn short_did(did: &DidKey) -> String {
+    let text = did.to_string();
+    let tail: String = text.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{}…{tail}", text.chars().take(12).collect::<String>())
+}
+
+fn card(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
+    Frame::new()
+        .fill(CARD)
+        .corner_radius(CornerRadius::same(10))
+        .inner_margin(Margin::same(18))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            add(ui);
+        });
+}
+
+fn form_step(
+    ui: &mut Ui,
+    panel: &mut WindowPanel,
+    model: &Model,
+    service: &Service,
+    catalog: &Catalog,
+    w: &Words,
+    lang: Lang,
+    now: OffsetDateTime,
+) {
+    let problems: BTreeMap<String, String> = match service.form.validate(&panel.answers(service)) {
+        Ok(_) => BTreeMap::new(),
+        Err(problems) => problems
+            .into_iter()
+            .map(|p| (p.field.clone(), catalog.render(&p.message, lang.into())))
+            .collect(),
+    };
+    let height = ui.available_height();
+    ui.horizontal_top(|ui| {
+        let form_width = ui.available_width() * 0.6;
+        ui.allocate_ui(Vec2::new(form_width, height), |ui| {
+            ScrollArea::vertical()
+                .id_salt(("form", &panel.service))
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    ui.label(RichText::new(service.description.get(lang.into())).color(MUTED));
+                    ui.add_space(8.0);
+                    if !service.open {
+                        ui.label(RichText::new(w.closed).color(BAD).strong());
+                    }
+                    for field in service.form.fields() {
+                        let shown = panel.show_all || panel.touched.contains(&field.id);
+                        let problem = problems.get(&field.id).filter(|_| shown);
+                        field_editor(ui, panel, field, problem, w, lang);
+                    }
+                });
+        });
+        ui.add_space(16.0);
+        ui.vertical(|ui| {
+            let verdict = panel.verdict(service, model, now).clone();
+            card(ui, |ui| {
+                ui.label(RichText::new(w.how_decided).strong());
+                if let Some(summary) = service.policy.summary() {
+                    ui.label(RichText::new(summary.get(lang.into())).color(MUTED));
+                }
+            });
+            ui.add_space(8.0);
+            card(ui, |ui| {
+                if problems.is_empty() {
+                    let colour = outcome_colour(verdict.outcome);
+                    ui.label(
+                        RichText::new(catalog.render(&verdict.outcome.likely(), lang.into()))
+                            .color(colour)
+                            .strong(),
+                    );
+                    for reason in &verdict.reasons {
+                        ui.label(format!("• {}", catalog.render(reason, lang.into())));
+                    }
+                } else {
+                    ui.label(RichText::new(w.fill_in_to_see).color(MUTED));
+                }
+            });
+            ui.add_space(8.0);
+            if panel.show_all && !problems.is_empty() {
+                ui.label(RichText::new(w.fix_marked).color(BAD));
+            }
+            let next = ui.add_enabled(
+                service.open,
+                Button::new(RichText::new(w.to_review).strong()).min_size(Vec2::new(320.0, 60.0)),
+            );
+            if next.clicked() {
+                if problems.is_empty() {
+                    panel.step = Step::Review;
+                } else {
+                    panel.show_all = true;
+                }
+            }
+        });
+    });
+}
+
+fn field_editor(
+    ui: &mut Ui,
+    panel: &mut WindowPanel,
+    field: &agora_services::Field,
+    problem: Option<&String>,
+    w: &Words,
+    lang: Lang,
+) {
+    let l = lang.into();
+    ui.add_space(6.0);
+    let label = ui.horizontal(|ui| {
+        let label = ui.label(RichText::new(field.label.get(l)).strong());
+        let note = if field.required { w.required } else { w.optional };
+        ui.label(RichText::new(note).small().color(MUTED));
+        label
+    });
+    let label_id = label.inner.id;
+    ui.label(RichText::new(field.help.get(l)).small().color(MUTED));
+    let entry = panel.draft.entry(field.id.clone()).or_default();
+    let before = entry.clone();
+    let error_stroke = problem.map(|_| Stroke::new(2.0, BAD));
+    let text_box = |ui: &mut Ui, text: &mut String, hint: &str, multiline: bool| {
+        let edit = if multiline {
+            TextEdit::multiline(text).desired_rows(3)
+        } else {
+            TextEdit::singleline(text)
+        };
+        let frame_ui = |ui: &mut Ui| {
+            ui.add(edit.hint_text(hint).desired_width(f32::INFINITY))
+                .labelled_by(label_id)
+        };
+        match error_stroke {
+            Some(stroke) => {
+                Frame::new()
+                    .stroke(stroke)
+                    .corner_radius(CornerRadius::same(4))
+                    .show(ui, |ui| frame_ui(ui))
+                    .inner
+            }
+            None => frame_ui(ui),
+        }
+    };
+    match &field.kind {
+        FieldKind::Text(limits) => {
+            if !matches!(entry, Draft::Text(_)) {
+                *entry = Draft::Text(String::new());
+            }
+            if let Draft::Text(text) = entry {
+                let hint = limits.pattern.as_ref().map(|p| p.format.get(l)).unwrap_or("");
+                text_box(ui, text, hint, limits.multiline);
+            }
+        }
+        FieldKind::Number(limits) => {
+            if !matches!(entry, Draft::Text(_)) {
+                *entry = Draft::Text(String::new());
+            }
+            if let Draft::Text(text) = entry {
+                ui.horizontal(|ui| {
+                    ui.set_max_width(360.0);
+                    text_box(ui, text, "", false);
+                    ui.label(limits.unit.get(l));
+                });
+            }
+        }
+        FieldKind::Date(_) => {
+            if !matches!(entry, Draft::Text(_)) {
+                *entry = Draft::Text(String::new());
+            }
+            if let Draft::Text(text) = entry {
+                ui.horizontal(|ui| {
+                    ui.set_max_width(360.0);
+                    text_box(ui, text, w.date_hint, false);
+                });
+            }
+        }
+        FieldKind::Choice(choice) => {
+            if !matches!(entry, Draft::Picked(_)) {
+                *entry = Draft::Picked(None);
+            }
+            if let Draft::Picked(picked) = entry {
+                ui.horizontal_wrapped(|ui| {
+                    for option in &choice.options {
+                        let value = Some(Value::String(option.value.clone()));
+                        ui.radio_value(picked, value, option.label.get(l));
+                    }
+                });
+            }
+        }
+        FieldKind::YesNo(_) => {
+            if !matches!(entry, Draft::Picked(_)) {
+                *entry = Draft::Picked(None);
+            }
+            if let Draft::Picked(picked) = entry {
+                ui.horizontal(|ui| {
+                    ui.radio_value(picked, Some(Value::Bool(true)), w.yes);
+                    ui.radio_value(picked, Some(Value::Bool(false)), w.no);
+                });
+            }
+        }
+        FieldKind::Location(_) => {
+            if !matches!(entry, Draft::Location(..)) {
+                *entry = Draft::Location(String::new(), String::new());
+            }
+            if let Draft::Location(lat, lon) = entry {
+                ui.horizontal(|ui| {
+                    ui.label(w.latitude);
+                    ui.add(TextEdit::singleline(lat).desired_width(160.0));
+                    ui.label(w.longitude);
+                    ui.add(TextEdit::singleline(lon).desired_width(160.0));
+                });
+            }
+        }
+    }
+    if *entry != before {
+        panel.touched.insert(field.id.clone());
+    }
+    if let Some(problem) = problem {
+        ui.label(RichText::new(problem).color(BAD));
+    }
+}
+
+fn outcome_colour(outcome: Outcome) -> Color32 {
+    match outcome {
+        Outcome::Approve => GOOD,
+        Outcome::Reject => BAD,
+        Outcome::Refer => WAIT,
+    }
+}
+
+/// An answer as the citizen reads it: the option's label, yes or no, the number and its unit.
+fn shown_answer(field: &agora_services::Field, value: Option<&Value>, w: &Words, lang: Lang) -> String {
+    let l = lang.into();
+    let Some(value) = value else {
+        return w.not_answered.to_owned();
+    };
+    match (&field.kind, value) {
+        (FieldKind::Choice(choice), Value::String(picked)) => choice
+            .options
+            .iter()
+            .find(|o| o.value == *picked)
+            .map_or_else(|| picked.clone(), |o| o.label.get(l).to_owned()),
+        (FieldKind::YesNo(_), Value::Bool(yes)) => (if *yes { w.yes } else { w.no }).to_owned(),
+        (FieldKind::Number(limits), Value::Number(n)) => format!("{n} {}", limits.unit.get(l)),
+        (FieldKind::Location(_), location) => format!(
+            "{}, {}",
+            location.get("lat").map(ToString::to_string).unwrap_or_default(),
+            location.get("lon").map(ToString::to_string).unwrap_or_default()
+        ),
+        (_, Value::String(text)) => text.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+fn review_step(
+    ui: &mut Ui,
+    panel: &mut WindowPanel,
+    model: &Model,
+    service: &Service,
+    catalog: &Catalog,
+    w: &Words,
+    lang: Lang,
+) {
+    let answers = panel.answers(service);
+    ui.label(RichText::new(w.review_title).size(30.0).strong());
+    ui.label(RichText::new(w.review_intro).color(MUTED));
+    ui.add_space(6.0);
+    let height = ui.available_height() - 90.0;
+    ScrollArea::vertical()
+        .id_salt(("review", &panel.service))
+        .max_height(height)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            card(ui, |ui| {
+                egui::Grid::new(("review-grid", &panel.service))
+                    .num_columns(2)
+                    .spacing(Vec2::new(28.0, 12.0))
+                    .show(ui, |ui| {
+                        for field in service.form.fields() {
+                            ui.label(RichText::new(field.label.get(lang.into())).color(MUTED));
+                            ui.label(
+                                RichText::new(shown_answer(field, answers.get(&field.id), w, lang))
+                                    .strong(),
+                            );
+                            ui.end_row();
+                        }
+                        ui.label(RichText::new(w.signed_as).color(MUTED));
+                        ui.label(match model.identity {
+                            Some(Some(did)) => did.to_string(),
+                            _ => w.new_identity_signer.to_owned(),
+                        });
+                        ui.end_row();
+                        let policy = service.policy.reference();
+                        ui.label(RichText::new(w.policy).color(MUTED));
+                        ui.label(format!("{} v{}", policy.id, policy.version));
+                        ui.end_row();
+                    });
+            });
+            if let Some((_, verdict)) = &panel.verdict {
+                ui.add_space(6.0);
+                ui.label(
+                    RichText::new(catalog.render(&verdict.outcome.likely(), lang.into()))
+                        .color(outcome_colour(verdict.outcome)),
+                );
+            }
+        });
+    ui.add_space(10.0);
+    ui.horizontal(|ui| {
+        if ui
+            .add(Button::new(w.change_answers).min_size(Vec2::new(240.0, 60.0)))
+            .clicked()
+        {
+            panel.step = Step::Form;
+        }
+        let sign = Button::new(RichText::new(w.continue_to_sign).strong())
+            .min_size(Vec2::new(300.0, 60.0));
+        if ui.add(sign).clicked() {
+            panel.step = Step::Sign;
+        }
+    });
+}
+
+fn sign_step(
+    ui: &mut Ui,
+    panel: &mut WindowPanel,
+    model: &mut Model,
+    w: &Words,
+    requests: &mut Vec<Request>,
+) {
+    ui.label(RichText::new(w.sign_title).size(30.0).strong());
+    let Some(identity) = model.identity else {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(w.opening);
+        });
+        return;
+    };
+    let first_time = identity.is_none();
+    let busy = model.busy.is_some();
+    ui.label(if first_time { w.first_time } else { w.enter_pin });
+    if first_time {
+        ui.label(RichText::new(w.pin_rules).small().color(MUTED));
+    }
+    ui.add_space(8.0);
+    egui::Grid::new("pin-grid")
+        .num_columns(2)
+        .spacing(Vec2::new(20.0, 12.0))
+        .show(ui, |ui| {
+            let label = ui.label(w.pin);
+            ui.add_enabled(
+                !busy,
+                TextEdit::singleline(&mut panel.pin)
+                    .password(true)
+                    .desired_width(320.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            if first_time {
+                let label = ui.label(w.pin_again);
+                ui.add_enabled(
+                    !busy,
+                    TextEdit::singleline(&mut panel.pin_again)
+                        .password(true)
+                        .desired_width(320.0),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+            }
+        });
+    ui.add_space(8.0);
+    let mismatch = first_time && !panel.pin_again.is_empty() && panel.pin != panel.pin_again;
+    let short = !panel.pin.is_empty() && panel.pin.chars().count() < 6;
+    if mismatch {
+        ui.label(RichText::new(w.pins_differ).color(BAD));
+    } else if short && first_time {
+        ui.label(RichText::new(w.pin_too_short).color(BAD));
+    }
+    if let Some((Task::Submit | Task::CreateIdentity | Task::Open, message)) = &model.problem {
+        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(BAD));
+    }
+    match model.busy {
+        Some(Task::CreateIdentity) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(w.working_identity);
+            });
+        }
+        Some(_) => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(w.working_sign);
+            });
+        }
+        None => {}
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, Button::new(w.back).min_size(Vec2::new(200.0, 60.0)))
+            .clicked()
+        {
+            panel.step = Step::Review;
+        }
+        let ready = !busy
+            && !panel.pin.is_empty()
+            && (!first_time || (panel.pin == panel.pin_again && !short));
+        let label = if first_time {
+            w.create_and_sign
+        } else {
+            w.sign_and_submit
+        };
+        let go = ui.add_enabled(
+            ready,
+            Button::new(RichText::new(label).strong()).min_size(Vec2::new(320.0, 60.0)),
+        );
+        if go.clicked() {
+            submit(panel, model, first_time, requests);
+        }
+    });
+}
+
+fn submit(panel: &mut WindowPanel, model: &mut Model, first_time: bool, requests: &mut Vec<Request>) {
+    let Some((answers, _)) = &panel.verdict else {
+        return;
+    };
+    let (Ok(pin), Ok(again)) = (Pin::new(panel.pin.clone()), Pin::new(panel.pin.clone())) else {
+        model.problem = Some((Task::Submit, "the PIN is not usable".to_owned()));
+        return;
+    };
+    model.problem = None;
+    if first_time {
+        requests.push(Request::CreateIdentity { pin });
+        model.busy = Some(Task::CreateIdentity);
+    } else {
+        model.busy = Some(Task::Submit);
+    }
+    requests.push(Request::Submit {
+        service: panel.service.clone(),
+        answers: answers.clone(),
+        pin: again,
+    });
+}
+
+fn sent_step(
+    ui: &mut Ui,
+    panel: &mut WindowPanel,
+    model: &mut Model,
+    service: &Service,
+    catalog: &Catalog,
+    w: &Words,
+    lang: Lang,
+    id: ApplicationId,
+    requests: &mut Vec<Request>,
+) {
+    ui.label(RichText::new(w.sent_title).size(30.0).strong());
+    ui.label(RichText::new(id.to_string()).small().color(MUTED));
+    ui.add_space(6.0);
+    match model.summary(id).cloned() {
+        None => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(w.queued_words);
+            });
+        }
+        Some(summary) => application_card(ui, model, &summary, catalog, w, lang, requests, true),
+    }
+    ui.add_space(10.0);
+    let finished = model.summary(id).is_none_or(|s| !s.in_progress());
+    if finished
+        && ui
+            .add(Button::new(w.new_application).min_size(Vec2::new(320.0, 60.0)))
+            .clicked()
+    {
+        *panel = WindowPanel::new(&service.id);
+    }
+}
+
+/// One application: its state in large words, the reasons, the timeline, the receipt.
+fn application_card(
+    ui: &mut Ui,
+    model: &mut Model,
+    summary: &Summary,
+    catalog: &Catalog,
+    w: &Words,
+    lang: Lang,
+    requests: &mut Vec<Request>,
+    large: bool,
+) {
+    let l = lang.into();
+    card(ui, |ui| {
+        let title = catalog
+            .service(&summary.service)
+            .map_or(summary.service.as_str(), |s| s.title.get(l));
+        if !large {
+            ui.label(RichText::new(title).strong());
+        }
+        let (words, colour) = match (summary.state, summary.outcome) {
+            (State::Decided | State::Anchored, Some(outcome)) => (
+                catalog.render(&agora_services::Message::new(format!("outcome.{}", outcome.as_str())), l),
+                outcome_colour(outcome),
+            ),
+            (State::Queued, _) => (catalog.render(&agora_services::Status::Queued.label(), l), WAIT),
+            (State::Anchored, None) => {
+                (catalog.render(&agora_services::Status::Anchored.label(), l), WAIT)
+            }
+            (State::Failed, _) | (State::Decided, None) => {
+                (catalog.render(&agora_services::Message::new("status.failed"), l), BAD)
+            }
+        };
+        ui.horizontal(|ui| {
+            if summary.in_progress() {
+                ui.spinner();
+            }
+            let size = if large { 40.0 } else { 28.0 };
+            ui.label(RichText::new(words).size(size).color(colour).strong());
+        });
+        match summary.state {
+            State::Queued => {
+                ui.label(w.queued_words);
+            }
+            State::Anchored if summary.outcome.is_none() => {
+                ui.label(w.anchored_words);
+            }
+            State::Failed => {
+                ui.label(w.failed_words);
+            }
+            _ => {}
+        }
+        for reason in &summary.reasons {
+            ui.label(format!("• {}", catalog.render(reason, l)));
+        }
+        if let Some(error) = &summary.last_error {
+            ui.label(RichText::new(format!("{}: {error}", w.last_attempt)).small().color(MUTED));
+        }
+        ui.add_space(4.0);
+        for event in &summary.events {
+            let at = OffsetDateTime::from_unix_timestamp(event.at as i64)
+                .map(agora_services::time_format::format_utc)
+                .unwrap_or_default();
+            let step = match event.state {
+                State::Queued => agora_services::Status::Queued.label(),
+                State::Anchored => agora_services::Status::Anchored.label(),
+                State::Decided => agora_services::Message::new("status.decided-".to_owned() + summary.outcome.map_or("approve", Outcome::as_str)),
+                State::Failed => agora_services::Message::new("status.failed"),
+            };
+            ui.label(RichText::new(format!("{at}   {}", catalog.render(&step, l))).small().color(MUTED));
+        }
+        if summary.has_receipt {
+            ui.add_space(4.0);
+            let button = Button::new(w.save_receipt).min_size(Vec2::new(300.0, 52.0));
+            if ui.add_enabled(model.busy.is_none(), button).clicked() {
+                model.busy = Some(Task::Export);
+                requests.push(Request::ExportReceipt { id: summary.id });
+            }
+            if let Some((exported, path)) = &model.exported
+                && *exported == summary.id
+            {
+                ui.label(RichText::new(format!("{} {}", w.saved_to, path.display())).color(GOOD));
+                ui.label(
+                    RichText::new(format!("{} {}", w.verify_hint, path.display()))
+                        .small()
+                        .color(MUTED),
+                );
+            }
+            if let Some((Task::Export, message)) = &model.problem {
+                ui.label(RichText::new(message).color(BAD));
+            }
+        }
+    });
+}
+
+fn mine(
+    ui: &mut Ui,
+    model: &mut Model,
+    catalog: &Catalog,
+    w: &Words,
+    lang: Lang,
+    requests: &mut Vec<Request>,
+) {
+    if let Some((Task::Open, message)) = &model.problem {
+        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(BAD));
+        if ui.button(w.try_again).clicked() {
+            model.problem = None;
+            requests.push(Request::Refresh);
+        }
+    }
+    if model.applications.is_empty() {
+        ui.label(RichText::new(w.nothing_yet).color(MUTED));
+        return;
+    }
+    let list = model.applications.clone();
+    ScrollArea::vertical()
+        .id_salt("mine")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for summary in &list {
+                application_card(ui, model, summary, catalog, w, lang, requests, false);
+                ui.add_space(8.0);
+            }
+        });
+}
