@@ -1,5 +1,6 @@
 //! CPU time per frame of the plaza with rendering disabled, beside an empty Bevy app with the
-//! same plugins, measured in the same run. Prints numbers; asserts nothing about speed.
+//! same plugins, and beside the plaza with a citizen at the transport window typing into its
+//! panel, measured in the same run. Prints numbers; asserts nothing about speed.
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p agora-client --bench frame`).
 
@@ -13,6 +14,7 @@ use bevy::prelude::*;
 use bevy::render::RenderPlugin;
 use bevy::render::settings::{RenderCreation, WgpuSettings};
 use bevy::window::ExitCondition;
+use bevy_egui::egui;
 use bevy::winit::WinitPlugin;
 use cpu_time::ProcessTime;
 
@@ -78,20 +80,125 @@ fn measure(app: &mut App) -> (Duration, Duration, Duration) {
     (frames[FRAMES / 2], frames[FRAMES * 95 / 100], cpu_per_frame)
 }
 
+/// Stands the citizen at the transport window's counter, so that its panel opens, and gives
+/// the keyboard to the form's first text box (Tab moves egui's focus, as a citizen's Tab would).
+fn stand_at_the_transport_window(app: &mut App) {
+    use agora_client::citizen::{Citizen, ControlsEnabled};
+    use agora_client::panel::{PanelContext, Panels};
+    use agora_client::scene::ServiceWindow;
+    app.update();
+    let world = app.world_mut();
+    world.insert_resource(ControlsEnabled(false));
+    let booth = world
+        .query::<(&ServiceWindow, &GlobalTransform)>()
+        .iter(world)
+        .find(|(w, _)| w.service == "parking-permit")
+        .map(|(_, t)| t.compute_transform())
+        .expect("the plaza has a transport window");
+    let spot = booth.transform_point(Vec3::new(0.0, 1.65, -2.3));
+    for mut eyes in world
+        .query_filtered::<&mut Transform, With<Citizen>>()
+        .iter_mut(world)
+    {
+        *eyes = Transform::from_translation(spot).looking_at(booth.translation + Vec3::Y * 1.7, Vec3::Y);
+    }
+    for _ in 0..5 {
+        app.update();
+    }
+    assert!(
+        app.world().resource::<Panels>().open.is_some(),
+        "the panel opens at the counter"
+    );
+    let context = app
+        .world_mut()
+        .query_filtered::<Entity, With<PanelContext>>()
+        .single(app.world())
+        .expect("one panel context");
+    for _ in 0..30 {
+        if app.world().resource::<agora_client::citizen::Typing>().0 {
+            return;
+        }
+        send(app, context, tab());
+        app.update();
+    }
+    panic!("Tab never reached a text box on the panel");
+}
+
+fn tab() -> egui::Event {
+    egui::Event::Key {
+        key: egui::Key::Tab,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::default(),
+    }
+}
+
+fn send(app: &mut App, context: Entity, event: egui::Event) {
+    app.world_mut()
+        .write_message(bevy_egui::input::EguiInputEvent { context, event });
+}
+
+/// Like [`measure`], with the citizen typing one character a frame into the panel instead of
+/// walking (and clearing the box every 40, so it never fills).
+fn measure_typing(app: &mut App) -> (Duration, Duration, Duration) {
+    use agora_client::panel::PanelContext;
+    let context = app
+        .world_mut()
+        .query_filtered::<Entity, With<PanelContext>>()
+        .single(app.world())
+        .expect("one panel context");
+    let mut typed = 0usize;
+    let mut type_one = |app: &mut App| {
+        typed += 1;
+        if typed % 40 == 0 {
+            send(app, context, egui::Event::Key {
+                key: egui::Key::A,
+                physical_key: None,
+                pressed: true,
+                repeat: false,
+                modifiers: egui::Modifiers::COMMAND,
+            });
+        }
+        send(app, context, egui::Event::Text("a".to_owned()));
+        app.update();
+    };
+    for _ in 0..WARM_UP {
+        type_one(app);
+    }
+    let mut frames = Vec::with_capacity(FRAMES);
+    let cpu = ProcessTime::now();
+    for _ in 0..FRAMES {
+        let start = Instant::now();
+        type_one(app);
+        frames.push(start.elapsed());
+    }
+    let cpu_per_frame = cpu.elapsed() / FRAMES as u32;
+    frames.sort();
+    (frames[FRAMES / 2], frames[FRAMES * 95 / 100], cpu_per_frame)
+}
+
 fn main() {
     let layout = PlazaLayout::embedded().expect("the embedded plaza is valid");
-    // Interleave the two apps, so that both see the same machine noise.
+    // Interleave the apps, so that all see the same machine noise.
     let mut empty = headless_app(None);
-    let mut plaza = headless_app(Some(layout));
+    let mut plaza = headless_app(Some(layout.clone()));
+    let mut typing = headless_app(Some(layout));
+    stand_at_the_transport_window(&mut typing);
     let mut results = Vec::new();
     for round in 0..3 {
         let e = measure(&mut empty);
         let p = measure(&mut plaza);
-        eprintln!("round {round}: empty {:?}, plaza {:?}", e.0, p.0);
-        results.push((e, p));
+        let t = measure_typing(&mut typing);
+        eprintln!(
+            "round {round}: empty {:?}, plaza {:?}, typing at a panel {:?}",
+            e.0, p.0, t.0
+        );
+        results.push((e, p, t));
     }
-    results.sort_by_key(|(_, p)| p.0);
-    let ((e_median, e_p95, e_cpu), (p_median, p_p95, p_cpu)) = results[1];
+    results.sort_by_key(|(_, p, _)| p.0);
+    let ((e_median, e_p95, e_cpu), (p_median, p_p95, p_cpu), (t_median, t_p95, t_cpu)) =
+        results[1];
     println!("frame time, rendering disabled, {FRAMES} frames per round, middle of 3 rounds:");
     println!(
         "  empty app (same plugins): median {:>8.1} µs  p95 {:>8.1} µs  cpu/frame {:>8.1} µs",
@@ -106,9 +213,20 @@ fn main() {
         micros(p_cpu)
     );
     println!(
+        "  panel open, typing:       median {:>8.1} µs  p95 {:>8.1} µs  cpu/frame {:>8.1} µs",
+        micros(t_median),
+        micros(t_p95),
+        micros(t_cpu)
+    );
+    println!(
         "  plaza / empty: {:.2}× median wall time, {:.2}× CPU time",
         p_median.as_secs_f64() / e_median.as_secs_f64(),
         p_cpu.as_secs_f64() / e_cpu.as_secs_f64()
+    );
+    println!(
+        "  typing at a panel / plaza: {:.2}× median wall time, {:.2}× CPU time",
+        t_median.as_secs_f64() / p_median.as_secs_f64(),
+        t_cpu.as_secs_f64() / p_cpu.as_secs_f64()
     );
 }
 

@@ -4,6 +4,7 @@ mod citizen;
 mod cli;
 mod gateway;
 mod identity;
+mod panel;
 mod scene;
 mod services;
 

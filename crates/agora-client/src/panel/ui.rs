@@ -18,7 +18,7 @@ use agora_services::{
 };
 use bevy_egui::egui::{
     self, Align, Button, Color32, CornerRadius, FontId, Frame, Layout, Margin, RichText,
-    ScrollArea, Stroke, TextEdit, TextStyle, Ui, Vec2,
+    ScrollArea, Stroke, TextEdit, TextStyle, Ui, UiBuilder, Vec2,
 };
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -398,68 +398,71 @@ fn form_step(
             .map(|p| (p.field.clone(), catalog.render(&p.message, lang.into())))
             .collect(),
     };
-    let height = ui.available_height();
-    ui.horizontal_top(|ui| {
-        let form_width = ui.available_width() * 0.6;
-        ui.allocate_ui(Vec2::new(form_width, height), |ui| {
-            ScrollArea::vertical()
-                .id_salt(("form", &panel.service))
-                .auto_shrink([false, false])
-                .show(ui, |ui| {
-                    ui.label(RichText::new(service.description.get(lang.into())).color(MUTED));
-                    ui.add_space(8.0);
-                    if !service.open {
-                        ui.label(RichText::new(w.closed).color(BAD).strong());
-                    }
-                    for field in service.form.fields() {
-                        let shown = panel.show_all || panel.touched.contains(&field.id);
-                        let problem = problems.get(&field.id).filter(|_| shown);
-                        field_editor(ui, panel, field, problem, w, lang);
-                    }
-                });
-        });
-        ui.add_space(16.0);
-        ui.vertical(|ui| {
-            let verdict = panel.verdict(service, model, now).clone();
-            card(ui, |ui| {
-                ui.label(RichText::new(w.how_decided).strong());
-                if let Some(summary) = service.policy.summary() {
-                    ui.label(RichText::new(summary.get(lang.into())).color(MUTED));
+    // Two columns: the form (scrolling) on the left, the rules and the likely outcome on the
+    // right, each laid out top-down so that long text wraps.
+    let area = ui.available_rect_before_wrap();
+    let (form_area, side_area) = area.split_left_right_at_fraction(0.6);
+    let side_area = side_area.with_min_x(side_area.min.x + 24.0);
+    let column = |rect| UiBuilder::new().max_rect(rect).layout(Layout::top_down(Align::Min));
+    ui.scope_builder(column(form_area), |ui| {
+        ScrollArea::vertical()
+            .id_salt(("form", &panel.service))
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                ui.label(RichText::new(service.description.get(lang.into())).color(MUTED));
+                ui.add_space(8.0);
+                if !service.open {
+                    ui.label(RichText::new(w.closed).color(BAD).strong());
                 }
+                for field in service.form.fields() {
+                    let shown = panel.show_all || panel.touched.contains(&field.id);
+                    let problem = problems.get(&field.id).filter(|_| shown);
+                    field_editor(ui, panel, field, problem, w, lang);
+                }
+                ui.add_space(12.0);
             });
-            ui.add_space(8.0);
-            card(ui, |ui| {
-                if problems.is_empty() {
-                    let colour = outcome_colour(verdict.outcome);
-                    ui.label(
-                        RichText::new(catalog.render(&verdict.outcome.likely(), lang.into()))
-                            .color(colour)
-                            .strong(),
-                    );
-                    for reason in &verdict.reasons {
-                        ui.label(format!("• {}", catalog.render(reason, lang.into())));
-                    }
-                } else {
-                    ui.label(RichText::new(w.fill_in_to_see).color(MUTED));
-                }
-            });
-            ui.add_space(8.0);
-            if panel.show_all && !problems.is_empty() {
-                ui.label(RichText::new(w.fix_marked).color(BAD));
-            }
-            let next = ui.add_enabled(
-                service.open,
-                Button::new(RichText::new(w.to_review).strong()).min_size(Vec2::new(320.0, 60.0)),
-            );
-            if next.clicked() {
-                if problems.is_empty() {
-                    panel.step = Step::Review;
-                } else {
-                    panel.show_all = true;
-                }
-            }
-        });
     });
+    ui.scope_builder(column(side_area), |ui| {
+        let verdict = panel.verdict(service, model, now).clone();
+        card(ui, |ui| {
+            ui.label(RichText::new(w.how_decided).strong());
+            if let Some(summary) = service.policy.summary() {
+                ui.label(RichText::new(summary.get(lang.into())).color(MUTED));
+            }
+        });
+        ui.add_space(8.0);
+        card(ui, |ui| {
+            if problems.is_empty() {
+                let colour = outcome_colour(verdict.outcome);
+                ui.label(
+                    RichText::new(catalog.render(&verdict.outcome.likely(), lang.into()))
+                        .color(colour)
+                        .strong(),
+                );
+                for reason in &verdict.reasons {
+                    ui.label(format!("• {}", catalog.render(reason, lang.into())));
+                }
+            } else {
+                ui.label(RichText::new(w.fill_in_to_see).color(MUTED));
+            }
+        });
+        ui.add_space(8.0);
+        if panel.show_all && !problems.is_empty() {
+            ui.label(RichText::new(w.fix_marked).color(BAD));
+        }
+        let next = ui.add_enabled(
+            service.open,
+            Button::new(RichText::new(w.to_review).strong()).min_size(Vec2::new(320.0, 60.0)),
+        );
+        if next.clicked() {
+            if problems.is_empty() {
+                panel.step = Step::Review;
+            } else {
+                panel.show_all = true;
+            }
+        }
+    });
+    ui.advance_cursor_after_rect(area);
 }
 
 fn field_editor(

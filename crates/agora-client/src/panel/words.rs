@@ -4,6 +4,7 @@
 use crate::lang::Lang;
 
 /// Every fixed phrase a panel shows.
+#[derive(Debug)]
 pub struct Words {
     pub apply_tab: &'static str,
     pub mine_tab: &'static str,
@@ -168,5 +169,35 @@ pub fn words(lang: Lang) -> &'static Words {
     match lang {
         Lang::En => &EN,
         Lang::ZhCn => &ZH,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::textures::{REGULAR_FONT, embedded_font, missing_glyphs};
+
+    /// Whatever a panel can show — its own words, every service's texts and every message —
+    /// has glyphs in the font the panel draws with: no boxes, in either language.
+    #[test]
+    fn the_panel_font_writes_everything_a_panel_can_show() {
+        let font = embedded_font(REGULAR_FONT);
+        let mut texts = vec![format!("{:?}", words(Lang::En)), format!("{:?}", words(Lang::ZhCn))];
+        texts.extend(
+            agora_services::catalog::EMBEDDED_SERVICES
+                .iter()
+                .chain(agora_services::catalog::EMBEDDED_EXAMPLES.iter())
+                .map(|(_, text)| (*text).to_owned()),
+        );
+        texts.push(include_str!("../../../../assets/locales/en.json").to_owned());
+        texts.push(include_str!("../../../../assets/locales/zh-CN.json").to_owned());
+        for text in &texts {
+            let missing: Vec<char> = missing_glyphs(&font, text)
+                .into_iter()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let start: String = text.chars().take(80).collect();
+            assert!(missing.is_empty(), "no glyph for {missing:?} in {start}…");
+        }
     }
 }

@@ -1,0 +1,376 @@
+//! A citizen applies at a service window from start to finish, headless: they walk up to the
+//! transport window, point at its panel and click and type through the form, see an inline
+//! error and fix it, review, create an identity and sign, and watch the decision arrive from
+//! the embedded ledger and desk in a temporary data directory. The panel is the real one
+//! (`panel::ui::show` on an egui context); every click is a ray from the citizen's eyes to
+//! the widget, cast at the panel where it stands in the plaza and turned into egui's pointer
+//! events by the same code the plaza uses. Widgets are found through egui's accessibility
+//! tree, by the words a citizen reads.
+
+use std::time::{Duration, Instant};
+
+use agora_client::lang::Lang;
+use agora_client::panel::ui::{Model, PANEL_POINTS, WindowPanel, show, style};
+use agora_client::panel::{PANEL_SIZE, PanelPointer, fonts, nearest_booth, panel_transform, pointer_events};
+use agora_client::pointer::{PointerHit, hit_panel, panel_point};
+use agora_client::scene::layout::PlazaLayout;
+use agora_client::scene::{ServiceWindow, compass_rotation, ground};
+use agora_client::session::Session;
+use agora_services::Catalog;
+use bevy::prelude::*;
+use bevy_egui::egui::{self, accesskit};
+
+/// How long a decision may take to arrive (signing with Argon2 included).
+const PATIENCE: Duration = Duration::from_secs(90);
+
+struct Visit {
+    ctx: egui::Context,
+    panel: WindowPanel,
+    model: Model,
+    session: Session,
+    catalog: Catalog,
+    lang: Lang,
+    /// The panel where it stands in the plaza, and the citizen's eyes.
+    panel_at: GlobalTransform,
+    eyes: Vec3,
+    pointer: PanelPointer,
+    events: Vec<egui::Event>,
+    nodes: Vec<accesskit::Node>,
+}
+
+impl Visit {
+    /// The citizen walks up to the window of `service` in the shipped plaza.
+    fn walk_up_to(service: &str, home: &std::path::Path) -> Self {
+        let layout = PlazaLayout::embedded().expect("the shipped plaza");
+        let booths: Vec<(ServiceWindow, GlobalTransform)> = layout
+            .windows
+            .iter()
+            .enumerate()
+            .map(|(index, w)| {
+                (
+                    ServiceWindow {
+                        service: w.service.clone(),
+                        index,
+                    },
+                    GlobalTransform::from(
+                        Transform::from_translation(ground(w.position))
+                            .with_rotation(compass_rotation(w.facing)),
+                    ),
+                )
+            })
+            .collect();
+        let (_, booth) = booths
+            .iter()
+            .find(|(w, _)| w.service == service)
+            .expect("the plaza has this window");
+        // The spot before the counter, at eye height.
+        let eyes = booth.transform_point(Vec3::new(0.0, 1.65, -2.3));
+        let (opened, booth) = nearest_booth(eyes, booths.iter().map(|(w, t)| (w, t)))
+            .expect("standing at the counter opens its panel");
+        assert_eq!(opened.service, service, "the panel that opens is this window's");
+        let ctx = egui::Context::default();
+        ctx.enable_accesskit();
+        ctx.set_fonts(fonts());
+        style(&ctx);
+        let mut visit = Self {
+            ctx,
+            panel: WindowPanel::new(service),
+            model: Model::default(),
+            session: Session::start(home.to_owned()),
+            catalog: Catalog::embedded().expect("the built-in catalog"),
+            lang: Lang::En,
+            panel_at: GlobalTransform::from(panel_transform(booth)),
+            eyes,
+            pointer: PanelPointer::default(),
+            events: Vec::new(),
+            nodes: Vec::new(),
+        };
+        // Fonts take effect from the second frame.
+        visit.frame();
+        visit.frame();
+        visit
+    }
+
+    /// One frame of the panel: the session's news, the input so far, the UI, its requests.
+    fn frame(&mut self) {
+        for reply in self.session.poll() {
+            self.model.apply(reply);
+        }
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                PANEL_POINTS,
+            )),
+            events: std::mem::take(&mut self.events),
+            ..Default::default()
+        };
+        let mut requests = Vec::new();
+        let now = time::OffsetDateTime::now_utc();
+        let output = self.ctx.run_ui(input, |ui| {
+            requests.extend(show(
+                ui,
+                &mut self.panel,
+                &mut self.model,
+                &self.catalog,
+                self.lang,
+                [60, 120, 200],
+                now,
+            ));
+        });
+        for request in requests {
+            self.session.send(request);
+        }
+        if let Some(update) = output.platform_output.accesskit_update {
+            self.nodes = update.nodes.into_iter().map(|(_, node)| node).collect();
+        }
+    }
+
+    /// Every word the panel shows.
+    fn words(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .flat_map(|n| [n.label(), n.value()])
+            .flatten()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn shows(&self, text: &str) -> bool {
+        self.words().iter().any(|w| w.contains(text))
+    }
+
+    fn node(&self, text: &str, role: Option<accesskit::Role>) -> Option<&accesskit::Node> {
+        self.nodes.iter().find(|n| {
+            role.is_none_or(|r| n.role() == r)
+                && (n.label() == Some(text) || n.value() == Some(text))
+        })
+    }
+
+    /// Points the ray from the eyes at texel `at` of the panel, with the button up or down.
+    fn point(&mut self, at: egui::Pos2, pressed: bool) {
+        let uv = Vec2::new(at.x / PANEL_POINTS.x, at.y / PANEL_POINTS.y);
+        let target = panel_point(&self.panel_at, PANEL_SIZE, uv);
+        let ray = Ray3d::new(self.eyes, Dir3::new(target - self.eyes).expect("a direction"));
+        let (distance, uv) =
+            hit_panel(ray, &self.panel_at, PANEL_SIZE).expect("the ray meets the panel");
+        let quad = Entity::PLACEHOLDER;
+        let hit = PointerHit {
+            surface: Some(quad),
+            uv,
+            point: ray.get_point(distance),
+            pressed,
+        };
+        let now = PanelPointer::of(&hit, quad);
+        self.events.extend(pointer_events(self.pointer, now));
+        self.pointer = now;
+    }
+
+    /// Scrolls until `node` is inside the panel's visible area, then returns its centre.
+    fn reveal(&mut self, find: impl Fn(&Self) -> Option<accesskit::Rect>) -> egui::Pos2 {
+        for _ in 0..40 {
+            let rect = find(self).expect("the widget is on the panel");
+            let centre = egui::pos2(
+                ((rect.x0 + rect.x1) / 2.0) as f32,
+                ((rect.y0 + rect.y1) / 2.0) as f32,
+            );
+            let (top, bottom) = (170.0, PANEL_POINTS.y - 50.0);
+            if (top..bottom).contains(&centre.y) {
+                return centre;
+            }
+            // Scroll with the pointer over the form.
+            self.point(egui::pos2(300.0, 500.0), false);
+            let step = if centre.y >= bottom { -160.0 } else { 160.0 };
+            self.events.push(egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Point,
+                delta: egui::vec2(0.0, step),
+                phase: egui::TouchPhase::Move,
+                modifiers: egui::Modifiers::default(),
+            });
+            self.frame();
+            self.frame();
+        }
+        panic!("could not scroll the widget into view");
+    }
+
+    /// Moves to `at`, presses and lets go, a frame each, as a hand would.
+    fn click_at(&mut self, at: egui::Pos2) {
+        self.point(at, false);
+        self.frame();
+        self.point(at, true);
+        self.frame();
+        self.point(at, false);
+        self.frame();
+        self.frame();
+    }
+
+    /// Clicks the button (or tab) that says `text`.
+    fn click(&mut self, text: &str) {
+        let at = self.reveal(|v| v.node(text, Some(accesskit::Role::Button)).and_then(|n| n.bounds()));
+        self.click_at(at);
+    }
+
+    /// The bounds of the first widget of `role` beside or below the label `field` that says
+    /// `text` (empty: any).
+    fn below(&self, field: &str, role: accesskit::Role, text: &str) -> Option<accesskit::Rect> {
+        let label = self
+            .nodes
+            .iter()
+            .filter(|n| n.label() == Some(field) || n.value() == Some(field))
+            .find_map(accesskit::Node::bounds)?;
+        self.nodes
+            .iter()
+            .filter(|n| n.role() == role)
+            .filter(|n| text.is_empty() || n.label() == Some(text) || n.value() == Some(text))
+            .filter_map(accesskit::Node::bounds)
+            // On the label's row or below it.
+            .filter(|b| b.y1 >= label.y0 + 1.0)
+            .min_by(|a, b| a.y0.total_cmp(&b.y0))
+    }
+
+    /// Chooses `option` of the field labelled `field`.
+    fn choose(&mut self, field: &str, option: &str) {
+        let at = self.reveal(|v| v.below(field, accesskit::Role::RadioButton, option));
+        self.click_at(at);
+    }
+
+    /// Clicks into the text box of the field labelled `field` and types `text`.
+    fn type_into(&mut self, field: &str, text: &str) {
+        let at = self.reveal(|v| {
+            v.below(field, accesskit::Role::TextInput, "")
+                .or_else(|| v.below(field, accesskit::Role::PasswordInput, ""))
+        });
+        self.click_at(at);
+        self.events.push(egui::Event::Text(text.to_owned()));
+        self.frame();
+        self.frame();
+    }
+
+    /// Lets frames pass until the panel shows `text`.
+    fn wait_for(&mut self, text: &str) {
+        let started = Instant::now();
+        while !self.shows(text) {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the panel never showed {text:?}; it shows: {:?}",
+                self.words()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+            self.frame();
+        }
+    }
+
+    /// Fills the parking permit's form; the plate is first typed short, then completed.
+    fn fill_parking_permit(&mut self) {
+        self.choose("Parking zone", "Zone B – Riverside");
+        self.type_into("Home address", "滨河路 88 号 3 栋 1202 室");
+        self.type_into("Licence plate", "粤B5K2");
+        assert!(
+            self.shows("Licence plate: expected a plate such as 粤B12345"),
+            "a bad plate is marked beside the field as it is typed: {:?}",
+            self.words()
+        );
+        self.type_into("Licence plate", "M8");
+        assert!(
+            !self.shows("Licence plate: expected"),
+            "the mark goes once the plate is right"
+        );
+        self.choose("Who owns the vehicle?", "I do");
+        self.type_into("Vehicle length", "4.68");
+        self.choose("Is the vehicle registered to this address?", "Yes");
+        let start = time::OffsetDateTime::now_utc().date() + time::Duration::days(7);
+        self.type_into("Permit start date", &start.to_string());
+        self.choose("Permit length", "12 months");
+        self.choose(
+            "I declare that the information I have given is true and complete.",
+            "Yes",
+        );
+    }
+}
+
+#[test]
+fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
+    let home = tempfile::tempdir().expect("a temporary data directory");
+    let mut visit = Visit::walk_up_to("parking-permit", home.path());
+    assert!(visit.shows("Residents' parking permit"), "{:?}", visit.words());
+
+    // Asking to review too early marks what is missing.
+    visit.click("Review my application  →");
+    assert!(visit.shows("Parking zone: this field is required."), "{:?}", visit.words());
+
+    visit.fill_parking_permit();
+    assert!(
+        visit.shows("This application will likely be approved."),
+        "the likely outcome is shown beside the form: {:?}",
+        visit.words()
+    );
+
+    visit.click("Review my application  →");
+    assert!(visit.shows("Check your application"));
+    assert!(visit.shows("粤B5K2M8"), "the review shows what will be signed");
+    assert!(visit.shows("Zone B – Riverside"), "choices read as their labels");
+    visit.click("Sign and send  →");
+
+    // A new device: the citizen creates an identity with a PIN, then signs.
+    visit.wait_for("This device has no identity yet");
+    visit.type_into("PIN", "plaza-pin-1");
+    visit.type_into("PIN again", "plaza-pin-1");
+    visit.click("Create my identity, sign and send");
+    visit.wait_for("Approved");
+    assert!(
+        visit.shows("You meet the conditions for a residents' parking permit"),
+        "the decision's reason is shown: {:?}",
+        visit.words()
+    );
+
+    // The receipt goes to a file that `agora verify` accepts.
+    visit.click("Save the receipt to a file");
+    visit.wait_for("Receipt saved to");
+    let receipt = std::fs::read_dir(home.path().join("receipts"))
+        .expect("a receipts folder")
+        .next()
+        .expect("a receipt file")
+        .expect("readable")
+        .path();
+    let verdict = agora_client::commands::identity::verify(&receipt)
+        .unwrap_or_else(|e| panic!("the exported receipt does not verify: {e}"));
+    assert!(verdict.starts_with("valid receipt"), "{verdict}");
+
+    // A second permit within 90 days: the policy says so before signing, and the desk rejects.
+    visit.click("Start a new application");
+    visit.fill_parking_permit();
+    assert!(
+        visit.shows("This application will likely be rejected."),
+        "{:?}",
+        visit.words()
+    );
+    visit.click("Review my application  →");
+    visit.click("Sign and send  →");
+    visit.wait_for("Enter your PIN");
+    visit.type_into("PIN", "wrong-pin");
+    visit.click("Sign and send");
+    visit.wait_for("Something went wrong");
+    assert!(visit.shows("PIN"), "a wrong PIN is named: {:?}", visit.words());
+    visit.type_into("PIN", "");
+    // Clear the field: select everything typed and replace it.
+    visit.events.push(egui::Event::Key {
+        key: egui::Key::A,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::COMMAND,
+    });
+    visit.events.push(egui::Event::Text("plaza-pin-1".to_owned()));
+    visit.frame();
+    visit.click("Sign and send");
+    visit.wait_for("Rejected");
+    assert!(
+        visit.shows("You already applied for a residents' parking permit in the last 90 days"),
+        "the rejection says why: {:?}",
+        visit.words()
+    );
+
+    // Both are in "My applications", with their timelines.
+    visit.click("My applications");
+    assert!(visit.shows("Approved") && visit.shows("Rejected"), "{:?}", visit.words());
+    assert!(visit.shows("Recorded on the ledger"), "the timeline: {:?}", visit.words());
+}
