@@ -33,7 +33,7 @@ use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 use time::OffsetDateTime;
 
-use crate::entry::{Entry, Refusal, check_entry, hex, is_final, leaf_bytes};
+use crate::entry::{Entry, Refusal, Verified, check_entry, hex, is_final, leaf_bytes};
 use crate::note::{Checkpoint, VerifierKey};
 
 /// The store file's name in the ledger directory.
@@ -376,21 +376,50 @@ impl Ledger {
     /// Appends entries in one transaction with one new checkpoint (group commit), and returns
     /// what became of each, in order. An entry already on the ledger (the same bytes sent
     /// again) is reported as [`Appended::already`]; one that breaks a rule is refused and the
-    /// others still land. Each entry's signature is checked first, against `now`.
+    /// others still land. Each entry's signature is checked first, against `now`, on this
+    /// thread; [`Ledger::append_verified`] takes entries checked elsewhere.
     pub fn append(
         &mut self,
         entries: &[Value],
         now: SystemTime,
     ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
         // Signatures first, outside the write lock: it is the slow part.
-        let checked: Vec<Result<Entry, Refusal>> = entries
+        let verified: Vec<Result<Verified, Refusal>> = entries
             .iter()
-            .map(|json| check_entry(json, &self.catalog, now))
+            .map(|json| Verified::check(json, now))
             .collect();
-        let time = agora_services::time_format::to_utc_second(OffsetDateTime::from(now));
+        self.append_checked(verified.iter().map(Result::as_ref), now)
+    }
 
+    /// [`Ledger::append`] for entries whose signatures were already checked
+    /// ([`Verified::check`], which may run on any thread): only what depends on the catalog
+    /// and on the ledger's contents is checked here (a known and open service, the service's
+    /// department deciding, no duplicate id or digest, decisions in order), and that the
+    /// proof has not expired by `now`, when the entries are appended.
+    pub fn append_verified(
+        &mut self,
+        entries: &[Verified],
+        now: SystemTime,
+    ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
+        self.append_checked(entries.iter().map(Ok), now)
+    }
+
+    fn append_checked<'a>(
+        &mut self,
+        entries: impl ExactSizeIterator<Item = Result<&'a Verified, &'a Refusal>>,
+        now: SystemTime,
+    ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
+        let time = agora_services::time_format::to_utc_second(OffsetDateTime::from(now));
+        let now = OffsetDateTime::from(now);
+        let checked = entries.map(|verified| {
+            let verified = verified.map_err(Refusal::clone)?;
+            verified.check_catalog(&self.catalog)?;
+            verified.check_expiry(now)?;
+            Ok(verified)
+        });
+        let checked: Vec<Result<&Verified, Refusal>> = checked.collect();
         self.refresh()?;
-        let result = self.append_checked(entries, checked, time);
+        let result = self.commit(checked, time);
         if result.is_err() {
             // The transaction rolled back; the tree may hold leaves that never landed.
             self.tree = MemoryBackedTree::new();
@@ -399,10 +428,9 @@ impl Ledger {
         result
     }
 
-    fn append_checked(
+    fn commit(
         &mut self,
-        entries: &[Value],
-        checked: Vec<Result<Entry, Refusal>>,
+        checked: Vec<Result<&Verified, Refusal>>,
         time: OffsetDateTime,
     ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
         let path = self.path.clone();
@@ -424,37 +452,27 @@ impl Ledger {
             self.tree.push(hash);
         }
         let before = self.tree.len();
-        let mut results = Vec::with_capacity(entries.len());
-        for (json, checked) in entries.iter().zip(checked) {
+        let stored_time = agora_services::time_format::format_utc(time);
+        let mut results = Vec::with_capacity(checked.len());
+        for checked in checked {
             let outcome = match checked {
                 Err(refusal) => Err(refusal),
-                Ok(entry) => match self.admit(&tx, &entry, json).map_err(sqlite)? {
+                Ok(verified) => match self.admit(&tx, verified).map_err(sqlite)? {
                     Err(refusal) => Err(refusal),
                     Ok(Some(already)) => Ok(already),
                     Ok(None) => {
+                        let entry = verified.entry();
                         let index = self.tree.len();
-                        let bytes = leaf_bytes(json, time).and_then(|leaf| {
-                            agora_identity::canonical::canonicalize(json)
-                                .map(|canonical| (leaf, canonical))
-                                .map_err(|error| Refusal::Malformed(error.to_string()))
-                        });
-                        let (leaf, canonical) = match bytes {
-                            Ok(bytes) => bytes,
-                            Err(refusal) => {
-                                results.push(Err(refusal));
-                                continue;
-                            }
-                        };
-                        let hash: [u8; 32] = Sha256::digest(&leaf).into();
+                        let hash: [u8; 32] = Sha256::digest(verified.leaf_bytes(time)).into();
                         tx.execute(
                             "INSERT INTO entries (idx, kind, application_id, application_sha256, time, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                             params![
                                 index as i64,
                                 entry.kind(),
                                 entry.application_id().to_string(),
-                                application_sha256(&entry),
-                                agora_services::time_format::format_utc(time),
-                                canonical
+                                application_sha256(entry),
+                                stored_time,
+                                verified.canonical()
                             ],
                         )
                         .map_err(sqlite)?;
@@ -496,19 +514,17 @@ impl Ledger {
         Ok(results)
     }
 
-    /// Whether `entry` may be appended given what the ledger holds: `Ok(None)` to append,
-    /// `Ok(Some(_))` when the same entry is already there, `Err` to refuse.
+    /// Whether `verified` may be appended given what the ledger holds (its catalog was checked
+    /// before): `Ok(None)` to append, `Ok(Some(_))` when the same entry is already there, `Err`
+    /// to refuse.
     fn admit(
         &self,
         tx: &rusqlite::Transaction<'_>,
-        entry: &Entry,
-        json: &Value,
+        verified: &Verified,
     ) -> Result<Result<Option<Appended>, Refusal>, rusqlite::Error> {
+        let entry = verified.entry();
         let id = entry.application_id().to_string();
-        let canonical = match agora_identity::canonical::canonicalize(json) {
-            Ok(canonical) => canonical,
-            Err(error) => return Ok(Err(Refusal::Malformed(error.to_string()))),
-        };
+        let canonical = verified.canonical();
         let submission: Option<(i64, String, String, Vec<u8>)> = tx
             .query_row(
                 "SELECT idx, application_sha256, time, entry FROM entries WHERE kind = 'submission' AND application_id = ?1",
@@ -536,13 +552,6 @@ impl Ledger {
                     return Ok(Err(Refusal::DuplicateDigest(
                         new.application_sha256.clone(),
                     )));
-                }
-                let open = self
-                    .catalog
-                    .service(&new.service)
-                    .is_some_and(|service| service.open);
-                if !open {
-                    return Ok(Err(Refusal::ClosedService(new.service.clone())));
                 }
                 Ok(Ok(None))
             }
