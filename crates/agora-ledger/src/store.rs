@@ -269,10 +269,7 @@ impl Ledger {
 
     fn check_meta(&mut self) -> Result<(), StoreError> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(|e| StoreError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        })?;
+            .map_err(|e| self.sqlite(e))?;
         let get = |name: &str| -> Result<Option<String>, rusqlite::Error> {
             tx.query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
                 row.get(0)
@@ -313,18 +310,9 @@ impl Ledger {
     fn refresh(&mut self) -> Result<(), StoreError> {
         let from = self.tree.len();
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
-        let new_leaves = read_leaves(&tx, from).map_err(|e| StoreError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        })?;
-        let latest = read_latest_checkpoint(&tx).map_err(|e| StoreError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        })?;
+            .map_err(|e| self.sqlite(e))?;
+        let new_leaves = read_leaves(&tx, from).map_err(|e| self.sqlite(e))?;
+        let latest = read_latest_checkpoint(&tx).map_err(|e| self.sqlite(e))?;
         drop(tx);
         for (expected, (index, hash)) in (from..).zip(new_leaves) {
             if index != expected {
@@ -525,16 +513,16 @@ impl Ledger {
         let entry = verified.entry();
         let id = entry.application_id().to_string();
         let canonical = verified.canonical();
-        let submission: Option<(i64, String, String, Vec<u8>)> = tx
+        let submission = tx
             .query_row(
-                "SELECT idx, application_sha256, time, entry FROM entries WHERE kind = 'submission' AND application_id = ?1",
+                "SELECT idx, time, entry, application_sha256 FROM entries WHERE kind = 'submission' AND application_id = ?1",
                 [&id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                entry_row_with,
             )
             .optional()?;
         match entry {
             Entry::Submission(new) => {
-                if let Some((index, _, time, stored)) = submission {
+                if let Some(((index, time, stored), _)) = submission {
                     return Ok(if stored == canonical {
                         Ok(Some(already(index, &time)))
                     } else {
@@ -556,7 +544,7 @@ impl Ledger {
                 Ok(Ok(None))
             }
             Entry::Decision(decision) => {
-                let Some((_, digest, _, submitted)) = submission else {
+                let Some(((_, _, submitted), digest)) = submission else {
                     return Ok(Err(Refusal::UnknownApplication(id)));
                 };
                 let subject = &decision.credential_subject;
@@ -579,13 +567,7 @@ impl Ledger {
                     "SELECT idx, time, entry FROM entries WHERE kind = 'decision' AND application_id = ?1 ORDER BY idx",
                 )?;
                 let earlier = statement
-                    .query_map([&id], |row| {
-                        Ok((
-                            row.get::<_, i64>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, Vec<u8>>(2)?,
-                        ))
-                    })?
+                    .query_map([&id], entry_row)?
                     .collect::<Result<Vec<_>, _>>()?;
                 for (index, time, stored) in earlier {
                     if stored == canonical {
@@ -614,23 +596,11 @@ impl Ledger {
             .prepare_cached(
                 "SELECT idx, time, entry FROM entries WHERE idx >= ?1 ORDER BY idx LIMIT ?2",
             )
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| self.sqlite(e))?;
         let rows = statement
-            .query_map(params![from as i64, limit as i64], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, Vec<u8>>(2)?,
-                ))
-            })
+            .query_map(params![from as i64, limit as i64], entry_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| self.sqlite(e))?;
         drop(statement);
         rows.into_iter()
             .map(|(index, time, entry)| self.stored_entry(index, &time, &entry))
@@ -662,30 +632,17 @@ impl Ledger {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT idx, kind, time, entry FROM entries WHERE application_id = ?1 ORDER BY idx",
+                "SELECT idx, time, entry, kind FROM entries WHERE application_id = ?1 ORDER BY idx",
             )
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| self.sqlite(e))?;
         let rows = statement
-            .query_map([id.to_string()], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, Vec<u8>>(3)?,
-                ))
-            })
+            .query_map([id.to_string()], entry_row_with)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| self.sqlite(e))?;
         drop(statement);
         let mut submission = None;
         let mut decisions = Vec::new();
-        for (index, kind, time, entry) in rows {
+        for ((index, time, entry), kind) in rows {
             let stored = self.stored_entry(index, &time, &entry)?;
             if kind == "submission" {
                 submission = Some(stored);
@@ -905,6 +862,19 @@ fn application_sha256(entry: &Entry) -> &str {
         Entry::Submission(submission) => &submission.application_sha256,
         Entry::Decision(decision) => &decision.credential_subject.application_sha256,
     }
+}
+
+/// An entry's row as the store reads it back: `idx, time, entry`.
+type EntryRow = (i64, String, Vec<u8>);
+
+/// Reads an [`EntryRow`] from the first three columns of a `SELECT idx, time, entry`.
+fn entry_row(row: &rusqlite::Row<'_>) -> Result<EntryRow, rusqlite::Error> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+/// [`entry_row`], and the text column after it (`kind`, `application_sha256`).
+fn entry_row_with(row: &rusqlite::Row<'_>) -> Result<(EntryRow, String), rusqlite::Error> {
+    Ok((entry_row(row)?, row.get(3)?))
 }
 
 fn read_leaves(conn: &Connection, from: u64) -> Result<Vec<(u64, [u8; 32])>, rusqlite::Error> {
