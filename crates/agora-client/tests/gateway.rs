@@ -15,25 +15,15 @@ use crate::identity::{Run, agora};
 
 const PIN: &str = "4711-plaza\n";
 
-/// A parking-permit answers file that the policy approves today.
+/// A parking-permit answers file that the policy approves today: the shipped example, moved
+/// to today.
 fn answers_file(dir: &Path) -> std::path::PathBuf {
-    let start = time::OffsetDateTime::now_utc().date() + time::Duration::days(7);
+    let catalog = agora_services::Catalog::embedded().expect("the embedded catalog reads");
+    let service = catalog.service("parking-permit").expect("parking-permit");
+    let answers = agora_services::example_answers(service, time::OffsetDateTime::now_utc().date())
+        .expect("the example answers");
     let path = dir.join("parking.json");
-    let answers = json!({
-        "answers": {
-            "zone": "b",
-            "address": "滨河路 88 号 3 栋 1202 室",
-            "plate": "粤B5K2M8",
-            "vehicle_owner": "self",
-            "vehicle_length": 4.68,
-            "registered_here": true,
-            "new_energy": true,
-            "start_date": start.to_string(),
-            "duration": "12-months",
-            "declaration": true
-        }
-    });
-    std::fs::write(&path, answers.to_string()).expect("answers written");
+    std::fs::write(&path, json!({ "answers": answers }).to_string()).expect("answers written");
     path
 }
 

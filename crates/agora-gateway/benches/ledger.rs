@@ -57,10 +57,10 @@ use agora_gateway::receipt::{
 use agora_gateway::{Ledger, LocalLedger, Prepared, prepare};
 use agora_identity::Identity;
 use agora_ledger::{Checkpoint, StoredEntry, VerifierKey};
-use agora_services::{Catalog, Service, ValidAnswers};
+use agora_services::{Catalog, Service, ValidAnswers, example_answers};
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
@@ -300,22 +300,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Parking-permit answers its policy approves (as in `tests/gateway.rs`): the start date a
-/// week from now.
+/// Parking-permit answers its policy approves today: the shipped example, moved to today.
 fn parking_answers(service: &Service) -> Result<ValidAnswers, String> {
-    let start = (OffsetDateTime::now_utc() + time::Duration::days(7)).date();
-    let answers = json!({
-        "zone": "b",
-        "address": "滨河路 88 号 3 栋 1202 室",
-        "plate": "粤B5K2M8",
-        "vehicle_owner": "self",
-        "vehicle_length": 4.68,
-        "registered_here": true,
-        "new_energy": true,
-        "start_date": start.to_string(),
-        "duration": "12-months",
-        "declaration": true
-    });
+    let answers = example_answers(service, OffsetDateTime::now_utc().date())?;
     service.form.validate(&answers).map_err(|errors| {
         let fields: Vec<&str> = errors.iter().map(|error| error.field.as_str()).collect();
         format!(

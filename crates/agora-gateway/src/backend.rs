@@ -17,7 +17,7 @@ use std::thread;
 use std::time::SystemTime;
 
 use agora_ledger::store::{Appended, ApplicationRecord, SignedCheckpoint, StoreError, StoredEntry};
-use agora_ledger::{Refusal, VerifierKey};
+use agora_ledger::{Refusal, Verified, VerifierKey};
 use agora_services::{ApplicationId, Catalog};
 use async_trait::async_trait;
 use serde_json::Value;
@@ -83,7 +83,11 @@ pub trait Ledger: Send + Sync + fmt::Debug {
 }
 
 enum Request {
-    Append(Value, oneshot::Sender<Result<Appended, LedgerError>>),
+    // Boxed: a checked entry is far larger than the other requests.
+    Append(
+        Box<Verified>,
+        oneshot::Sender<Result<Appended, LedgerError>>,
+    ),
     Since(
         u64,
         usize,
@@ -107,6 +111,11 @@ const GROUP_COMMIT: usize = 512;
 /// The embedded ledger as a backend: an [`agora_ledger::Ledger`] on its own thread, which
 /// commits every append that arrived while the previous commit ran as one transaction (group
 /// commit), so many citizens' submissions share one fsync.
+///
+/// An entry's signature is verified before it is sent to that thread ([`Verified::check`]),
+/// on tokio's blocking pool when the caller runs on tokio, else on the caller's thread: the
+/// ledger thread, which every append passes through, is left only the store's own rules and
+/// the commit.
 pub struct LocalLedger {
     requests: Option<mpsc::Sender<Request>>,
     thread: Option<thread::JoinHandle<()>>,
@@ -186,7 +195,8 @@ impl Ledger for LocalLedger {
     }
 
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {
-        self.ask(|reply| Request::Append(entry, reply)).await
+        let verified = Box::new(verify(entry).await?);
+        self.ask(|reply| Request::Append(verified, reply)).await
     }
 
     async fn entries_since(
@@ -218,6 +228,23 @@ impl Ledger for LocalLedger {
     }
 }
 
+/// Verifies `entry` off the ledger thread: on tokio's blocking pool when there is a tokio
+/// runtime (the caller's executor is not held up for a signature), else on this thread (the
+/// [`Ledger`] trait does not tie its callers to tokio).
+async fn verify(entry: Value) -> Result<Verified, LedgerError> {
+    let now = SystemTime::now();
+    let verified = match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => runtime
+            .spawn_blocking(move || Verified::check(&entry, now))
+            .await
+            .map_err(|error| {
+                LedgerError::Unavailable(format!("verifying the entry did not finish: {error}"))
+            })?,
+        Err(_) => Verified::check(&entry, now),
+    };
+    verified.map_err(LedgerError::Rejected)
+}
+
 /// The ledger thread: serves requests until every handle is dropped.
 fn serve(mut ledger: agora_ledger::Ledger, inbox: mpsc::Receiver<Request>) {
     while let Ok(first) = inbox.recv() {
@@ -227,7 +254,7 @@ fn serve(mut ledger: agora_ledger::Ledger, inbox: mpsc::Receiver<Request>) {
         // Take whatever else is waiting, up to a commit's worth of appends.
         while let Some(request) = next.take() {
             match request {
-                Request::Append(entry, reply) => appends.push((entry, reply)),
+                Request::Append(entry, reply) => appends.push((*entry, reply)),
                 other => others.push(other),
             }
             if appends.len() < GROUP_COMMIT {
@@ -235,8 +262,8 @@ fn serve(mut ledger: agora_ledger::Ledger, inbox: mpsc::Receiver<Request>) {
             }
         }
         if !appends.is_empty() {
-            let (entries, replies): (Vec<Value>, Vec<_>) = appends.into_iter().unzip();
-            match ledger.append(&entries, SystemTime::now()) {
+            let (entries, replies): (Vec<Verified>, Vec<_>) = appends.into_iter().unzip();
+            match ledger.append_verified(&entries, SystemTime::now()) {
                 Ok(results) => {
                     for (result, reply) in results.into_iter().zip(replies) {
                         let _ = reply.send(result.map_err(LedgerError::Rejected));

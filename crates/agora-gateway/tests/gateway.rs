@@ -10,7 +10,7 @@ use agora_gateway::receipt::{self, Part};
 use agora_gateway::{Archive, Desk, DeskKeys, Ledger, LedgerError, LocalLedger, State, prepare};
 use agora_identity::Identity;
 use agora_ledger::Refusal;
-use agora_services::{Catalog, Outcome, ValidAnswers};
+use agora_services::{Catalog, Outcome, ValidAnswers, example_answers};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -18,24 +18,12 @@ fn catalog() -> Catalog {
     Catalog::embedded().expect("the embedded catalog reads")
 }
 
-/// Parking-permit answers its policy approves today: the start date a week from now.
+/// Parking-permit answers its policy approves today: the shipped example, moved to today.
 fn parking_answers(catalog: &Catalog) -> ValidAnswers {
-    let start = (OffsetDateTime::now_utc() + time::Duration::days(7)).date();
-    let answers = json!({
-        "zone": "b",
-        "address": "滨河路 88 号 3 栋 1202 室",
-        "plate": "粤B5K2M8",
-        "vehicle_owner": "self",
-        "vehicle_length": 4.68,
-        "registered_here": true,
-        "new_energy": true,
-        "start_date": start.to_string(),
-        "duration": "12-months",
-        "declaration": true
-    });
-    catalog
-        .service("parking-permit")
-        .expect("parking-permit")
+    let service = catalog.service("parking-permit").expect("parking-permit");
+    let answers =
+        example_answers(service, OffsetDateTime::now_utc().date()).expect("the example answers");
+    service
         .form
         .validate(&answers)
         .expect("the answers are valid")

@@ -43,6 +43,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// The `type` of a submission.
 pub const SUBMISSION_TYPE: &str = "AgoraSubmission";
@@ -239,44 +240,126 @@ pub fn read_entry(text: &str, catalog: &Catalog, now: SystemTime) -> Result<Sign
     Ok(SignedEntry { entry, json })
 }
 
-/// [`read_entry`] for an entry already parsed.
+/// [`read_entry`] for an entry already parsed: [`Verified::check`], then
+/// [`Verified::check_catalog`].
 pub fn check_entry(json: &Value, catalog: &Catalog, now: SystemTime) -> Result<Entry, Refusal> {
-    let verified = proof::verify(json, &VerifyOptions::assertion().at(now))
-        .map_err(|error| Refusal::BadSignature(error.to_string()))?;
-    let entry = if json.get("type") == Some(&Value::from(SUBMISSION_TYPE)) {
-        let submission: Submission = serde_json::from_value(verified.document)
-            .map_err(|error| Refusal::Malformed(format!("not a submission: {error}")))?;
-        check_submission(&submission)?;
-        Entry::Submission(submission)
-    } else {
-        let decision = Decision::from_json(&verified.document).map_err(|error| {
-            Refusal::Malformed(format!("neither a submission nor a decision: {error}"))
-        })?;
-        Entry::Decision(decision)
-    };
-    if verified.signer != entry.signer() {
-        return Err(Refusal::BadSignature(format!(
-            "it is signed by {}, not by {}, whom it names",
-            verified.signer,
-            entry.signer()
-        )));
-    }
-    let service = catalog
-        .service(entry.service())
-        .ok_or_else(|| Refusal::UnknownService(entry.service().to_owned()))?;
-    match &entry {
-        Entry::Submission(_) if !service.open => {
-            return Err(Refusal::ClosedService(service.id.clone()));
-        }
-        Entry::Decision(decision) if decision.issuer != service.department.did => {
+    let verified = Verified::check(json, now)?;
+    verified.check_catalog(catalog)?;
+    Ok(verified.entry)
+}
+
+/// An entry whose proof verified and whose structure was read, ready for a store to judge
+/// against its catalog and contents ([`crate::Ledger::append_verified`]).
+///
+/// This is the slow, stateless half of checking an entry, split off so that it can run where
+/// the entry is received, on any thread, and not on the one thread that writes the store.
+/// [`Verified::check`] is the only way to make one: a store never holds an entry whose
+/// signature nobody checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    entry: Entry,
+    canonical: Vec<u8>,
+    expires: Option<OffsetDateTime>,
+}
+
+impl Verified {
+    /// Verifies `json`'s proof, judged at `now` (it must be by the entry's own signer), and
+    /// reads it as a submission or a decision. Whether its service is known and open, and
+    /// whether a decision is by the service's department, depend on a catalog:
+    /// [`Verified::check_catalog`].
+    pub fn check(json: &Value, now: SystemTime) -> Result<Self, Refusal> {
+        let verified = proof::verify(json, &VerifyOptions::assertion().at(now))
+            .map_err(|error| Refusal::BadSignature(error.to_string()))?;
+        let entry = if json.get("type") == Some(&Value::from(SUBMISSION_TYPE)) {
+            let submission: Submission = serde_json::from_value(verified.document)
+                .map_err(|error| Refusal::Malformed(format!("not a submission: {error}")))?;
+            check_submission(&submission)?;
+            Entry::Submission(submission)
+        } else {
+            let decision = Decision::from_json(&verified.document).map_err(|error| {
+                Refusal::Malformed(format!("neither a submission nor a decision: {error}"))
+            })?;
+            Entry::Decision(decision)
+        };
+        if verified.signer != entry.signer() {
             return Err(Refusal::BadSignature(format!(
-                "the decision is signed by {}, but {} decides for `{}`",
-                decision.issuer, service.department.did, service.id
+                "it is signed by {}, not by {}, whom it names",
+                verified.signer,
+                entry.signer()
             )));
         }
-        _ => {}
+        // The proof verified, so `expires`, if present, is a valid RFC 3339 time.
+        let expires = verified
+            .proof
+            .get("expires")
+            .and_then(Value::as_str)
+            .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok());
+        let canonical =
+            canonical::canonicalize(json).map_err(|error| Refusal::Malformed(error.to_string()))?;
+        Ok(Self {
+            entry,
+            canonical,
+            expires,
+        })
     }
-    Ok(entry)
+
+    /// What the entry says.
+    pub fn entry(&self) -> &Entry {
+        &self.entry
+    }
+
+    /// The signed entry in canonical form (RFC 8785), proof included: the bytes a store keeps.
+    pub fn canonical(&self) -> &[u8] {
+        &self.canonical
+    }
+
+    /// The entry's service must be in `catalog`; a submission's must be open, and a decision
+    /// must be signed by the department that the catalog names for it.
+    pub fn check_catalog(&self, catalog: &Catalog) -> Result<(), Refusal> {
+        let entry = &self.entry;
+        let service = catalog
+            .service(entry.service())
+            .ok_or_else(|| Refusal::UnknownService(entry.service().to_owned()))?;
+        match entry {
+            Entry::Submission(_) if !service.open => {
+                Err(Refusal::ClosedService(service.id.clone()))
+            }
+            Entry::Decision(decision) if decision.issuer != service.department.did => {
+                Err(Refusal::BadSignature(format!(
+                    "the decision is signed by {}, but {} decides for `{}`",
+                    decision.issuer, service.department.did, service.id
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The proof must still be valid at `now`, which may be later than when it was checked
+    /// (an entry waits for its commit); a store appends it at `now`.
+    pub fn check_expiry(&self, now: OffsetDateTime) -> Result<(), Refusal> {
+        match self.expires {
+            Some(expires) if now >= expires => Err(Refusal::BadSignature(format!(
+                "its proof expired at {} before the ledger could append it",
+                agora_services::time_format::format_utc(expires)
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The entry's leaf record at `time` ([`leaf_bytes`]), built from the canonical bytes
+    /// without canonicalizing again: RFC 8785 writes `{"entry":<entry>,"time":"<time>"}` with
+    /// the members in this order, the entry in its own canonical form, and a UTC time has no
+    /// character that needs escaping.
+    pub fn leaf_bytes(&self, time: OffsetDateTime) -> Vec<u8> {
+        let time = agora_services::time_format::format_utc(time);
+        let mut leaf = Vec::with_capacity(self.canonical.len() + time.len() + 20);
+        leaf.extend_from_slice(b"{\"entry\":");
+        leaf.extend_from_slice(&self.canonical);
+        leaf.extend_from_slice(b",\"time\":\"");
+        leaf.extend_from_slice(time.as_bytes());
+        leaf.extend_from_slice(b"\"}");
+        leaf
+    }
 }
 
 fn check_submission(submission: &Submission) -> Result<(), Refusal> {

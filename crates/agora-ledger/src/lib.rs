@@ -18,7 +18,7 @@ pub mod entry;
 pub mod note;
 pub mod store;
 
-pub use entry::{Entry, Refusal, SignedEntry, Submission};
+pub use entry::{Entry, Refusal, SignedEntry, Submission, Verified};
 pub use note::{Checkpoint, NoteError, VerifierKey};
 pub use store::{
     Appended, ApplicationRecord, AuditReport, Ledger, SignedCheckpoint, StoreError, StoredEntry,

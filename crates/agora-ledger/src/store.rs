@@ -33,7 +33,7 @@ use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 use time::OffsetDateTime;
 
-use crate::entry::{Entry, Refusal, check_entry, hex, is_final, leaf_bytes};
+use crate::entry::{Entry, Refusal, Verified, check_entry, hex, is_final, leaf_bytes};
 use crate::note::{Checkpoint, VerifierKey};
 
 /// The store file's name in the ledger directory.
@@ -269,10 +269,7 @@ impl Ledger {
 
     fn check_meta(&mut self) -> Result<(), StoreError> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(|e| StoreError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        })?;
+            .map_err(|e| self.sqlite(e))?;
         let get = |name: &str| -> Result<Option<String>, rusqlite::Error> {
             tx.query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
                 row.get(0)
@@ -313,18 +310,9 @@ impl Ledger {
     fn refresh(&mut self) -> Result<(), StoreError> {
         let from = self.tree.len();
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
-        let new_leaves = read_leaves(&tx, from).map_err(|e| StoreError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        })?;
-        let latest = read_latest_checkpoint(&tx).map_err(|e| StoreError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        })?;
+            .map_err(|e| self.sqlite(e))?;
+        let new_leaves = read_leaves(&tx, from).map_err(|e| self.sqlite(e))?;
+        let latest = read_latest_checkpoint(&tx).map_err(|e| self.sqlite(e))?;
         drop(tx);
         for (expected, (index, hash)) in (from..).zip(new_leaves) {
             if index != expected {
@@ -376,21 +364,50 @@ impl Ledger {
     /// Appends entries in one transaction with one new checkpoint (group commit), and returns
     /// what became of each, in order. An entry already on the ledger (the same bytes sent
     /// again) is reported as [`Appended::already`]; one that breaks a rule is refused and the
-    /// others still land. Each entry's signature is checked first, against `now`.
+    /// others still land. Each entry's signature is checked first, against `now`, on this
+    /// thread; [`Ledger::append_verified`] takes entries checked elsewhere.
     pub fn append(
         &mut self,
         entries: &[Value],
         now: SystemTime,
     ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
         // Signatures first, outside the write lock: it is the slow part.
-        let checked: Vec<Result<Entry, Refusal>> = entries
+        let verified: Vec<Result<Verified, Refusal>> = entries
             .iter()
-            .map(|json| check_entry(json, &self.catalog, now))
+            .map(|json| Verified::check(json, now))
             .collect();
-        let time = agora_services::time_format::to_utc_second(OffsetDateTime::from(now));
+        self.append_checked(verified.iter().map(Result::as_ref), now)
+    }
 
+    /// [`Ledger::append`] for entries whose signatures were already checked
+    /// ([`Verified::check`], which may run on any thread): only what depends on the catalog
+    /// and on the ledger's contents is checked here (a known and open service, the service's
+    /// department deciding, no duplicate id or digest, decisions in order), and that the
+    /// proof has not expired by `now`, when the entries are appended.
+    pub fn append_verified(
+        &mut self,
+        entries: &[Verified],
+        now: SystemTime,
+    ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
+        self.append_checked(entries.iter().map(Ok), now)
+    }
+
+    fn append_checked<'a>(
+        &mut self,
+        entries: impl ExactSizeIterator<Item = Result<&'a Verified, &'a Refusal>>,
+        now: SystemTime,
+    ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
+        let time = agora_services::time_format::to_utc_second(OffsetDateTime::from(now));
+        let now = OffsetDateTime::from(now);
+        let checked = entries.map(|verified| {
+            let verified = verified.map_err(Refusal::clone)?;
+            verified.check_catalog(&self.catalog)?;
+            verified.check_expiry(now)?;
+            Ok(verified)
+        });
+        let checked: Vec<Result<&Verified, Refusal>> = checked.collect();
         self.refresh()?;
-        let result = self.append_checked(entries, checked, time);
+        let result = self.commit(checked, time);
         if result.is_err() {
             // The transaction rolled back; the tree may hold leaves that never landed.
             self.tree = MemoryBackedTree::new();
@@ -399,10 +416,9 @@ impl Ledger {
         result
     }
 
-    fn append_checked(
+    fn commit(
         &mut self,
-        entries: &[Value],
-        checked: Vec<Result<Entry, Refusal>>,
+        checked: Vec<Result<&Verified, Refusal>>,
         time: OffsetDateTime,
     ) -> Result<Vec<Result<Appended, Refusal>>, StoreError> {
         let path = self.path.clone();
@@ -424,37 +440,27 @@ impl Ledger {
             self.tree.push(hash);
         }
         let before = self.tree.len();
-        let mut results = Vec::with_capacity(entries.len());
-        for (json, checked) in entries.iter().zip(checked) {
+        let stored_time = agora_services::time_format::format_utc(time);
+        let mut results = Vec::with_capacity(checked.len());
+        for checked in checked {
             let outcome = match checked {
                 Err(refusal) => Err(refusal),
-                Ok(entry) => match self.admit(&tx, &entry, json).map_err(sqlite)? {
+                Ok(verified) => match self.admit(&tx, verified).map_err(sqlite)? {
                     Err(refusal) => Err(refusal),
                     Ok(Some(already)) => Ok(already),
                     Ok(None) => {
+                        let entry = verified.entry();
                         let index = self.tree.len();
-                        let bytes = leaf_bytes(json, time).and_then(|leaf| {
-                            agora_identity::canonical::canonicalize(json)
-                                .map(|canonical| (leaf, canonical))
-                                .map_err(|error| Refusal::Malformed(error.to_string()))
-                        });
-                        let (leaf, canonical) = match bytes {
-                            Ok(bytes) => bytes,
-                            Err(refusal) => {
-                                results.push(Err(refusal));
-                                continue;
-                            }
-                        };
-                        let hash: [u8; 32] = Sha256::digest(&leaf).into();
+                        let hash: [u8; 32] = Sha256::digest(verified.leaf_bytes(time)).into();
                         tx.execute(
                             "INSERT INTO entries (idx, kind, application_id, application_sha256, time, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                             params![
                                 index as i64,
                                 entry.kind(),
                                 entry.application_id().to_string(),
-                                application_sha256(&entry),
-                                agora_services::time_format::format_utc(time),
-                                canonical
+                                application_sha256(entry),
+                                stored_time,
+                                verified.canonical()
                             ],
                         )
                         .map_err(sqlite)?;
@@ -496,29 +502,27 @@ impl Ledger {
         Ok(results)
     }
 
-    /// Whether `entry` may be appended given what the ledger holds: `Ok(None)` to append,
-    /// `Ok(Some(_))` when the same entry is already there, `Err` to refuse.
+    /// Whether `verified` may be appended given what the ledger holds (its catalog was checked
+    /// before): `Ok(None)` to append, `Ok(Some(_))` when the same entry is already there, `Err`
+    /// to refuse.
     fn admit(
         &self,
         tx: &rusqlite::Transaction<'_>,
-        entry: &Entry,
-        json: &Value,
+        verified: &Verified,
     ) -> Result<Result<Option<Appended>, Refusal>, rusqlite::Error> {
+        let entry = verified.entry();
         let id = entry.application_id().to_string();
-        let canonical = match agora_identity::canonical::canonicalize(json) {
-            Ok(canonical) => canonical,
-            Err(error) => return Ok(Err(Refusal::Malformed(error.to_string()))),
-        };
-        let submission: Option<(i64, String, String, Vec<u8>)> = tx
+        let canonical = verified.canonical();
+        let submission = tx
             .query_row(
-                "SELECT idx, application_sha256, time, entry FROM entries WHERE kind = 'submission' AND application_id = ?1",
+                "SELECT idx, time, entry, application_sha256 FROM entries WHERE kind = 'submission' AND application_id = ?1",
                 [&id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                entry_row_with,
             )
             .optional()?;
         match entry {
             Entry::Submission(new) => {
-                if let Some((index, _, time, stored)) = submission {
+                if let Some(((index, time, stored), _)) = submission {
                     return Ok(if stored == canonical {
                         Ok(Some(already(index, &time)))
                     } else {
@@ -537,17 +541,10 @@ impl Ledger {
                         new.application_sha256.clone(),
                     )));
                 }
-                let open = self
-                    .catalog
-                    .service(&new.service)
-                    .is_some_and(|service| service.open);
-                if !open {
-                    return Ok(Err(Refusal::ClosedService(new.service.clone())));
-                }
                 Ok(Ok(None))
             }
             Entry::Decision(decision) => {
-                let Some((_, digest, _, submitted)) = submission else {
+                let Some(((_, _, submitted), digest)) = submission else {
                     return Ok(Err(Refusal::UnknownApplication(id)));
                 };
                 let subject = &decision.credential_subject;
@@ -570,13 +567,7 @@ impl Ledger {
                     "SELECT idx, time, entry FROM entries WHERE kind = 'decision' AND application_id = ?1 ORDER BY idx",
                 )?;
                 let earlier = statement
-                    .query_map([&id], |row| {
-                        Ok((
-                            row.get::<_, i64>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, Vec<u8>>(2)?,
-                        ))
-                    })?
+                    .query_map([&id], entry_row)?
                     .collect::<Result<Vec<_>, _>>()?;
                 for (index, time, stored) in earlier {
                     if stored == canonical {
@@ -605,23 +596,11 @@ impl Ledger {
             .prepare_cached(
                 "SELECT idx, time, entry FROM entries WHERE idx >= ?1 ORDER BY idx LIMIT ?2",
             )
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| self.sqlite(e))?;
         let rows = statement
-            .query_map(params![from as i64, limit as i64], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, Vec<u8>>(2)?,
-                ))
-            })
+            .query_map(params![from as i64, limit as i64], entry_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| self.sqlite(e))?;
         drop(statement);
         rows.into_iter()
             .map(|(index, time, entry)| self.stored_entry(index, &time, &entry))
@@ -653,30 +632,17 @@ impl Ledger {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT idx, kind, time, entry FROM entries WHERE application_id = ?1 ORDER BY idx",
+                "SELECT idx, time, entry, kind FROM entries WHERE application_id = ?1 ORDER BY idx",
             )
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| self.sqlite(e))?;
         let rows = statement
-            .query_map([id.to_string()], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, Vec<u8>>(3)?,
-                ))
-            })
+            .query_map([id.to_string()], entry_row_with)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            .map_err(|e| self.sqlite(e))?;
         drop(statement);
         let mut submission = None;
         let mut decisions = Vec::new();
-        for (index, kind, time, entry) in rows {
+        for ((index, time, entry), kind) in rows {
             let stored = self.stored_entry(index, &time, &entry)?;
             if kind == "submission" {
                 submission = Some(stored);
@@ -896,6 +862,19 @@ fn application_sha256(entry: &Entry) -> &str {
         Entry::Submission(submission) => &submission.application_sha256,
         Entry::Decision(decision) => &decision.credential_subject.application_sha256,
     }
+}
+
+/// An entry's row as the store reads it back: `idx, time, entry`.
+type EntryRow = (i64, String, Vec<u8>);
+
+/// Reads an [`EntryRow`] from the first three columns of a `SELECT idx, time, entry`.
+fn entry_row(row: &rusqlite::Row<'_>) -> Result<EntryRow, rusqlite::Error> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+/// [`entry_row`], and the text column after it (`kind`, `application_sha256`).
+fn entry_row_with(row: &rusqlite::Row<'_>) -> Result<(EntryRow, String), rusqlite::Error> {
+    Ok((entry_row(row)?, row.get(3)?))
 }
 
 fn read_leaves(conn: &Connection, from: u64) -> Result<Vec<(u64, [u8; 32])>, rusqlite::Error> {

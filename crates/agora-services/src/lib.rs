@@ -54,7 +54,8 @@ pub mod vc;
 
 pub use application::{Application, ApplicationId, ApplicationSubject, DocumentError};
 pub use catalog::{
-    Catalog, Department, Problem, Report, Service, check, embedded_example, example_applicant,
+    Catalog, Department, Problem, Report, Service, check, embedded_example, example_answers,
+    example_applicant,
 };
 pub use decision::{Decision, DecisionSubject};
 pub use form::{Answer, Field, FieldError, FieldKind, Form, ValidAnswers};

@@ -5,7 +5,10 @@ use std::fs;
 use std::path::Path;
 
 use agora_identity::Identity;
-use agora_services::{Catalog, Lang, Outcome, Report, Service, check, example_applicant};
+use agora_services::{
+    Catalog, Lang, Outcome, Report, ReviewContext, Service, Submission, check, example_answers,
+    example_applicant,
+};
 use serde_json::Value;
 
 use crate::support::{assets, catalog, data, example};
@@ -299,4 +302,49 @@ fn examples_are_approved_when_read_from_their_files() {
             service.id
         );
     }
+}
+
+#[test]
+fn example_answers_are_approved_on_other_days_than_the_examples() {
+    // The planning consultation runs from 1 November 2026 to 30 June 2027 by its policy's own
+    // dates, which no moving of answers can change; the other services take applications on
+    // any day.
+    let in_consultation = [
+        day(2026, time::Month::November, 2),
+        day(2027, time::Month::June, 29),
+    ];
+    let later = day(2031, time::Month::December, 30);
+    for service in catalog().services() {
+        let mut days = in_consultation.to_vec();
+        if service.id != "planning-consultation" {
+            days.push(later);
+        }
+        for day in days {
+            let answers = example_answers(service, day)
+                .unwrap_or_else(|error| panic!("{}: {error}", service.id));
+            let submission = Submission {
+                applicant: example_applicant(),
+                submitted_at: day.midnight().assume_utc() + time::Duration::hours(6),
+                context: ReviewContext::default(),
+            };
+            let verdict = service.review(&answers, &submission);
+            assert_eq!(
+                verdict.outcome,
+                Outcome::Approve,
+                "{} on {day}: {verdict:?}",
+                service.id
+            );
+        }
+    }
+    // The example applies a week ahead of its own day, and still does when moved.
+    let parking = catalog()
+        .service("parking-permit")
+        .cloned()
+        .expect("parking");
+    let moved = example_answers(&parking, day(2031, time::Month::December, 30)).expect("moved");
+    assert_eq!(moved["start_date"], "2032-01-06");
+}
+
+fn day(year: i32, month: time::Month, day: u8) -> time::Date {
+    time::Date::from_calendar_date(year, month, day).expect("a day")
 }

@@ -2,8 +2,12 @@
 //! assets folder.
 
 use agora_identity::{DidKey, SigningKey};
+use serde_json::Value;
+use time::Date;
 
-use super::Source;
+use super::{Service, Source};
+use crate::form::{FieldKind, format_date, parse_date};
+use crate::review::AnswersFile;
 
 /// The shipped service files, by name.
 pub const EMBEDDED_SERVICES: [Source<'static>; 5] = [
@@ -60,10 +64,54 @@ pub fn example_applicant() -> DidKey {
 }
 
 /// The shipped example answers for `service_id` (`assets/services/examples/<id>.json`).
-pub fn embedded_example(service_id: &str) -> Option<crate::AnswersFile> {
+pub fn embedded_example(service_id: &str) -> Option<AnswersFile> {
     let name = format!("examples/{service_id}.json");
     EMBEDDED_EXAMPLES
         .iter()
         .find(|(file, _)| *file == name)
-        .and_then(|(_, text)| crate::AnswersFile::parse_for(text, service_id).ok())
+        .and_then(|(_, text)| AnswersFile::parse_for(text, service_id).ok())
+}
+
+/// The shipped example answers for `service` (`assets/services/examples/<id>.json`), as of
+/// `today`: every date answer is moved by the days between the example's `submitted_at` and
+/// `today`, so that a policy that judges dates against the day of submission (a start date
+/// no earlier than today, and within so many days) judges them on `today` as it judged the
+/// example. (A policy's own fixed dates, such as a consultation's closing day, stay where
+/// they are.) What tests and benchmarks submit when they need answers a policy approves.
+///
+/// An error names the service when no readable example ships for it.
+pub fn example_answers(service: &Service, today: Date) -> Result<Value, String> {
+    let name = format!("examples/{}.json", service.id);
+    let example = embedded_example(&service.id).ok_or_else(|| {
+        format!(
+            "no readable example answers ship for the service `{}` (assets/services/{name})",
+            service.id
+        )
+    })?;
+    let mut answers = example.answers;
+    let Some(submitted_at) = example.submitted_at else {
+        // Nothing pins the example's day, so its dates hold on any day.
+        return Ok(answers);
+    };
+    let shift = today - submitted_at.date();
+    for field in service.form.fields() {
+        if !matches!(field.kind, FieldKind::Date(_)) {
+            continue;
+        }
+        let Some(answer) = answers.get_mut(&field.id) else {
+            continue;
+        };
+        let moved = answer
+            .as_str()
+            .and_then(|text| parse_date(text).ok())
+            .and_then(|date| date.checked_add(shift))
+            .ok_or_else(|| {
+                format!(
+                    "assets/services/{name}: answers.{} is not a date that can be moved to {today}",
+                    field.id
+                )
+            })?;
+        *answer = Value::from(format_date(moved));
+    }
+    Ok(answers)
 }

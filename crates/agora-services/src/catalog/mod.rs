@@ -27,7 +27,9 @@ use crate::policy::{Outcome, Policy};
 use crate::review::AnswersFile;
 
 pub use dir::check;
-pub use embedded::{EMBEDDED_EXAMPLES, EMBEDDED_SERVICES, embedded_example, example_applicant};
+pub use embedded::{
+    EMBEDDED_EXAMPLES, EMBEDDED_SERVICES, embedded_example, example_answers, example_applicant,
+};
 
 /// The largest service or example file read, in bytes.
 pub const MAX_FILE_SIZE: u64 = 1 << 20;

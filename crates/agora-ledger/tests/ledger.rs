@@ -1,0 +1,559 @@
+//! The embedded ledger through its public API, in a temporary directory: what it appends and
+//! refuses (each rule with its own [`Refusal`]), what survives closing and reopening, inclusion
+//! proofs against its signed checkpoint, and damaged store files that it must not accept.
+//!
+//! Entries are real signed documents: submissions signed by a fresh citizen key, decisions by
+//! the demo department key the embedded catalog names (`assets/demo-desk-keys/`). A
+//! submission's sealed answers are opaque to a ledger, so they are random-looking bytes here;
+//! sealing real answers is the gateway's business and its tests'.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use agora_identity::Identity;
+use agora_identity::proof::ProofOptions;
+use agora_ledger::entry::{SEAL_SUITE, SUBMISSION_TYPE, Sealed, digest_hex, leaf_bytes};
+use agora_ledger::store::{KEY_FILE, STORE_FILE};
+use agora_ledger::{Appended, Checkpoint, Ledger, Refusal, StoreError, Submission, Verified};
+use agora_services::catalog::EMBEDDED_SERVICES;
+use agora_services::{ApplicationId, Catalog, Decision, Outcome, Verdict};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ct_merkle::RootHash;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
+
+const SERVICE: &str = "parking-permit";
+
+fn catalog() -> Catalog {
+    Catalog::embedded().expect("the embedded catalog reads")
+}
+
+fn open(dir: &Path) -> Ledger {
+    Ledger::open(dir, catalog()).expect("the ledger opens")
+}
+
+/// A citizen and what they sign.
+struct Citizen(Identity);
+
+impl Citizen {
+    fn new() -> Self {
+        Self(Identity::generate().expect("randomness"))
+    }
+
+    /// A signed submission of a new application (its own id and digest) to `service`.
+    fn submission(&self, service: &str) -> Value {
+        let id = ApplicationId::random().expect("randomness");
+        self.submission_of(id, &digest_of(id), service)
+    }
+
+    /// A signed submission naming application `id` with digest `digest`.
+    fn submission_of(&self, id: ApplicationId, digest: &str, service: &str) -> Value {
+        let submission = Submission {
+            kind: SUBMISSION_TYPE.to_owned(),
+            id,
+            service: service.to_owned(),
+            applicant: self.0.did(),
+            application_sha256: digest.to_owned(),
+            sealed: Sealed {
+                suite: SEAL_SUITE.to_owned(),
+                enc: BASE64.encode([7u8; 32]),
+                ciphertext: BASE64.encode(id.to_string()),
+            },
+        };
+        sign(&self.0, &submission.to_json())
+    }
+}
+
+/// A digest for an application that exists only as its id.
+fn digest_of(id: ApplicationId) -> String {
+    digest_hex(&json!({"application": id.to_string()})).expect("canonical")
+}
+
+fn sign(identity: &Identity, document: &Value) -> Value {
+    identity
+        .sign(
+            document,
+            &ProofOptions::assertion().created_at(SystemTime::now()),
+        )
+        .expect("signs")
+}
+
+/// The key of the department that decides for `service`, from the demo desk keys.
+fn department_key(catalog: &Catalog, service: &str) -> Identity {
+    let department = &catalog.service(service).expect("service").department.id;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets/demo-desk-keys")
+        .join(format!("{department}.json"));
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("key file"))
+        .expect("a key file is JSON");
+    let secret = file["signing_key"]["secretKeyMultibase"]
+        .as_str()
+        .expect("a secret key");
+    let identity = Identity::from_secret_multikey(secret).expect("a Multikey");
+    assert_eq!(
+        identity.did(),
+        catalog.service(service).expect("service").department.did,
+        "{} is not the key the catalog names",
+        path.display()
+    );
+    identity
+}
+
+/// A decision on `submission` with `outcome`, signed by `signer` (who is named its issuer).
+fn decision(catalog: &Catalog, submission: &Value, outcome: Outcome, signer: &Identity) -> Value {
+    let service = catalog
+        .service(submission["service"].as_str().expect("service"))
+        .expect("a known service");
+    let id = ApplicationId::parse(submission["id"].as_str().expect("id")).expect("an id");
+    let verdict = Verdict {
+        outcome,
+        reasons: Vec::new(),
+        policy: service.policy.reference(),
+        problems: Vec::new(),
+    };
+    let digest = submission["application_sha256"].as_str().expect("digest");
+    let decision = Decision::new(
+        id,
+        digest.to_owned(),
+        &service.id,
+        &verdict,
+        signer.did(),
+        OffsetDateTime::now_utc(),
+    );
+    sign(signer, &decision.to_json())
+}
+
+/// Appends `entries` in one commit, now.
+fn append(ledger: &mut Ledger, entries: &[Value]) -> Vec<Result<Appended, Refusal>> {
+    ledger
+        .append(entries, SystemTime::now())
+        .expect("the store works")
+}
+
+fn landed(result: &Result<Appended, Refusal>) -> Appended {
+    match result {
+        Ok(appended) if !appended.already => *appended,
+        other => panic!("the entry did not land as new: {other:?}"),
+    }
+}
+
+/// A store holding three submissions and a decision, appended in two commits.
+fn filled(dir: &Path) -> (Ledger, Vec<Value>) {
+    let catalog = catalog();
+    let citizen = Citizen::new();
+    let mut ledger = open(dir);
+    let submissions: Vec<Value> = (0..3).map(|_| citizen.submission(SERVICE)).collect();
+    for result in append(&mut ledger, &submissions) {
+        landed(&result);
+    }
+    let department = department_key(&catalog, SERVICE);
+    let decided = decision(&catalog, &submissions[0], Outcome::Approve, &department);
+    landed(&append(&mut ledger, std::slice::from_ref(&decided))[0]);
+    let mut entries = submissions;
+    entries.push(decided);
+    (ledger, entries)
+}
+
+#[test]
+fn a_reopened_store_holds_the_same_entries_under_the_same_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut ledger, entries) = filled(dir.path());
+    let checkpoint = ledger.checkpoint().expect("reads").expect("a checkpoint");
+    assert_eq!(checkpoint.checkpoint.size, 4);
+    let stored = ledger.entries_since(0, 100).expect("reads");
+    drop(ledger);
+
+    let mut reopened = open(dir.path());
+    assert_eq!(reopened.size().expect("reads"), 4);
+    assert_eq!(
+        reopened.checkpoint().expect("reads"),
+        Some(checkpoint),
+        "the newest signed checkpoint changed across a reopen"
+    );
+    assert_eq!(reopened.entries_since(0, 100).expect("reads"), stored);
+    let kept: Vec<&Value> = stored.iter().map(|stored| &stored.entry).collect();
+    assert_eq!(kept, entries.iter().collect::<Vec<_>>());
+    let report = reopened.audit().expect("the audit passes");
+    assert_eq!(
+        (report.entries, report.submissions, report.decisions),
+        (4, 3, 1)
+    );
+    assert_eq!(report.checkpoints, 2, "one checkpoint per commit");
+}
+
+#[test]
+fn inclusion_proofs_verify_against_the_signed_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut ledger, _) = filled(dir.path());
+    let stored = ledger.entries_since(0, 100).expect("reads");
+    let indices: Vec<u64> = stored.iter().map(|entry| entry.index).collect();
+    let (signed, proofs) = ledger.prove(&indices).expect("proves");
+    let checkpoint =
+        Checkpoint::open(&signed.note, ledger.verifier()).expect("the checkpoint verifies");
+    assert_eq!(checkpoint, signed.checkpoint);
+    let root = RootHash::<Sha256>::new(checkpoint.root.into(), checkpoint.size);
+    let leaves: Vec<[u8; 32]> = stored
+        .iter()
+        .map(|entry| Sha256::digest(entry.leaf_bytes().expect("canonical")).into())
+        .collect();
+    for ((entry, leaf), proof) in stored.iter().zip(&leaves).zip(&proofs) {
+        root.verify_inclusion(leaf, entry.index, proof)
+            .unwrap_or_else(|_| panic!("entry {}'s proof does not verify", entry.index));
+        // The proof is for that leaf at that place, not for any other.
+        let elsewhere = (entry.index + 1) % checkpoint.size;
+        assert!(root.verify_inclusion(leaf, elsewhere, proof).is_err());
+        let other = &leaves[usize::try_from(elsewhere).expect("small")];
+        assert!(root.verify_inclusion(other, entry.index, proof).is_err());
+    }
+    // A checkpoint is the ledger's own: another ledger's key does not open it.
+    let other = tempfile::tempdir().expect("tempdir");
+    assert!(Checkpoint::open(&signed.note, open(other.path()).verifier()).is_err());
+    assert!(ledger.prove(&[checkpoint.size]).is_err());
+}
+
+#[test]
+fn each_broken_rule_is_refused_with_its_own_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = catalog();
+    let citizen = Citizen::new();
+    let department = department_key(&catalog, SERVICE);
+    let mut ledger = open(dir.path());
+    let first = citizen.submission(SERVICE);
+    let decided = citizen.submission(SERVICE);
+    for result in append(
+        &mut ledger,
+        &[
+            first.clone(),
+            decided.clone(),
+            decision(&catalog, &decided, Outcome::Reject, &department),
+        ],
+    ) {
+        landed(&result);
+    }
+    let first_id = ApplicationId::parse(first["id"].as_str().expect("id")).expect("id");
+    let first_digest = first["application_sha256"].as_str().expect("digest");
+    let decided_id = decided["id"].as_str().expect("id").to_owned();
+    let unheld = citizen.submission(SERVICE);
+    let mut changed = citizen.submission(SERVICE);
+    changed["service"] = json!("noise-complaint");
+    let mut other_digest = decision(&catalog, &first, Outcome::Approve, &department);
+    other_digest["credentialSubject"]["application_sha256"] =
+        json!(digest_of(ApplicationId::random().expect("randomness")));
+    let other_digest = sign(
+        &department,
+        &without_proof(&other_digest), // re-signed, so only the digest is wrong
+    );
+
+    let cases: Vec<(&str, Value, Refusal)> = vec![
+        (
+            "the same id, another application",
+            citizen.submission_of(
+                first_id,
+                &digest_of(ApplicationId::random().expect("randomness")),
+                SERVICE,
+            ),
+            Refusal::DuplicateId(first_id.to_string()),
+        ),
+        (
+            "another id, the same application",
+            citizen.submission_of(
+                ApplicationId::random().expect("randomness"),
+                first_digest,
+                SERVICE,
+            ),
+            Refusal::DuplicateDigest(first_digest.to_owned()),
+        ),
+        (
+            "a service nobody offers",
+            citizen.submission("no-such-service"),
+            Refusal::UnknownService("no-such-service".to_owned()),
+        ),
+        (
+            "a decision on an application the ledger does not hold",
+            decision(&catalog, &unheld, Outcome::Approve, &department),
+            Refusal::UnknownApplication(unheld["id"].as_str().expect("id").to_owned()),
+        ),
+        (
+            "a second final decision",
+            decision(&catalog, &decided, Outcome::Approve, &department),
+            Refusal::AlreadyDecided(decided_id),
+        ),
+        (
+            "a decision naming another digest",
+            other_digest,
+            Refusal::DecisionMismatch {
+                id: first_id.to_string(),
+                problem: "it names another application digest".to_owned(),
+            },
+        ),
+    ];
+    let before = ledger.size().expect("reads");
+    let entries: Vec<Value> = cases.iter().map(|(_, entry, _)| entry.clone()).collect();
+    let results = append(&mut ledger, &entries);
+    for ((case, _, expected), result) in cases.iter().zip(&results) {
+        assert_eq!(result, &Err(expected.clone()), "{case}");
+    }
+    assert_eq!(
+        ledger.size().expect("reads"),
+        before,
+        "a refused entry landed"
+    );
+
+    // Refusals whose text names a key or a proof: the kind, and the reason in words.
+    let by_citizen = decision(&catalog, &first, Outcome::Approve, &citizen.0);
+    let results = append(&mut ledger, &[changed, by_citizen]);
+    match &results[0] {
+        Err(Refusal::BadSignature(reason)) => assert!(
+            reason.contains("signature") || reason.contains("verif"),
+            "{reason}"
+        ),
+        other => panic!("a submission changed after signing was not refused: {other:?}"),
+    }
+    match &results[1] {
+        Err(Refusal::BadSignature(reason)) => assert!(
+            reason.contains(&format!("decides for `{SERVICE}`")),
+            "{reason}"
+        ),
+        other => panic!("a decision by a citizen was not refused: {other:?}"),
+    }
+    assert_eq!(
+        ledger.size().expect("reads"),
+        before,
+        "a refused entry landed"
+    );
+
+    // A refusal is not a failure of the commit: the good entries beside it still land.
+    let good = citizen.submission(SERVICE);
+    let results = append(&mut ledger, &[citizen.submission("no-such-service"), good]);
+    assert!(matches!(results[0], Err(Refusal::UnknownService(_))));
+    assert_eq!(landed(&results[1]).index, before);
+}
+
+fn without_proof(signed: &Value) -> Value {
+    let mut document = signed.clone();
+    document.as_object_mut().expect("an object").remove("proof");
+    document
+}
+
+#[test]
+fn a_closed_service_takes_no_submissions() {
+    let closed: Vec<(&str, String)> = EMBEDDED_SERVICES
+        .iter()
+        .map(|&(file, text)| {
+            let text = if file == "parking-permit.json" {
+                text.replacen("\"open\": true", "\"open\": false", 1)
+            } else {
+                text.to_owned()
+            };
+            (file, text)
+        })
+        .collect();
+    let catalog =
+        Catalog::from_sources(closed.iter().map(|(file, text)| (*file, text.as_str())), [])
+            .expect("the catalog reads");
+    assert!(!catalog.service(SERVICE).expect("service").open);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ledger = Ledger::open(dir.path(), catalog).expect("opens");
+    let results = append(&mut ledger, &[Citizen::new().submission(SERVICE)]);
+    assert_eq!(results, [Err(Refusal::ClosedService(SERVICE.to_owned()))]);
+}
+
+#[test]
+fn the_same_entry_sent_again_is_answered_with_where_it_already_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut ledger, entries) = filled(dir.path());
+    let stored = ledger.entries_since(0, 100).expect("reads");
+    let checkpoint = ledger.checkpoint().expect("reads");
+    // Each entry again, the submission twice in one commit.
+    let mut again = entries.clone();
+    again.push(entries[0].clone());
+    let results = append(&mut ledger, &again);
+    let mut expected: Vec<Result<Appended, Refusal>> = stored
+        .iter()
+        .map(|stored| {
+            Ok(Appended {
+                index: stored.index,
+                time: stored.time,
+                already: true,
+            })
+        })
+        .collect();
+    expected.push(expected[0].clone());
+    assert_eq!(results, expected);
+    assert_eq!(ledger.size().expect("reads"), 4);
+    assert_eq!(
+        ledger.checkpoint().expect("reads"),
+        checkpoint,
+        "nothing new, so no new checkpoint"
+    );
+
+    // A new entry twice in one commit lands once.
+    let new = Citizen::new().submission(SERVICE);
+    let results = append(&mut ledger, &[new.clone(), new]);
+    let first = landed(&results[0]);
+    assert_eq!(
+        results[1],
+        Ok(Appended {
+            already: true,
+            ..first
+        })
+    );
+    assert_eq!(ledger.size().expect("reads"), 5);
+}
+
+#[test]
+fn an_entry_checked_elsewhere_is_appended_with_the_same_leaf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ledger = open(dir.path());
+    let submission = Citizen::new().submission(SERVICE);
+    let now = SystemTime::now();
+    let verified = Verified::check(&submission, now).expect("verifies");
+    // The leaf built from the checked entry's bytes is the one the receipts check.
+    let time = OffsetDateTime::from(now);
+    assert_eq!(
+        verified.leaf_bytes(time),
+        leaf_bytes(&submission, time).expect("canonical")
+    );
+    let appended = ledger
+        .append_verified(std::slice::from_ref(&verified), now)
+        .expect("the store works");
+    landed(&appended[0]);
+    let stored = ledger.entries_since(0, 1).expect("reads");
+    assert_eq!(stored[0].entry, submission);
+    ledger.audit().expect("the audit passes");
+
+    // Its catalog is the store's: checked elsewhere does not mean the service is known here.
+    let unknown = Verified::check(&Citizen::new().submission("no-such-service"), now)
+        .expect("the signature alone verifies");
+    assert_eq!(
+        ledger.append_verified(&[unknown], now).expect("works"),
+        [Err(Refusal::UnknownService("no-such-service".to_owned()))]
+    );
+}
+
+#[test]
+fn a_proof_that_expires_before_the_commit_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ledger = open(dir.path());
+    let citizen = Citizen::new();
+    let now = SystemTime::now();
+    let unsigned = without_proof(&citizen.submission(SERVICE));
+    let signed = citizen
+        .0
+        .sign(
+            &unsigned,
+            &ProofOptions::assertion()
+                .created_at(now)
+                .expires_at(now + Duration::from_secs(60)),
+        )
+        .expect("signs");
+    let verified = Verified::check(&signed, now).expect("valid now");
+    let later = now + Duration::from_secs(120);
+    match &ledger.append_verified(&[verified], later).expect("works")[0] {
+        Err(Refusal::BadSignature(reason)) => assert!(reason.contains("expired"), "{reason}"),
+        other => panic!("an expired proof was appended: {other:?}"),
+    }
+    assert_eq!(ledger.size().expect("reads"), 0);
+}
+
+/// Opening must fail, or else the audit.
+fn assert_detected(dir: &Path, what: &str) -> StoreError {
+    match Ledger::open(dir, catalog()) {
+        Err(error) => error,
+        Ok(mut ledger) => match ledger.audit() {
+            Err(error) => error,
+            Ok(report) => panic!("a store with {what} opened and passed its audit: {report:?}"),
+        },
+    }
+}
+
+/// A closed store's file (the write-ahead log folded into it on close).
+fn closed_store(dir: &Path) -> Vec<u8> {
+    let (ledger, _) = filled(dir);
+    drop(ledger);
+    assert!(
+        !dir.join(format!("{STORE_FILE}-wal")).exists()
+            || std::fs::metadata(dir.join(format!("{STORE_FILE}-wal")))
+                .expect("reads")
+                .len()
+                == 0,
+        "the write-ahead log was not folded into the store on close"
+    );
+    std::fs::read(dir.join(STORE_FILE)).expect("reads")
+}
+
+/// A new ledger directory with `dir`'s key and `store` as its store file.
+fn store_with(dir: &Path, store: &[u8]) -> tempfile::TempDir {
+    let damaged = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(dir.join(KEY_FILE), damaged.path().join(KEY_FILE)).expect("copies");
+    std::fs::write(damaged.path().join(STORE_FILE), store).expect("writes");
+    damaged
+}
+
+#[test]
+fn a_truncated_store_is_never_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = closed_store(dir.path());
+    let mut cut = 1024;
+    while cut < bytes.len() {
+        let damaged = store_with(dir.path(), &bytes[..cut]);
+        assert_detected(
+            damaged.path(),
+            &format!("{cut} of its {} bytes", bytes.len()),
+        );
+        cut += 1024;
+    }
+}
+
+#[test]
+fn a_changed_byte_in_an_entry_or_a_checkpoint_is_detected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = closed_store(dir.path());
+    let mut ledger = open(dir.path());
+    let entries = ledger.entries_since(0, 100).expect("reads");
+    let note = ledger
+        .checkpoint()
+        .expect("reads")
+        .expect("a checkpoint")
+        .note;
+    drop(ledger);
+    // Inside an entry's stored JSON (the digest as the entry spells it, not the indexed
+    // column), and inside the newest checkpoint's signed note.
+    let digest = entries[1].entry["application_sha256"]
+        .as_str()
+        .expect("digest");
+    let in_entry = format!("\"application_sha256\":\"{digest}\"");
+    let root_line = note.lines().nth(2).expect("a root line");
+    for (what, needle, offset) in [
+        ("a changed entry", in_entry.as_str(), in_entry.len() - 2),
+        ("a changed checkpoint", root_line, 3),
+    ] {
+        // Everywhere it stands: SQLite leaves stale copies of rows in unused space, which
+        // are not data, so changing only the first copy could change nothing.
+        let places = find_all(&bytes, needle.as_bytes());
+        assert!(!places.is_empty(), "the store file does not hold {needle}");
+        let mut changed = bytes.clone();
+        for at in places {
+            // Another character of the same kind, so the store still parses.
+            let at = at + offset;
+            changed[at] = if changed[at] == b'0' { b'1' } else { b'0' };
+        }
+        let damaged = store_with(dir.path(), &changed);
+        let error = assert_detected(damaged.path(), what);
+        assert!(
+            matches!(error, StoreError::Corrupt { .. }),
+            "{what} was not reported as damage: {error}"
+        );
+    }
+}
+
+fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
+    haystack
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, window)| *window == needle)
+        .map(|(at, _)| at)
+        .collect()
+}
