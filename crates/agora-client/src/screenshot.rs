@@ -228,13 +228,16 @@ fn fill_example(
             let Some(service) = panels.catalog.service(id).cloned() else {
                 return;
             };
-            let Some(example) = agora_services::embedded_example(id) else {
-                error!("there is no example for {id} to fill in");
-                capture.hold = false;
-                *state = Example::Shown;
-                return;
+            let today = time::OffsetDateTime::now_utc().date();
+            let answers = match agora_services::example_answers(&service, today) {
+                Ok(answers) => answers,
+                Err(problem) => {
+                    error!("cannot fill in the example: {problem}");
+                    capture.hold = false;
+                    *state = Example::Shown;
+                    return;
+                }
             };
-            let answers = example.answers_as_of(&service, time::OffsetDateTime::now_utc());
             let Some(panel) = panels.windows.get_mut(id) else {
                 return;
             };

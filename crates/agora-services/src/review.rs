@@ -228,30 +228,6 @@ struct RawAnswersFile {
 }
 
 impl AnswersFile {
-    /// The answers as if the file had been written `now`: every date answer of `service`'s
-    /// form moves by the days between the pinned submission time and `now`, so that an
-    /// example ("starts a week after submitting") keeps its meaning on any day. Without a
-    /// pinned time, the answers as they are.
-    pub fn answers_as_of(&self, service: &Service, now: OffsetDateTime) -> Value {
-        let mut answers = self.answers.clone();
-        let Some(pinned) = self.submitted_at else {
-            return answers;
-        };
-        let shift = now.date() - pinned.date();
-        for field in service.form.fields() {
-            if !matches!(field.kind, crate::form::FieldKind::Date(_)) {
-                continue;
-            }
-            if let Some(value) = answers.get_mut(&field.id)
-                && let Some(date) = value.as_str().and_then(|t| crate::form::parse_date(t).ok())
-                && let Some(moved) = date.checked_add(shift)
-            {
-                *value = Value::String(crate::form::format_date(moved));
-            }
-        }
-        answers
-    }
-
     /// Reads an answers file.
     pub fn parse(text: &str) -> Result<Self, AnswersFileError> {
         let mut value = canonical::parse_strict(text)
