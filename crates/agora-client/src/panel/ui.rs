@@ -419,7 +419,8 @@ fn form_step(
                     let problem = problems.get(&field.id).filter(|_| shown);
                     field_editor(ui, panel, field, problem, w, lang);
                 }
-                ui.add_space(12.0);
+                // Room below the last field, so that it can scroll clear of the panel's edge.
+                ui.add_space(60.0);
             });
     });
     ui.scope_builder(column(side_area), |ui| {
