@@ -14,8 +14,8 @@ use bevy::prelude::*;
 use bevy::render::RenderPlugin;
 use bevy::render::settings::{RenderCreation, WgpuSettings};
 use bevy::window::ExitCondition;
-use bevy_egui::egui;
 use bevy::winit::WinitPlugin;
+use bevy_egui::egui;
 use cpu_time::ProcessTime;
 
 const WARM_UP: usize = 60;
@@ -100,7 +100,8 @@ fn stand_at_the_transport_window(app: &mut App) {
         .query_filtered::<&mut Transform, With<Citizen>>()
         .iter_mut(world)
     {
-        *eyes = Transform::from_translation(spot).looking_at(booth.translation + Vec3::Y * 1.7, Vec3::Y);
+        *eyes = Transform::from_translation(spot)
+            .looking_at(booth.translation + Vec3::Y * 1.7, Vec3::Y);
     }
     for _ in 0..5 {
         app.update();
@@ -152,13 +153,17 @@ fn measure_typing(app: &mut App) -> (Duration, Duration, Duration) {
     let mut type_one = |app: &mut App| {
         typed += 1;
         if typed % 40 == 0 {
-            send(app, context, egui::Event::Key {
-                key: egui::Key::A,
-                physical_key: None,
-                pressed: true,
-                repeat: false,
-                modifiers: egui::Modifiers::COMMAND,
-            });
+            send(
+                app,
+                context,
+                egui::Event::Key {
+                    key: egui::Key::A,
+                    physical_key: None,
+                    pressed: true,
+                    repeat: false,
+                    modifiers: egui::Modifiers::COMMAND,
+                },
+            );
         }
         send(app, context, egui::Event::Text("a".to_owned()));
         app.update();
@@ -197,8 +202,7 @@ fn main() {
         results.push((e, p, t));
     }
     results.sort_by_key(|(_, p, _)| p.0);
-    let ((e_median, e_p95, e_cpu), (p_median, p_p95, p_cpu), (t_median, t_p95, t_cpu)) =
-        results[1];
+    let ((e_median, e_p95, e_cpu), (p_median, p_p95, p_cpu), (t_median, t_p95, t_cpu)) = results[1];
     println!("frame time, rendering disabled, {FRAMES} frames per round, middle of 3 rounds:");
     println!(
         "  empty app (same plugins): median {:>8.1} µs  p95 {:>8.1} µs  cpu/frame {:>8.1} µs",

@@ -89,19 +89,20 @@ pub fn hit_panel(ray: Ray3d, transform: &GlobalTransform, size: Vec2) -> Option<
 
 /// The world point at texture coordinates `uv` of a panel (the inverse of [`hit_panel`]).
 pub fn panel_point(transform: &GlobalTransform, size: Vec2, uv: Vec2) -> Vec3 {
-    transform.transform_point(Vec3::new(
-        (uv.x - 0.5) * size.x,
-        (0.5 - uv.y) * size.y,
-        0.0,
-    ))
+    transform.transform_point(Vec3::new((uv.x - 0.5) * size.x, (0.5 - uv.y) * size.y, 0.0))
 }
 
 /// Gives the citizen's eyes the mouse pointer.
-fn attach_mouse(mut commands: Commands, citizens: Query<Entity, (With<Citizen>, Without<MousePointer>)>) {
+fn attach_mouse(
+    mut commands: Commands,
+    citizens: Query<Entity, (With<Citizen>, Without<MousePointer>)>,
+) {
     for citizen in &citizens {
-        commands
-            .entity(citizen)
-            .insert((MousePointer, PointerRay::default(), PointerHit::default()));
+        commands.entity(citizen).insert((
+            MousePointer,
+            PointerRay::default(),
+            PointerHit::default(),
+        ));
     }
 }
 
@@ -127,7 +128,12 @@ fn aim_mouse(
 
 /// Casts every pointer's ray at every panel and keeps the nearest hit.
 pub fn cast_pointers(
-    surfaces: Query<(Entity, &GlobalTransform, &PanelSurface, &InheritedVisibility)>,
+    surfaces: Query<(
+        Entity,
+        &GlobalTransform,
+        &PanelSurface,
+        &InheritedVisibility,
+    )>,
     mut pointers: Query<(&PointerRay, &mut PointerHit)>,
 ) {
     for (pointer, mut hit) in &mut pointers {
@@ -136,9 +142,8 @@ pub fn cast_pointers(
                 .iter()
                 .filter(|(_, _, _, visible)| visible.get())
                 .filter_map(|(entity, transform, surface, _)| {
-                    hit_panel(ray, transform, surface.size).map(|(distance, uv)| {
-                        (distance, entity, uv, ray.get_point(distance))
-                    })
+                    hit_panel(ray, transform, surface.size)
+                        .map(|(distance, uv)| (distance, entity, uv, ray.get_point(distance)))
                 })
                 .min_by(|a, b| a.0.total_cmp(&b.0))
         });
@@ -219,7 +224,8 @@ mod tests {
     fn panel_facing_south() -> GlobalTransform {
         // A panel at (0, 1.5, 0) turned to face −z, like a booth's front.
         GlobalTransform::from(
-            Transform::from_xyz(0.0, 1.5, 0.0).with_rotation(Quat::from_rotation_y(std::f32::consts::PI)),
+            Transform::from_xyz(0.0, 1.5, 0.0)
+                .with_rotation(Quat::from_rotation_y(std::f32::consts::PI)),
         )
     }
 
@@ -236,7 +242,11 @@ mod tests {
     fn texture_coordinates_run_from_the_viewers_top_left() {
         let panel = panel_facing_south();
         let size = Vec2::new(1.6, 0.9);
-        for uv in [Vec2::new(0.1, 0.2), Vec2::new(0.9, 0.8), Vec2::new(0.5, 0.05)] {
+        for uv in [
+            Vec2::new(0.1, 0.2),
+            Vec2::new(0.9, 0.8),
+            Vec2::new(0.5, 0.05),
+        ] {
             let target = panel_point(&panel, size, uv);
             let eye = Vec3::new(0.3, 1.6, -1.5);
             let ray = Ray3d::new(eye, Dir3::new(target - eye).expect("a direction"));
@@ -247,7 +257,10 @@ mod tests {
         // small: one concrete point, so that a mirrored mapping cannot pass.
         let ray = Ray3d::new(Vec3::new(0.7, 1.5, -2.0), Dir3::Z);
         let (_, uv) = hit_panel(ray, &panel, size).expect("a hit");
-        assert!(uv.x < 0.1, "x = +0.7 should be near the viewer's left edge: {uv}");
+        assert!(
+            uv.x < 0.1,
+            "x = +0.7 should be near the viewer's left edge: {uv}"
+        );
     }
 
     #[test]
@@ -255,12 +268,33 @@ mod tests {
         let panel = panel_facing_south();
         let size = Vec2::new(1.6, 0.9);
         // From behind.
-        assert!(hit_panel(Ray3d::new(Vec3::new(0.0, 1.5, 2.0), Dir3::NEG_Z), &panel, size).is_none());
+        assert!(
+            hit_panel(
+                Ray3d::new(Vec3::new(0.0, 1.5, 2.0), Dir3::NEG_Z),
+                &panel,
+                size
+            )
+            .is_none()
+        );
         // Beside it.
         assert!(hit_panel(Ray3d::new(Vec3::new(0.9, 1.5, -2.0), Dir3::Z), &panel, size).is_none());
         // Pointing away.
-        assert!(hit_panel(Ray3d::new(Vec3::new(0.0, 1.5, -2.0), Dir3::NEG_Z), &panel, size).is_none());
+        assert!(
+            hit_panel(
+                Ray3d::new(Vec3::new(0.0, 1.5, -2.0), Dir3::NEG_Z),
+                &panel,
+                size
+            )
+            .is_none()
+        );
         // Parallel to it.
-        assert!(hit_panel(Ray3d::new(Vec3::new(-3.0, 1.5, -0.0), Dir3::X), &panel, size).is_none());
+        assert!(
+            hit_panel(
+                Ray3d::new(Vec3::new(-3.0, 1.5, -0.0), Dir3::X),
+                &panel,
+                size
+            )
+            .is_none()
+        );
     }
 }

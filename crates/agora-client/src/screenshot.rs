@@ -213,9 +213,12 @@ fn fill_example(
     mut state: Local<Example>,
 ) {
     use crate::session::{Request, Task};
-    let (true, View::Window(id), Some(panels), Some(session)) =
-        (request.filled, &request.view, panels.as_deref_mut(), session)
-    else {
+    let (true, View::Window(id), Some(panels), Some(session)) = (
+        request.filled,
+        &request.view,
+        panels.as_deref_mut(),
+        session,
+    ) else {
         return;
     };
     match *state {

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use agora_client::lang::Lang;
 use agora_client::panel::ui::{Model, PANEL_POINTS, WindowPanel, show, style};
-use agora_client::panel::{PANEL_SIZE, PanelPointer, fonts, nearest_booth, panel_transform, pointer_events};
+use agora_client::panel::{
+    PANEL_SIZE, PanelPointer, fonts, nearest_booth, panel_transform, pointer_events,
+};
 use agora_client::pointer::{PointerHit, hit_panel, panel_point};
 use agora_client::scene::layout::PlazaLayout;
 use agora_client::scene::{ServiceWindow, compass_rotation, ground};
@@ -70,7 +72,10 @@ impl Visit {
         let eyes = booth.transform_point(Vec3::new(0.0, 1.65, -2.3));
         let (opened, booth) = nearest_booth(eyes, booths.iter().map(|(w, t)| (w, t)))
             .expect("standing at the counter opens its panel");
-        assert_eq!(opened.service, service, "the panel that opens is this window's");
+        assert_eq!(
+            opened.service, service,
+            "the panel that opens is this window's"
+        );
         let ctx = egui::Context::default();
         ctx.enable_accesskit();
         ctx.set_fonts(fonts());
@@ -102,10 +107,7 @@ impl Visit {
         }
         self.clock += 0.05;
         let input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(
-                egui::Pos2::ZERO,
-                PANEL_POINTS,
-            )),
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, PANEL_POINTS)),
             events: std::mem::take(&mut self.events),
             time: Some(self.clock),
             ..Default::default()
@@ -158,7 +160,10 @@ impl Visit {
     fn point(&mut self, at: egui::Pos2, pressed: bool) {
         let uv = Vec2::new(at.x / PANEL_POINTS.x, at.y / PANEL_POINTS.y);
         let target = panel_point(&self.panel_at, PANEL_SIZE, uv);
-        let ray = Ray3d::new(self.eyes, Dir3::new(target - self.eyes).expect("a direction"));
+        let ray = Ray3d::new(
+            self.eyes,
+            Dir3::new(target - self.eyes).expect("a direction"),
+        );
         let (distance, uv) =
             hit_panel(ray, &self.panel_at, PANEL_SIZE).expect("the ray meets the panel");
         let quad = Entity::PLACEHOLDER;
@@ -225,7 +230,10 @@ impl Visit {
 
     /// Clicks the button (or tab) that says `text`.
     fn click(&mut self, text: &str) {
-        let at = self.reveal(|v| v.node(text, Some(accesskit::Role::Button)).and_then(|n| n.bounds()));
+        let at = self.reveal(|v| {
+            v.node(text, Some(accesskit::Role::Button))
+                .and_then(|n| n.bounds())
+        });
         self.click_at(at);
     }
 
@@ -293,7 +301,10 @@ impl Visit {
         assert!(
             !self.shows("Licence plate: write"),
             "the mark goes once the plate is right: {:?}",
-            self.words().iter().filter(|w| w.contains("粤") || w.contains("Licence")).collect::<Vec<_>>()
+            self.words()
+                .iter()
+                .filter(|w| w.contains("粤") || w.contains("Licence"))
+                .collect::<Vec<_>>()
         );
         self.choose("Who owns the vehicle?", "I do");
         self.type_into("Vehicle length", "4.68");
@@ -312,11 +323,19 @@ impl Visit {
 fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
     let home = tempfile::tempdir().expect("a temporary data directory");
     let mut visit = Visit::walk_up_to("parking-permit", home.path());
-    assert!(visit.shows("Residents' parking permit"), "{:?}", visit.words());
+    assert!(
+        visit.shows("Residents' parking permit"),
+        "{:?}",
+        visit.words()
+    );
 
     // Asking to review too early marks what is missing.
     visit.click("Review my application  →");
-    assert!(visit.shows("Parking zone: this field is required."), "{:?}", visit.words());
+    assert!(
+        visit.shows("Parking zone: this field is required."),
+        "{:?}",
+        visit.words()
+    );
 
     visit.fill_parking_permit();
     assert!(
@@ -327,8 +346,14 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
 
     visit.click("Review my application  →");
     assert!(visit.shows("Check your application"));
-    assert!(visit.shows("粤B5K2M8"), "the review shows what will be signed");
-    assert!(visit.shows("Zone B – Riverside"), "choices read as their labels");
+    assert!(
+        visit.shows("粤B5K2M8"),
+        "the review shows what will be signed"
+    );
+    assert!(
+        visit.shows("Zone B – Riverside"),
+        "choices read as their labels"
+    );
     visit.click("Sign and send  →");
 
     // A new device: the citizen creates an identity with a PIN, then signs.
@@ -370,7 +395,11 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
     visit.type_into("PIN", "wrong-pin");
     visit.click("Sign and send");
     visit.wait_for("Something went wrong");
-    assert!(visit.shows("PIN"), "a wrong PIN is named: {:?}", visit.words());
+    assert!(
+        visit.shows("PIN"),
+        "a wrong PIN is named: {:?}",
+        visit.words()
+    );
     visit.type_into("PIN", "");
     // Clear the field: select everything typed and replace it.
     visit.events.push(egui::Event::Key {
@@ -380,7 +409,9 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
         repeat: false,
         modifiers: egui::Modifiers::COMMAND,
     });
-    visit.events.push(egui::Event::Text("plaza-pin-1".to_owned()));
+    visit
+        .events
+        .push(egui::Event::Text("plaza-pin-1".to_owned()));
     visit.frame();
     visit.click("Sign and send");
     visit.wait_for("Rejected");
@@ -392,6 +423,14 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
 
     // Both are in "My applications", with their timelines.
     visit.click("My applications");
-    assert!(visit.shows("Approved") && visit.shows("Rejected"), "{:?}", visit.words());
-    assert!(visit.shows("Recorded on the ledger"), "the timeline: {:?}", visit.words());
+    assert!(
+        visit.shows("Approved") && visit.shows("Rejected"),
+        "{:?}",
+        visit.words()
+    );
+    assert!(
+        visit.shows("Recorded on the ledger"),
+        "the timeline: {:?}",
+        visit.words()
+    );
 }

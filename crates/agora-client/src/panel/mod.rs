@@ -14,8 +14,8 @@ pub mod words;
 
 use std::collections::HashMap;
 
-use bevy::camera::visibility::RenderLayers;
 use bevy::camera::RenderTarget;
+use bevy::camera::visibility::RenderLayers;
 use bevy::ecs::schedule::ScheduleLabel;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureUsages};
@@ -106,12 +106,10 @@ pub fn plugin(home: std::path::PathBuf, catalog: agora_services::Catalog) -> imp
             .add_systems(Startup, spawn_panel)
             .add_systems(
                 Update,
-                (
-                    (hear_session, choose_window, forward_pointer)
-                        .chain()
-                        .in_set(AppSystems::RecordInput)
-                        .after(crate::pointer::cast_pointers),
-                ),
+                ((hear_session, choose_window, forward_pointer)
+                    .chain()
+                    .in_set(AppSystems::RecordInput)
+                    .after(crate::pointer::cast_pointers),),
             )
             .add_systems(PanelPass, draw_panel);
     }
@@ -213,7 +211,10 @@ fn choose_window(
         return;
     };
     let chosen = nearest_booth(eyes, booths.iter()).map(|(window, booth)| {
-        let accent = plaza.windows.get(window.index).map_or([90, 110, 130], |w| w.accent.0);
+        let accent = plaza
+            .windows
+            .get(window.index)
+            .map_or([90, 110, 130], |w| w.accent.0);
         ((window.service.clone(), accent), booth)
     });
     let now_open = chosen.as_ref().map(|(open, _)| open.clone());

@@ -196,8 +196,14 @@ impl WindowPanel {
                     Draft::Picked(Some(value.clone()))
                 }
                 (FieldKind::Location(_), value) => Draft::Location(
-                    value.get("lat").map(ToString::to_string).unwrap_or_default(),
-                    value.get("lon").map(ToString::to_string).unwrap_or_default(),
+                    value
+                        .get("lat")
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    value
+                        .get("lon")
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
                 ),
                 (_, Value::String(text)) => Draft::Text(text.clone()),
                 (_, other) => Draft::Text(other.to_string()),
@@ -210,7 +216,10 @@ impl WindowPanel {
     /// The policy's likely verdict for the draft, reviewed again only when the draft changed.
     fn verdict(&mut self, service: &Service, model: &Model, now: OffsetDateTime) -> &Verdict {
         let answers = self.answers(service);
-        let stale = self.verdict.as_ref().is_none_or(|(seen, _)| *seen != answers);
+        let stale = self
+            .verdict
+            .as_ref()
+            .is_none_or(|(seen, _)| *seen != answers);
         if stale {
             let applicant = model
                 .identity
@@ -298,7 +307,11 @@ pub fn show(
         return requests;
     };
     // An application this panel just sent: follow it.
-    if let Some(at) = model.submitted.iter().position(|(s, _)| *s == panel.service) {
+    if let Some(at) = model
+        .submitted
+        .iter()
+        .position(|(s, _)| *s == panel.service)
+    {
         let (_, id) = model.submitted.remove(at);
         panel.step = Step::Sent(id);
         panel.pin.clear();
@@ -317,7 +330,17 @@ pub fn show(
                     Step::Review => review_step(ui, panel, model, service, catalog, w, lang),
                     Step::Sign => sign_step(ui, panel, model, w, &mut requests),
                     Step::Sent(id) => {
-                        sent_step(ui, panel, model, service, catalog, w, lang, id, &mut requests);
+                        sent_step(
+                            ui,
+                            panel,
+                            model,
+                            service,
+                            catalog,
+                            w,
+                            lang,
+                            id,
+                            &mut requests,
+                        );
                     }
                 },
                 Tab::Mine => mine(ui, model, catalog, w, lang, &mut requests),
@@ -337,9 +360,14 @@ fn header(
 ) {
     ui.horizontal(|ui| {
         let (bar, _) = ui.allocate_exact_size(Vec2::new(10.0, 78.0), egui::Sense::hover());
-        ui.painter().rect_filled(bar, CornerRadius::same(3), palette.accent);
+        ui.painter()
+            .rect_filled(bar, CornerRadius::same(3), palette.accent);
         ui.vertical(|ui| {
-            ui.label(RichText::new(service.title.get(lang.into())).heading().strong());
+            ui.label(
+                RichText::new(service.title.get(lang.into()))
+                    .heading()
+                    .strong(),
+            );
             ui.label(RichText::new(service.department.name.get(lang.into())).color(MUTED));
         });
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
@@ -357,7 +385,11 @@ fn header(
                 Some(None) => w.no_identity.to_owned(),
                 None => "…".to_owned(),
             };
-            ui.label(RichText::new(format!("{}: {who}", w.identity)).small().color(MUTED));
+            ui.label(
+                RichText::new(format!("{}: {who}", w.identity))
+                    .small()
+                    .color(MUTED),
+            );
         });
     });
     ui.separator();
@@ -366,7 +398,14 @@ fn header(
 /// `did:key:z6Mk…last6`: enough to recognise one's own.
 fn short_did(did: &DidKey) -> String {
     let text = did.to_string();
-    let tail: String = text.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = text
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("{}…{tail}", text.chars().take(12).collect::<String>())
 }
 
@@ -403,7 +442,11 @@ fn form_step(
     let area = ui.available_rect_before_wrap();
     let (form_area, side_area) = area.split_left_right_at_fraction(0.6);
     let side_area = side_area.with_min_x(side_area.min.x + 24.0);
-    let column = |rect| UiBuilder::new().max_rect(rect).layout(Layout::top_down(Align::Min));
+    let column = |rect| {
+        UiBuilder::new()
+            .max_rect(rect)
+            .layout(Layout::top_down(Align::Min))
+    };
     ui.scope_builder(column(form_area), |ui| {
         ScrollArea::vertical()
             .id_salt(("form", &panel.service))
@@ -478,7 +521,11 @@ fn field_editor(
     ui.add_space(6.0);
     let label = ui.horizontal(|ui| {
         let label = ui.label(RichText::new(field.label.get(l)).strong());
-        let note = if field.required { w.required } else { w.optional };
+        let note = if field.required {
+            w.required
+        } else {
+            w.optional
+        };
         ui.label(RichText::new(note).small().color(MUTED));
         label
     });
@@ -514,7 +561,11 @@ fn field_editor(
                 *entry = Draft::Text(String::new());
             }
             if let Draft::Text(text) = entry {
-                let hint = limits.pattern.as_ref().map(|p| p.format.get(l)).unwrap_or("");
+                let hint = limits
+                    .pattern
+                    .as_ref()
+                    .map(|p| p.format.get(l))
+                    .unwrap_or("");
                 text_box(ui, text, hint, limits.multiline);
             }
         }
@@ -579,7 +630,8 @@ fn field_editor(
             }
         }
     }
-    if *entry != before {
+    // A change by the citizen, not the box appearing for the first time.
+    if before != Draft::Empty && *entry != before {
         panel.touched.insert(field.id.clone());
     }
     if let Some(problem) = problem {
@@ -596,7 +648,12 @@ fn outcome_colour(outcome: Outcome) -> Color32 {
 }
 
 /// An answer as the citizen reads it: the option's label, yes or no, the number and its unit.
-fn shown_answer(field: &agora_services::Field, value: Option<&Value>, w: &Words, lang: Lang) -> String {
+fn shown_answer(
+    field: &agora_services::Field,
+    value: Option<&Value>,
+    w: &Words,
+    lang: Lang,
+) -> String {
     let l = lang.into();
     let Some(value) = value else {
         return w.not_answered.to_owned();
@@ -611,8 +668,14 @@ fn shown_answer(field: &agora_services::Field, value: Option<&Value>, w: &Words,
         (FieldKind::Number(limits), Value::Number(n)) => format!("{n} {}", limits.unit.get(l)),
         (FieldKind::Location(_), location) => format!(
             "{}, {}",
-            location.get("lat").map(ToString::to_string).unwrap_or_default(),
-            location.get("lon").map(ToString::to_string).unwrap_or_default()
+            location
+                .get("lat")
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            location
+                .get("lon")
+                .map(ToString::to_string)
+                .unwrap_or_default()
         ),
         (_, Value::String(text)) => text.clone(),
         (_, other) => other.to_string(),
@@ -704,7 +767,11 @@ fn sign_step(
     };
     let first_time = identity.is_none();
     let busy = model.busy.is_some();
-    ui.label(if first_time { w.first_time } else { w.enter_pin });
+    ui.label(if first_time {
+        w.first_time
+    } else {
+        w.enter_pin
+    });
     if first_time {
         ui.label(RichText::new(w.pin_rules).small().color(MUTED));
     }
@@ -786,7 +853,12 @@ fn sign_step(
     });
 }
 
-fn submit(panel: &mut WindowPanel, model: &mut Model, first_time: bool, requests: &mut Vec<Request>) {
+fn submit(
+    panel: &mut WindowPanel,
+    model: &mut Model,
+    first_time: bool,
+    requests: &mut Vec<Request>,
+) {
     let Some((answers, _)) = &panel.verdict else {
         return;
     };
@@ -863,16 +935,24 @@ fn application_card(
         }
         let (words, colour) = match (summary.state, summary.outcome) {
             (State::Decided | State::Anchored, Some(outcome)) => (
-                catalog.render(&agora_services::Message::new(format!("outcome.{}", outcome.as_str())), l),
+                catalog.render(
+                    &agora_services::Message::new(format!("outcome.{}", outcome.as_str())),
+                    l,
+                ),
                 outcome_colour(outcome),
             ),
-            (State::Queued, _) => (catalog.render(&agora_services::Status::Queued.label(), l), WAIT),
-            (State::Anchored, None) => {
-                (catalog.render(&agora_services::Status::Anchored.label(), l), WAIT)
-            }
-            (State::Failed, _) | (State::Decided, None) => {
-                (catalog.render(&agora_services::Message::new("status.failed"), l), BAD)
-            }
+            (State::Queued, _) => (
+                catalog.render(&agora_services::Status::Queued.label(), l),
+                WAIT,
+            ),
+            (State::Anchored, None) => (
+                catalog.render(&agora_services::Status::Anchored.label(), l),
+                WAIT,
+            ),
+            (State::Failed, _) | (State::Decided, None) => (
+                catalog.render(&agora_services::Message::new("status.failed"), l),
+                BAD,
+            ),
         };
         ui.horizontal(|ui| {
             if summary.in_progress() {
@@ -897,7 +977,11 @@ fn application_card(
             ui.label(format!("• {}", catalog.render(reason, l)));
         }
         if let Some(error) = &summary.last_error {
-            ui.label(RichText::new(format!("{}: {error}", w.last_attempt)).small().color(MUTED));
+            ui.label(
+                RichText::new(format!("{}: {error}", w.last_attempt))
+                    .small()
+                    .color(MUTED),
+            );
         }
         ui.add_space(4.0);
         for event in &summary.events {
@@ -907,10 +991,17 @@ fn application_card(
             let step = match event.state {
                 State::Queued => agora_services::Status::Queued.label(),
                 State::Anchored => agora_services::Status::Anchored.label(),
-                State::Decided => agora_services::Message::new("status.decided-".to_owned() + summary.outcome.map_or("approve", Outcome::as_str)),
+                State::Decided => agora_services::Message::new(
+                    "status.decided-".to_owned()
+                        + summary.outcome.map_or("approve", Outcome::as_str),
+                ),
                 State::Failed => agora_services::Message::new("status.failed"),
             };
-            ui.label(RichText::new(format!("{at}   {}", catalog.render(&step, l))).small().color(MUTED));
+            ui.label(
+                RichText::new(format!("{at}   {}", catalog.render(&step, l)))
+                    .small()
+                    .color(MUTED),
+            );
         }
         if summary.has_receipt {
             ui.add_space(4.0);

@@ -182,7 +182,10 @@ mod tests {
     #[test]
     fn the_panel_font_writes_everything_a_panel_can_show() {
         let font = embedded_font(REGULAR_FONT);
-        let mut texts = vec![format!("{:?}", words(Lang::En)), format!("{:?}", words(Lang::ZhCn))];
+        let mut texts = vec![
+            format!("{:?}", words(Lang::En)),
+            format!("{:?}", words(Lang::ZhCn)),
+        ];
         texts.extend(
             agora_services::catalog::EMBEDDED_SERVICES
                 .iter()
