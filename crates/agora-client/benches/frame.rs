@@ -152,7 +152,7 @@ fn measure_typing(app: &mut App) -> (Duration, Duration, Duration) {
     let mut typed = 0usize;
     let mut type_one = |app: &mut App| {
         typed += 1;
-        if typed % 40 == 0 {
+        if typed.is_multiple_of(40) {
             send(
                 app,
                 context,

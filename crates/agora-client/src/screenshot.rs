@@ -394,7 +394,21 @@ mod tests {
         let camera = view.camera(&layout).expect("a posed view");
         // The transport booth faces east, so the camera stands east of it, looking west.
         let booth = &layout.windows[0];
-        assert!(camera.translation.x > booth.position.x + 3.0);
+        assert!(camera.translation.x > booth.position.x + 2.0);
         assert!(camera.forward().x < -0.9, "looking {:?}", camera.forward());
+        // It stands where the window's panel opens.
+        let window = crate::scene::ServiceWindow {
+            service: booth.service.clone(),
+            index: 0,
+        };
+        let at = GlobalTransform::from(
+            Transform::from_translation(ground(booth.position))
+                .with_rotation(compass_rotation(booth.facing)),
+        );
+        let opened = crate::panel::nearest_booth(camera.translation, [(&window, &at)].into_iter());
+        assert_eq!(
+            opened.map(|(w, _)| w.service.as_str()),
+            Some("parking-permit")
+        );
     }
 }

@@ -549,7 +549,7 @@ fn field_editor(
                 Frame::new()
                     .stroke(stroke)
                     .corner_radius(CornerRadius::same(4))
-                    .show(ui, |ui| frame_ui(ui))
+                    .show(ui, frame_ui)
                     .inner
             }
             None => frame_ui(ui),
