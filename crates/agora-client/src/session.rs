@@ -337,13 +337,7 @@ impl Worker {
             .and_then(|prepared| {
                 local
                     .archive
-                    .enqueue(
-                        prepared.id,
-                        &prepared.service,
-                        &prepared.application,
-                        &prepared.submission,
-                        now,
-                    )
+                    .enqueue(&prepared, now)
                     .map(|()| prepared)
                     .map_err(|e| e.to_string())
             });

@@ -22,6 +22,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::backend::{Ledger, LedgerError};
+use crate::prepare::Prepared;
 use crate::receipt::Receipt;
 
 /// The archive's file name in the data directory.
@@ -219,14 +220,14 @@ impl Archive {
 
     /// Stores a signed application and its submission, durably, as queued. When this returns
     /// `Ok`, the application survives a crash and will be delivered.
-    pub fn enqueue(
-        &self,
-        id: ApplicationId,
-        service: &str,
-        application: &Value,
-        submission: &Value,
-        now: SystemTime,
-    ) -> Result<(), ArchiveError> {
+    pub fn enqueue(&self, prepared: &Prepared, now: SystemTime) -> Result<(), ArchiveError> {
+        let Prepared {
+            id,
+            service,
+            application,
+            submission,
+        } = prepared;
+        let id = *id;
         let tx = rusqlite::Transaction::new_unchecked(
             &self.conn,
             rusqlite::TransactionBehavior::Immediate,

@@ -73,13 +73,7 @@ impl World {
         )
         .expect("prepares");
         self.archive
-            .enqueue(
-                prepared.id,
-                &prepared.service,
-                &prepared.application,
-                &prepared.submission,
-                SystemTime::now(),
-            )
+            .enqueue(&prepared, SystemTime::now())
             .expect("queues");
         let delivery = archive::deliver(&self.archive, &self.ledger, SystemTime::now())
             .await
@@ -257,16 +251,7 @@ fn a_dead_ledger_leaves_the_application_queued_and_retries_later() {
         )
         .expect("prepares");
         let now = SystemTime::now();
-        world
-            .archive
-            .enqueue(
-                prepared.id,
-                &prepared.service,
-                &prepared.application,
-                &prepared.submission,
-                now,
-            )
-            .expect("queues");
+        world.archive.enqueue(&prepared, now).expect("queues");
         let delivery = archive::deliver(&world.archive, &Down, now)
             .await
             .expect("runs");

@@ -147,13 +147,7 @@ pub fn submit(
     let mut local = Local::open(spec)?;
     local
         .archive
-        .enqueue(
-            prepared.id,
-            &prepared.service,
-            &prepared.application,
-            &prepared.submission,
-            SystemTime::now(),
-        )
+        .enqueue(&prepared, SystemTime::now())
         .map_err(|e| CommandError::failure(e.to_string()))?;
     eprintln!("queued: {} ({})", prepared.id, service.title.get(lang));
 

@@ -780,25 +780,9 @@ fn sign_step(
         .num_columns(2)
         .spacing(Vec2::new(20.0, 12.0))
         .show(ui, |ui| {
-            let label = ui.label(w.pin);
-            ui.add_enabled(
-                !busy,
-                TextEdit::singleline(&mut panel.pin)
-                    .password(true)
-                    .desired_width(320.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
+            pin_row(ui, w.pin, &mut panel.pin, !busy);
             if first_time {
-                let label = ui.label(w.pin_again);
-                ui.add_enabled(
-                    !busy,
-                    TextEdit::singleline(&mut panel.pin_again)
-                        .password(true)
-                        .desired_width(320.0),
-                )
-                .labelled_by(label.id);
-                ui.end_row();
+                pin_row(ui, w.pin_again, &mut panel.pin_again, !busy);
             }
         });
     ui.add_space(8.0);
@@ -851,6 +835,19 @@ fn sign_step(
             submit(panel, model, first_time, requests);
         }
     });
+}
+
+/// One labelled PIN box in the sign step's grid.
+fn pin_row(ui: &mut Ui, label: &str, pin: &mut String, enabled: bool) {
+    let label = ui.label(label);
+    ui.add_enabled(
+        enabled,
+        TextEdit::singleline(pin)
+            .password(true)
+            .desired_width(320.0),
+    )
+    .labelled_by(label.id);
+    ui.end_row();
 }
 
 fn submit(
