@@ -22,8 +22,7 @@ use bevy::render::render_resource::{Extent3d, TextureUsages};
 use bevy_egui::egui;
 use bevy_egui::input::{EguiInputEvent, FocusedNonWindowEguiContext, HoveredNonWindowEguiContext};
 use bevy_egui::{
-    EguiContext, EguiContextSettings, EguiGlobalSettings, EguiInputSystemSettings, EguiPlugin,
-    EguiSchedule,
+    EguiContext, EguiGlobalSettings, EguiInputSystemSettings, EguiPlugin, EguiSchedule,
 };
 use time::OffsetDateTime;
 
@@ -145,11 +144,9 @@ fn spawn_panel(
         },
         RenderTarget::Image(image.clone().into()),
         RenderLayers::none(),
+        // The pass runs every frame (an empty one while no panel is open: bevy_egui expects
+        // every context's output each frame); the camera only renders while one is open.
         EguiSchedule::new(PanelPass),
-        EguiContextSettings {
-            run_manually: true,
-            ..default()
-        },
     ));
     commands.spawn((
         Name::new("Panel"),
@@ -205,7 +202,7 @@ fn choose_window(
     citizens: Query<&GlobalTransform, With<Citizen>>,
     booths: Query<(&ServiceWindow, &GlobalTransform)>,
     mut quads: Query<(&mut Transform, &mut Visibility), With<PanelQuad>>,
-    mut contexts: Query<(Entity, &mut Camera, &mut EguiContextSettings), With<PanelContext>>,
+    mut contexts: Query<(Entity, &mut Camera), With<PanelContext>>,
 ) {
     let Ok(eyes) = citizens.single().map(GlobalTransform::translation) else {
         return;
@@ -221,7 +218,7 @@ fn choose_window(
     if panels.open == now_open {
         return;
     }
-    let Ok((context, mut camera, mut settings)) = contexts.single_mut() else {
+    let Ok((context, mut camera)) = contexts.single_mut() else {
         return;
     };
     let Ok((mut transform, mut visibility)) = quads.single_mut() else {
@@ -237,14 +234,12 @@ fn choose_window(
             *transform = panel_transform(booth);
             *visibility = Visibility::Visible;
             camera.is_active = true;
-            settings.run_manually = false;
             commands.insert_resource(FocusedNonWindowEguiContext(context));
         }
         None => {
             panels.open = None;
             *visibility = Visibility::Hidden;
             camera.is_active = false;
-            settings.run_manually = true;
             commands.remove_resource::<FocusedNonWindowEguiContext>();
             commands.remove_resource::<HoveredNonWindowEguiContext>();
         }
