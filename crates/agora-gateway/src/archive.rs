@@ -15,8 +15,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use agora_ledger::store::open_durable;
 use agora_services::{ApplicationId, Outcome};
-use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
@@ -192,19 +193,7 @@ impl Archive {
             path: path.to_owned(),
             source,
         };
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sqlite)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(sqlite)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sqlite)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sqlite)?;
-        conn.execute_batch(SCHEMA).map_err(sqlite)?;
+        let conn = open_durable(path, SCHEMA).map_err(sqlite)?;
         Ok(Self {
             conn,
             path: path.to_owned(),

@@ -15,12 +15,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use agora_identity::canonical::parse_strict;
 use agora_identity::proof::{ProofOptions, VerifyOptions};
 use agora_identity::{Identity, proof};
 use agora_ledger::entry::{Entry, Submission, check_entry, digest_hex};
+use agora_ledger::store::open_durable;
 use agora_services::{Application, Catalog, Decision, Message, Outcome, ReviewContext, Verdict};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::Deserialize;
@@ -241,23 +242,13 @@ impl Desk {
         if let Some(dir) = state_path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        let state = Connection::open(state_path).map_err(state_error)?;
-        state
-            .busy_timeout(Duration::from_secs(30))
-            .map_err(state_error)?;
-        state
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(state_error)?;
-        state
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(state_error)?;
-        state
-            .execute_batch(
-                "CREATE TABLE IF NOT EXISTS cursor (one INTEGER PRIMARY KEY CHECK (one = 1), next INTEGER NOT NULL) STRICT;
-                 CREATE TABLE IF NOT EXISTS decided (id TEXT PRIMARY KEY, applicant TEXT NOT NULL, service TEXT NOT NULL, submitted INTEGER NOT NULL) STRICT;
-                 CREATE INDEX IF NOT EXISTS decided_by_applicant ON decided(applicant, service, submitted);",
-            )
-            .map_err(state_error)?;
+        let state = open_durable(
+            state_path,
+            "CREATE TABLE IF NOT EXISTS cursor (one INTEGER PRIMARY KEY CHECK (one = 1), next INTEGER NOT NULL) STRICT;
+             CREATE TABLE IF NOT EXISTS decided (id TEXT PRIMARY KEY, applicant TEXT NOT NULL, service TEXT NOT NULL, submitted INTEGER NOT NULL) STRICT;
+             CREATE INDEX IF NOT EXISTS decided_by_applicant ON decided(applicant, service, submitted);",
+        )
+        .map_err(state_error)?;
         Ok(Self {
             catalog,
             keys: by_department,

@@ -196,21 +196,7 @@ impl Ledger {
             path: path.clone(),
             source,
         };
-        let conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sqlite)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(sqlite)?;
-        // WAL lets readers in other processes go on while one writes; FULL makes every commit
-        // durable before it returns.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sqlite)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sqlite)?;
-        conn.execute_batch(SCHEMA).map_err(sqlite)?;
+        let conn = open_durable(&path, SCHEMA).map_err(sqlite)?;
 
         let origin = origin_for(&key);
         let verifier =
@@ -970,4 +956,21 @@ pub fn proof_hashes(proof: &InclusionProof<Sha256>) -> Vec<[u8; 32]> {
             hash
         })
         .collect()
+}
+
+/// Opens (creating) the SQLite database at `path` the way every Agora store is kept: WAL, so
+/// that readers in other processes go on while one writes; `synchronous=FULL`, so that every
+/// commit is durable before it returns; a 30 s wait for another process's lock; then `schema`.
+pub fn open_durable(path: &Path, schema: &str) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(schema)?;
+    Ok(conn)
 }
