@@ -70,9 +70,7 @@ impl Model {
                 self.exported = Some((id, path));
             }
             Reply::Problem { task, message } => {
-                if self.busy.is_some() {
-                    self.busy = None;
-                }
+                self.busy = None;
                 self.problem = Some((task, message));
             }
         }
@@ -214,8 +212,13 @@ impl WindowPanel {
     }
 
     /// The policy's likely verdict for the draft, reviewed again only when the draft changed.
-    fn verdict(&mut self, service: &Service, model: &Model, now: OffsetDateTime) -> &Verdict {
-        let answers = self.answers(service);
+    fn verdict(
+        &mut self,
+        service: &Service,
+        answers: Value,
+        model: &Model,
+        now: OffsetDateTime,
+    ) -> &Verdict {
         let stale = self
             .verdict
             .as_ref()
@@ -328,7 +331,7 @@ pub fn show(
                 Tab::Apply => match panel.step {
                     Step::Form => form_step(ui, panel, model, service, catalog, w, lang, now),
                     Step::Review => review_step(ui, panel, model, service, catalog, w, lang),
-                    Step::Sign => sign_step(ui, panel, model, w, &mut requests),
+                    Step::Sign => sign_step(ui, panel, model, service, w, &mut requests),
                     Step::Sent(id) => {
                         sent_step(
                             ui,
@@ -430,7 +433,8 @@ fn form_step(
     lang: Lang,
     now: OffsetDateTime,
 ) {
-    let problems: BTreeMap<String, String> = match service.form.validate(&panel.answers(service)) {
+    let answers = panel.answers(service);
+    let problems: BTreeMap<String, String> = match service.form.validate(&answers) {
         Ok(_) => BTreeMap::new(),
         Err(problems) => problems
             .into_iter()
@@ -467,7 +471,7 @@ fn form_step(
             });
     });
     ui.scope_builder(column(side_area), |ui| {
-        let verdict = panel.verdict(service, model, now).clone();
+        let verdict = panel.verdict(service, answers, model, now).clone();
         card(ui, |ui| {
             ui.label(RichText::new(w.how_decided).strong());
             if let Some(summary) = service.policy.summary() {
@@ -754,6 +758,7 @@ fn sign_step(
     ui: &mut Ui,
     panel: &mut WindowPanel,
     model: &mut Model,
+    service: &Service,
     w: &Words,
     requests: &mut Vec<Request>,
 ) {
@@ -832,7 +837,7 @@ fn sign_step(
             Button::new(RichText::new(label).strong()).min_size(Vec2::new(320.0, 60.0)),
         );
         if go.clicked() {
-            submit(panel, model, first_time, requests);
+            submit(panel, model, service, first_time, requests);
         }
     });
 }
@@ -853,12 +858,10 @@ fn pin_row(ui: &mut Ui, label: &str, pin: &mut String, enabled: bool) {
 fn submit(
     panel: &mut WindowPanel,
     model: &mut Model,
+    service: &Service,
     first_time: bool,
     requests: &mut Vec<Request>,
 ) {
-    let Some((answers, _)) = &panel.verdict else {
-        return;
-    };
     let (Ok(pin), Ok(again)) = (Pin::new(panel.pin.clone()), Pin::new(panel.pin.clone())) else {
         model.problem = Some((Task::Submit, "the PIN is not usable".to_owned()));
         return;
@@ -872,7 +875,7 @@ fn submit(
     }
     requests.push(Request::Submit {
         service: panel.service.clone(),
-        answers: answers.clone(),
+        answers: panel.answers(service),
         pin: again,
     });
 }
@@ -988,9 +991,9 @@ fn application_card(
             let step = match event.state {
                 State::Queued => agora_services::Status::Queued.label(),
                 State::Anchored => agora_services::Status::Anchored.label(),
-                State::Decided => agora_services::Message::new(
-                    "status.decided-".to_owned()
-                        + summary.outcome.map_or("approve", Outcome::as_str),
+                State::Decided => summary.outcome.map_or_else(
+                    || agora_services::Message::new("status.failed"),
+                    |outcome| agora_services::Status::Decided { outcome }.label(),
                 ),
                 State::Failed => agora_services::Message::new("status.failed"),
             };
