@@ -52,11 +52,96 @@ pub enum Source {
     },
 }
 
+fn check_every(every: u32) -> Result<(), String> {
+    if every == 0 {
+        Err("`every` is 0 seconds; poll at most once a second".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+/// Accepts `https://host/…`, and `http://` only for loopback or with `allow_plain_http`.
+fn check_url(url: &str, allow_plain_http: bool) -> Result<(), String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("{url:?} is not an absolute URL like \"https://city.example/…\""))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    if host.is_empty() {
+        return Err(format!("{url:?} names no host"));
+    }
+    match scheme {
+        "https" => Ok(()),
+        "http" if allow_plain_http || is_loopback(host) => Ok(()),
+        "http" => Err(format!(
+            "{url:?} uses plain http://; use https://, or set allow_plain_http: true"
+        )),
+        other => Err(format!(
+            "{url:?}: the scheme {other:?} is not http or https"
+        )),
+    }
+}
+
+/// Whether `host` names this machine.
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn default_every() -> u32 {
     DEFAULT_EVERY_S
 }
 
 impl Source {
+    /// What is wrong with this configuration, checked without any network access, so that a
+    /// scene file with a bad feed is refused when it is loaded.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Source::Simulated { every, .. } => check_every(*every),
+            Source::Http {
+                url,
+                value,
+                time,
+                every,
+                allow_plain_http,
+            } => {
+                check_every(*every)?;
+                check_url(url, *allow_plain_http)?;
+                for pointer in std::iter::once(value).chain(time) {
+                    if !(pointer.is_empty() || pointer.starts_with('/')) {
+                        return Err(format!(
+                            "{pointer:?} is not a JSON Pointer: it must start with \"/\", e.g. \"/data/0/value\""
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Source::SensorThings {
+                datastream,
+                every,
+                allow_plain_http,
+                ..
+            } => {
+                check_every(*every)?;
+                check_url(datastream, *allow_plain_http)?;
+                if !datastream.trim_end_matches('/').ends_with(')')
+                    || !datastream.contains("Datastreams(")
+                {
+                    return Err(format!(
+                        "{datastream:?} is not a SensorThings datastream URL like \"https://city.example/v1.1/Datastreams(42)\""
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Seconds between polls (at least one).
     pub fn every(&self) -> u32 {
         match self {
@@ -121,5 +206,67 @@ impl Metric {
             Metric::ClinicWait => "min",
             Metric::PermitsInProgress => "permits",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(url: &str, allow_plain_http: bool) -> Source {
+        Source::Http {
+            url: url.to_owned(),
+            value: "/value".to_owned(),
+            time: None,
+            every: 60,
+            allow_plain_http,
+        }
+    }
+
+    #[test]
+    fn plain_http_is_for_loopback_or_by_permission() {
+        for (url, allow, ok) in [
+            ("https://city.example/air", false, true),
+            ("http://127.0.0.1:8080/air", false, true),
+            ("http://[::1]:8080/air", false, true),
+            ("http://localhost/air", false, true),
+            ("http://city.example/air", false, false),
+            ("http://city.example/air", true, true),
+            ("ftp://city.example/air", true, false),
+            ("city.example/air", false, false),
+            ("https:///air", false, false),
+        ] {
+            assert_eq!(http(url, allow).check().is_ok(), ok, "{url} allow={allow}");
+        }
+    }
+
+    #[test]
+    fn pointers_and_datastreams_are_checked() {
+        let mut bad = http("https://city.example/air", false);
+        if let Source::Http { value, .. } = &mut bad {
+            *value = "data.value".to_owned();
+        }
+        assert!(bad.check().unwrap_err().contains("JSON Pointer"));
+        let stream = |datastream: &str| Source::SensorThings {
+            datastream: datastream.to_owned(),
+            filter: None,
+            every: 60,
+            allow_plain_http: false,
+        };
+        assert!(
+            stream("https://city.example/v1.1/Datastreams(42)")
+                .check()
+                .is_ok()
+        );
+        assert!(
+            stream("https://city.example/v1.1/Things(42)")
+                .check()
+                .is_err()
+        );
+        let never = Source::Simulated {
+            metric: Metric::Pm25,
+            every: 0,
+        };
+        assert!(never.check().unwrap_err().contains("every"));
     }
 }
