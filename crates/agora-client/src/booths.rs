@@ -7,6 +7,7 @@
 
 use bevy::prelude::*;
 
+use crate::pointer::PanelSurface;
 use crate::scene::layout::{BOOTH_FOOTPRINT, Bilingual, DASHBOARD_FOOTPRINT};
 use crate::scene::{DashboardStand, FountainBasin, Plaza, ServiceWindow};
 use crate::scenery::{colour, matte};
@@ -29,9 +30,17 @@ struct Kit {
 #[derive(Component, Debug)]
 pub struct WindowScreen;
 
-/// The screen of a dashboard stand, where its charts will be drawn.
-#[derive(Component, Debug)]
-pub struct DashboardScreen;
+/// The screen of a dashboard stand, where its charts are drawn.
+#[derive(Component, Debug, Clone)]
+pub struct DashboardScreen {
+    /// The dashboard's index in the layout.
+    pub index: usize,
+    /// The screen's picture, redrawn as its feeds change.
+    pub image: Handle<Image>,
+}
+
+/// The size of a dashboard's screen, in metres.
+pub const DASHBOARD_SCREEN: Vec2 = Vec2::new(DASHBOARD_FOOTPRINT[0] - 0.16, 1.96);
 
 /// Adds this feature to the app.
 pub fn plugin(app: &mut App) {
@@ -286,18 +295,17 @@ fn dress_dashboard(
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut images: ResMut<Assets<Image>>,
 ) {
-    let Some(spec) = stands
+    let Some((index, spec)) = stands
         .get(add.entity)
         .ok()
-        .and_then(|stand| plaza.dashboards.get(stand.index))
+        .and_then(|stand| Some((stand.index, plaza.dashboards.get(stand.index)?)))
     else {
         return;
     };
     let [width, depth] = DASHBOARD_FOOTPRINT;
+    let image = images.add(dashboard_texture(&kit.font, &spec.title).into_image(false));
     let screen = materials.add(StandardMaterial {
-        base_color_texture: Some(
-            images.add(dashboard_texture(&kit.font, &spec.title).into_image(false)),
-        ),
+        base_color_texture: Some(image.clone()),
         base_color: GLOW,
         unlit: true,
         ..default()
@@ -324,8 +332,11 @@ fn dress_dashboard(
         ));
         stand.spawn((
             Name::new("Dashboard screen"),
-            DashboardScreen,
-            Mesh3d(meshes.add(Rectangle::new(width - 0.16, height - 0.04))),
+            DashboardScreen { index, image },
+            PanelSurface {
+                size: DASHBOARD_SCREEN,
+            },
+            Mesh3d(meshes.add(Rectangle::from_size(DASHBOARD_SCREEN))),
             MeshMaterial3d(screen),
             Transform::from_xyz(0.0, bottom + height / 2.0, 0.1 - 0.085)
                 .with_rotation(Quat::from_rotation_y(std::f32::consts::PI)),

@@ -9,6 +9,7 @@
 pub mod booths;
 pub mod citizen;
 pub mod commands;
+pub mod dashboards;
 pub mod lang;
 pub mod panel;
 pub mod pointer;
@@ -63,6 +64,8 @@ impl Plugin for PlazaPlugin {
             citizen::plugin,
             pointer::plugin,
             panel::plugin(self.home.clone(), self.catalog.clone()),
+            dashboards::feeds_plugin(agora_feeds::Options::default()),
+            dashboards::plugin,
         ));
         if let Some(request) = &self.screenshot {
             app.insert_resource(request.clone())

@@ -16,6 +16,7 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::render::{Render, RenderApp, RenderSystems};
 
 use crate::citizen::{Citizen, ControlsEnabled};
+use crate::dashboards::{Boards, Drawing};
 use crate::scene::layout::{GroundPoint, PlazaLayout};
 use crate::scene::{Plaza, compass_rotation, ground};
 
@@ -303,9 +304,18 @@ fn capture_when_settled(
     progress: Res<RenderProgress>,
     mut capture: ResMut<Capture>,
     mut exit: MessageWriter<AppExit>,
+    boards: Option<Res<Boards>>,
+    drawings: Query<(), With<Drawing>>,
 ) {
     if capture.requested.is_some() || capture.hold {
         return;
+    }
+    // Dashboards show their feeds' first answers, not "waiting for data".
+    if !boards.is_none_or(|boards| boards.settled()) || !drawings.is_empty() {
+        capture.settled_frames = 0;
+        if since_launch() < TIMEOUT {
+            return;
+        }
     }
     if since_launch() > TIMEOUT {
         error!(

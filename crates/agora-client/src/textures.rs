@@ -30,6 +30,17 @@ pub struct Canvas {
     pixels: Vec<[u8; 4]>,
 }
 
+/// Where a run of text sits relative to its anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Starts at the anchor.
+    Left,
+    /// Centred on the anchor.
+    Centre,
+    /// Ends at the anchor.
+    Right,
+}
+
 /// One line of text on a sign: what it says, its height as a share of the canvas height, and
 /// its colour.
 pub struct TextLine<'a> {
@@ -131,6 +142,35 @@ impl Canvas {
             self.draw_text(font, scale, line.text, x, baseline, line.colour);
             y += scaled.height() + gap;
         }
+    }
+
+    /// Draws one line of `text` `size` pixels high (the font's em) with its top at `top`,
+    /// anchored at `x` as `align` says, shrunk to fit `max_width` if wider; returns its width.
+    pub fn text(
+        &mut self,
+        font: &FontArc,
+        size: f32,
+        text: &str,
+        x: f32,
+        top: f32,
+        max_width: f32,
+        align: Align,
+        colour: [u8; 3],
+    ) -> f32 {
+        let mut scale = PxScale::from(size);
+        let mut width = text_width(font, scale, text);
+        if width > max_width && max_width > 0.0 {
+            scale = PxScale::from(size * max_width / width);
+            width = text_width(font, scale, text);
+        }
+        let left = match align {
+            Align::Left => x,
+            Align::Centre => x - width / 2.0,
+            Align::Right => x - width,
+        };
+        let baseline = top + font.as_scaled(scale).ascent();
+        self.draw_text(font, scale, text, left, baseline, colour);
+        width
     }
 
     fn draw_text(

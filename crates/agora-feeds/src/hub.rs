@@ -4,7 +4,7 @@
 //! hub has sent since the last call. Each feed keeps at most [`Options::capacity`] samples.
 
 use std::collections::VecDeque;
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::thread;
 use std::time::Duration as StdDuration;
 
@@ -30,7 +30,8 @@ impl Default for Options {
 
 /// A running set of feeds. Dropping it stops the hub's thread (without waiting for it).
 pub struct Feeds {
-    updates: mpsc::Receiver<(usize, Snapshot)>,
+    /// Behind a mutex only so that `Feeds` is `Sync` (a Bevy resource); `poll` is the one user.
+    updates: Mutex<mpsc::Receiver<(usize, Snapshot)>>,
     stop: watch::Sender<bool>,
     count: usize,
 }
@@ -48,7 +49,7 @@ impl Feeds {
             tracing::error!("cannot start the feeds thread: {error}");
         }
         Feeds {
-            updates,
+            updates: Mutex::new(updates),
             stop,
             count,
         }
@@ -66,7 +67,10 @@ impl Feeds {
 
     /// Every snapshot sent since the last call, oldest first; never waits.
     pub fn poll(&self) -> Vec<(usize, Snapshot)> {
-        self.updates.try_iter().collect()
+        match self.updates.lock() {
+            Ok(updates) => updates.try_iter().collect(),
+            Err(poisoned) => poisoned.into_inner().try_iter().collect(),
+        }
     }
 }
 

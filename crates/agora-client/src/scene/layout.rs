@@ -48,6 +48,29 @@ pub struct PlazaLayout {
     pub windows: Vec<WindowSpec>,
     /// Stands for live city data.
     pub dashboards: Vec<DashboardSpec>,
+    /// The city's IANA time zone, in which dashboards show their times.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: TimeZone,
+}
+
+/// The zone of the shipped service catalog.
+fn default_time_zone() -> TimeZone {
+    TimeZone(chrono_tz::Asia::Shanghai)
+}
+
+/// An IANA time zone written by name in the layout file, e.g. `"Europe/Berlin"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map(TimeZone).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "time zone {text:?} is not an IANA time zone name (for example \"Europe/Berlin\")"
+            ))
+        })
+    }
 }
 
 /// A text in English and Simplified Chinese; signs in the plaza show both.
@@ -135,6 +158,43 @@ pub struct DashboardSpec {
     pub facing: f32,
     /// The heading shown on the screen.
     pub title: Bilingual,
+    /// What the screen shows, side by side (one to three charts).
+    #[serde(default)]
+    pub charts: Vec<ChartSpec>,
+}
+
+/// Most charts a dashboard screen holds legibly.
+pub const MAX_CHARTS: usize = 3;
+
+/// One chart on a dashboard: a label, how it draws, and where its numbers come from.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename = "chart")]
+pub struct ChartSpec {
+    /// What the numbers are, e.g. "Vehicles per hour".
+    pub label: Bilingual,
+    /// How the chart draws them.
+    pub kind: ChartKind,
+    /// The unit shown with the values; the source's own unit when left out.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// A fixed scale `(low, high)`; gauges need one, line and bar charts fit their data when
+    /// it is left out.
+    #[serde(default)]
+    pub range: Option<(f64, f64)>,
+    /// Where the values come from: `Simulated(metric: …)`, `Http(url: …, value: …)` or
+    /// `SensorThings(datastream: …)`.
+    pub source: agora_feeds::Source,
+}
+
+/// How a chart draws its feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ChartKind {
+    /// The history as a line over time, with the area below it filled.
+    Line,
+    /// The most recent samples as bars, one per sample.
+    Bars,
+    /// The latest value on an arc between the range's ends.
+    Gauge,
 }
 
 /// An sRGB colour written as `#rrggbb` in the layout file.
@@ -332,6 +392,18 @@ impl PlazaLayout {
                 );
             }
             check_text(&mut report, &format!("{field}.title"), &dashboard.title);
+            if dashboard.charts.len() > MAX_CHARTS {
+                report(
+                    format!("{field}.charts"),
+                    format!(
+                        "{} charts do not fit on one screen (at most {MAX_CHARTS})",
+                        dashboard.charts.len()
+                    ),
+                );
+            }
+            for (c, chart) in dashboard.charts.iter().enumerate() {
+                check_chart(&mut report, &format!("{field}.charts[{c}]"), chart);
+            }
             let placement = Placement {
                 position: dashboard.position,
                 facing: dashboard.facing,
@@ -434,6 +506,24 @@ fn check_text(report: &mut impl FnMut(String, String), field: &str, text: &Bilin
                 format!("{value:?} is too long for a sign (at most 40 characters)"),
             );
         }
+    }
+}
+
+fn check_chart(report: &mut impl FnMut(String, String), field: &str, chart: &ChartSpec) {
+    check_text(report, &format!("{field}.label"), &chart.label);
+    match chart.range {
+        Some((low, high)) if !(low.is_finite() && high.is_finite() && low < high) => report(
+            format!("{field}.range"),
+            format!("({low}, {high}) must be two finite numbers, the low one first"),
+        ),
+        None if chart.kind == ChartKind::Gauge => report(
+            format!("{field}.range"),
+            "a gauge needs a range, e.g. range: Some((0, 300))".into(),
+        ),
+        _ => {}
+    }
+    if let Err(problem) = chart.source.check() {
+        report(format!("{field}.source"), problem);
     }
 }
 
