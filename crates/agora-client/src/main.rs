@@ -150,6 +150,22 @@ enum Command {
         #[command(subcommand)]
         action: LedgerAction,
     },
+    /// The live city data behind the plaza's dashboards.
+    Feeds {
+        #[command(subcommand)]
+        action: FeedsAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FeedsAction {
+    /// Fetch every feed the scene configures once; print each value with its unit and time, or
+    /// the error.
+    Check {
+        /// The plaza layout (RON) whose dashboards name the feeds; the built-in one when absent.
+        #[arg(long, value_name = "FILE")]
+        scene: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -288,6 +304,9 @@ fn run_command(command: Command) -> ExitCode {
             LedgerAction::Log { from, limit } => gateway::ledger_log(from, limit),
             LedgerAction::Checkpoint => gateway::ledger_checkpoint(),
             LedgerAction::Audit => gateway::ledger_audit(),
+        },
+        Command::Feeds { action } => match action {
+            FeedsAction::Check { scene } => commands::feeds::check(scene.as_deref()),
         },
     };
     match result {

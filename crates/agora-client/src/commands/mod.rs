@@ -3,6 +3,7 @@
 //! command-line contract promises (DESIGN.md): 1 a negative answer, 2 a usage or input error,
 //! 4 a failure of the machine (a disk, the random source).
 
+pub mod feeds;
 pub mod gateway;
 pub mod identity;
 mod pin;

@@ -265,6 +265,11 @@ pub fn clock(at: OffsetDateTime, zone: TimeZone) -> String {
     local(at, zone).format("%H:%M").to_string()
 }
 
+/// `2026-11-24 14:05 +08:00`: a full local time, for the operator's check.
+pub fn clock_and_date(at: OffsetDateTime, zone: TimeZone) -> String {
+    stamp(at, zone, "%Y-%m-%d %H:%M:%S %:z")
+}
+
 /// `at` in the city's time zone, written with the `chrono` `format`.
 fn stamp(at: OffsetDateTime, zone: TimeZone, format: &str) -> String {
     local(at, zone).format(format).to_string()
