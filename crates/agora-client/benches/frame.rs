@@ -1,6 +1,9 @@
 //! CPU time per frame of the plaza with rendering disabled, beside an empty Bevy app with the
 //! same plugins, and beside the plaza with a citizen at the transport window typing into its
-//! panel, measured in the same run. Prints numbers; asserts nothing about speed.
+//! panel, measured in the same run; then the plaza with 50 dashboard feeds updating once a
+//! second beside the plaza without dashboard feeds, frames paced at 60 Hz so that the feeds
+//! update as often per frame as they would on a display. Prints numbers; asserts nothing about
+//! speed.
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p agora-client --bench frame`).
 
@@ -183,8 +186,120 @@ fn measure_typing(app: &mut App) -> (Duration, Duration, Duration) {
     (frames[FRAMES / 2], frames[FRAMES * 95 / 100], cpu_per_frame)
 }
 
+/// The plaza with its dashboards' charts removed: stands, but no feeds.
+fn without_feeds(mut layout: PlazaLayout) -> PlazaLayout {
+    for dashboard in &mut layout.dashboards {
+        dashboard.charts.clear();
+    }
+    layout
+}
+
+/// The plaza with `feeds` charts (three to a stand, in rows south of the plaza), each fed by
+/// the simulated city once a second.
+fn with_feeds(mut layout: PlazaLayout, feeds: usize) -> PlazaLayout {
+    use agora_client::scene::layout::{
+        Bilingual, ChartKind, ChartSpec, DashboardSpec, GroundPoint,
+    };
+    use agora_feeds::{Metric, Source};
+    let kinds = [ChartKind::Line, ChartKind::Bars, ChartKind::Gauge];
+    let stands = feeds.div_ceil(3);
+    layout.dashboards = (0..stands)
+        .map(|d| DashboardSpec {
+            id: format!("bench-{d}"),
+            position: GroundPoint {
+                x: -40.0 + 5.0 * (d % 17) as f32,
+                z: 30.0 + 4.0 * (d / 17) as f32,
+            },
+            facing: 0.0,
+            title: Bilingual {
+                en: format!("Feeds {d}"),
+                zh_cn: format!("数据 {d}"),
+            },
+            charts: (0..3.min(feeds - 3 * d))
+                .map(|c| ChartSpec {
+                    label: Bilingual {
+                        en: format!("Feed {}", 3 * d + c),
+                        zh_cn: format!("数据 {}", 3 * d + c),
+                    },
+                    kind: kinds[c],
+                    unit: None,
+                    range: (kinds[c] == ChartKind::Gauge).then_some((0.0, 300.0)),
+                    source: Source::Simulated {
+                        metric: Metric::ALL[(3 * d + c) % Metric::ALL.len()],
+                        every: 1,
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    layout
+}
+
+/// Like [`measure`], for `frames` frames paced at 60 Hz (the wait between frames is not counted
+/// in the frame's time, but anything the process does meanwhile is counted in its CPU time).
+fn measure_paced(app: &mut App, frames: usize) -> (Duration, Duration, Duration) {
+    let tick = Duration::from_secs_f64(1.0 / 60.0);
+    let mut times = Vec::with_capacity(frames);
+    let cpu = ProcessTime::now();
+    let mut next = Instant::now();
+    for _ in 0..frames {
+        let start = Instant::now();
+        app.update();
+        times.push(start.elapsed());
+        next += tick;
+        if let Some(wait) = next.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+    let cpu_per_frame = cpu.elapsed() / frames as u32;
+    times.sort();
+    (times[frames / 2], times[frames * 95 / 100], cpu_per_frame)
+}
+
+fn dashboards(layout: &PlazaLayout) {
+    const PACED: usize = 300;
+    const FEEDS: usize = 50;
+    let mut bare = headless_app(Some(without_feeds(layout.clone())));
+    let mut fed = headless_app(Some(with_feeds(layout.clone(), FEEDS)));
+    for _ in 0..WARM_UP {
+        bare.update();
+        fed.update();
+    }
+    let mut results = Vec::new();
+    for round in 0..3 {
+        let b = measure_paced(&mut bare, PACED);
+        let f = measure_paced(&mut fed, PACED);
+        eprintln!("round {round}: no feeds {:?}, {FEEDS} feeds {:?}", b.0, f.0);
+        results.push((b, f));
+    }
+    results.sort_by_key(|(_, f)| f.2);
+    let ((b_median, b_p95, b_cpu), (f_median, f_p95, f_cpu)) = results[1];
+    println!(
+        "dashboards, rendering disabled, {PACED} frames at 60 Hz per round, middle of 3 rounds:"
+    );
+    println!(
+        "  plaza, no dashboard feeds: median {:>8.1} µs  p95 {:>8.1} µs  cpu/frame {:>8.1} µs",
+        micros(b_median),
+        micros(b_p95),
+        micros(b_cpu)
+    );
+    println!(
+        "  plaza, {FEEDS} feeds at 1 Hz:  median {:>8.1} µs  p95 {:>8.1} µs  cpu/frame {:>8.1} µs",
+        micros(f_median),
+        micros(f_p95),
+        micros(f_cpu)
+    );
+    println!(
+        "  {FEEDS} feeds / none: {:.2}× median wall time, {:.2}× CPU time ({:+.1} µs CPU per frame)",
+        f_median.as_secs_f64() / b_median.as_secs_f64(),
+        f_cpu.as_secs_f64() / b_cpu.as_secs_f64(),
+        micros(f_cpu) - micros(b_cpu)
+    );
+}
+
 fn main() {
     let layout = PlazaLayout::embedded().expect("the embedded plaza is valid");
+    dashboards(&layout);
     // Interleave the apps, so that all see the same machine noise.
     let mut empty = headless_app(None);
     let mut plaza = headless_app(Some(layout.clone()));

@@ -147,6 +147,26 @@ const BAD_LAYOUTS: &[(&str, &[&str])] = &[
         "empty-sign.ron",
         &["windows[1].sign.zh_cn", "must not be empty"],
     ),
+    (
+        "plain-http-feed.ron",
+        &[
+            "dashboards[0].charts[0].source",
+            "plain http://",
+            "allow_plain_http",
+        ],
+    ),
+    (
+        "gauge-without-range.ron",
+        &["dashboards[0].charts[0].range", "a gauge needs a range"],
+    ),
+    (
+        "unknown-metric.ron",
+        &["unknown-metric.ron:", "`Rainfall`", "Pm25"],
+    ),
+    (
+        "bad-time-zone.ron",
+        &["bad-time-zone.ron:", "\"Mars/Olympus\"", "IANA"],
+    ),
 ];
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod citizen;
 mod cli;
+mod dashboards;
 mod gateway;
 mod identity;
 mod panel;

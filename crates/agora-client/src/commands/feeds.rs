@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use agora_feeds::{FeedConfig, Feeds, Health, Options, Snapshot};
 
 use super::CommandError;
-use crate::dashboards::screen::{clock_and_date, format_number};
+use crate::dashboards::screen::{clock_and_date, format_value};
 use crate::scene::layout::PlazaLayout;
 
 /// Longest wait for the slowest feed; each request has its own, shorter limit.
@@ -55,7 +55,7 @@ pub fn check(scene: Option<&Path>) -> Result<String, CommandError> {
                     "ok      {name}: {} at {} ({} values)",
                     format!(
                         "{} {}",
-                        trimmed(format_number(latest.value, 2)),
+                        format_value(latest.value),
                         snapshot.unit.as_deref().unwrap_or("")
                     )
                     .trim_end(),
@@ -89,18 +89,6 @@ fn source_name(source: &agora_feeds::Source) -> String {
         agora_feeds::Source::Simulated { metric, .. } => format!("simulated {metric:?}"),
         agora_feeds::Source::Http { url, .. } => url.clone(),
         agora_feeds::Source::SensorThings { datastream, .. } => datastream.clone(),
-    }
-}
-
-/// `44.00` → `44`, `30.81` stays.
-fn trimmed(number: String) -> String {
-    if number.contains('.') {
-        number
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_owned()
-    } else {
-        number
     }
 }
 

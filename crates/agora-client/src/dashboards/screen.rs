@@ -207,7 +207,6 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
             (points, times)
         }
     };
-    let value_decimals = decimals_for(scale.step / 10.0).min(2);
     let rows = snapshot
         .samples
         .iter()
@@ -216,7 +215,7 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
         .map(|s| {
             (
                 stamp(s.time, zone, "%m-%d %H:%M"),
-                format!("{} {unit}", format_number(s.value, value_decimals))
+                format!("{} {unit}", format_value(s.value))
                     .trim_end()
                     .to_owned(),
             )
@@ -233,10 +232,7 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
     ChartText {
         kind: chart.kind,
         label: [chart.label.en.clone(), chart.label.zh_cn.clone()],
-        value: latest.map_or_else(
-            || "–".to_owned(),
-            |s| format_number(s.value, value_decimals),
-        ),
+        value: latest.map_or_else(|| "–".to_owned(), |s| format_value(s.value)),
         unit,
         note,
         ticks,
@@ -303,6 +299,22 @@ fn decimals_for(step: f64) -> usize {
         0
     } else {
         (-step.log10().floor()) as usize
+    }
+}
+
+/// A reading as a citizen reads it: whole numbers from 100 up, at most one decimal from 10 up,
+/// at most two below; no trailing zeros (`2,665`, `42.5`, `0.75`).
+pub fn format_value(value: f64) -> String {
+    let decimals = match value.abs() {
+        v if v >= 100.0 => 0,
+        v if v >= 10.0 => 1,
+        _ => 2,
+    };
+    let text = format_number(value, decimals);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
     }
 }
 
@@ -627,5 +639,27 @@ fn draw_table(
             Align::Right,
             TEXT,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_a_citizen_reads_them() {
+        for (value, text) in [
+            (2665.25, "2,665"),
+            (1_234_567.0, "1,234,567"),
+            (42.5, "42.5"),
+            (42.0, "42"),
+            (17.25, "17.3"),
+            (0.75, "0.75"),
+            (-3.5, "-3.5"),
+            (-0.001, "0"),
+        ] {
+            assert_eq!(format_value(value), text, "{value}");
+        }
+        assert_eq!(format_number(2500.0, 1), "2,500.0");
     }
 }
