@@ -18,6 +18,17 @@ pub(crate) struct Known {
     pub(crate) described: bool,
 }
 
+impl Known {
+    /// A feed that holds nothing yet.
+    pub(crate) fn nothing(capacity: usize) -> Known {
+        Known {
+            capacity,
+            newest: None,
+            described: false,
+        }
+    }
+}
+
 /// What one successful fetch brought.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Fetched {
