@@ -1,6 +1,6 @@
-//! A real HTTP/1.1 server on 127.0.0.1 (an ephemeral port), answering as each test tells it:
-//! well, slowly, with errors, with endless bodies or with garbage. It records every request,
-//! and stops when dropped.
+//! A real HTTP/1.1 server (or HTTPS, with a given certificate) on 127.0.0.1, on an ephemeral
+//! port, answering as each test tells it: well, slowly, with errors, with endless bodies or
+//! with garbage. It records every request, and stops when dropped.
 
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -17,8 +17,11 @@ use hyper::body::{Body, Frame, Incoming};
 use hyper::service::service_fn;
 use hyper::{Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -69,6 +72,30 @@ pub struct Server {
 impl Server {
     /// Starts a server that answers every request with `answer`.
     pub fn start(answer: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+        Server::start_with(None, Arc::new(answer))
+    }
+
+    /// Starts an HTTPS server presenting the PEM certificate `cert` (with its key `key`).
+    pub fn start_tls(
+        cert: &[u8],
+        key: &[u8],
+        answer: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let certs = CertificateDer::pem_slice_iter(cert)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("a PEM certificate");
+        let key = PrivateKeyDer::from_pem_slice(key).expect("a PEM key");
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("the certificate and key");
+        Server::start_with(Some(TlsAcceptor::from(Arc::new(config))), Arc::new(answer))
+    }
+
+    fn start_with(tls: Option<TlsAcceptor>, answer: Arc<Answer>) -> Server {
         // Bound here, on the test's thread, so the address is known before the first request.
         let listener = StdListener::bind("127.0.0.1:0").expect("bind a loopback port");
         listener
@@ -78,7 +105,7 @@ impl Server {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (stop, stopped) = oneshot::channel();
         let recorded = requests.clone();
-        let thread = thread::spawn(move || serve(listener, Arc::new(answer), recorded, stopped));
+        let thread = thread::spawn(move || serve(listener, tls, answer, recorded, stopped));
         Server {
             address,
             requests,
@@ -113,6 +140,7 @@ type Answer = dyn Fn(&Request) -> Reply + Send + Sync;
 
 fn serve(
     listener: StdListener,
+    tls: Option<TlsAcceptor>,
     answer: Arc<Answer>,
     requests: Arc<Mutex<Vec<Request>>>,
     mut stopped: oneshot::Receiver<()>,
@@ -147,12 +175,21 @@ fn serve(
                 let reply = answer(&request);
                 async move { Ok::<_, Infallible>(respond(reply).await) }
             });
+            let tls = tls.clone();
+            // A client that gives up (a timeout, a body over its limit, a certificate it does
+            // not trust) ends the connection early; that is the point of several tests.
             tokio::spawn(async move {
-                // A client that gives up (a timeout, a body over its limit) ends the connection
-                // early; that is the point of several tests, not a failure.
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                let http = hyper::server::conn::http1::Builder::new();
+                match tls {
+                    None => {
+                        let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                    }
+                    Some(tls) => {
+                        if let Ok(stream) = tls.accept(stream).await {
+                            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                        }
+                    }
+                }
             });
         }
     });
