@@ -28,10 +28,14 @@ const MAX_REDIRECTS: usize = 5;
 /// How the program names itself to feed servers, so their operators can tell who is calling.
 const USER_AGENT: &str = concat!("agora/", env!("CARGO_PKG_VERSION"), " (city feeds)");
 
-/// The HTTP client of one hub (or one check), with its limits.
+/// The HTTP clients of one hub (or one check), with their limits.
 pub(crate) struct Transport {
-    /// `Err` when no client could be built at all; every network fetch then reports it.
+    /// For servers elsewhere, through the proxy the environment names (`HTTPS_PROXY`, …), if
+    /// any. `Err` when no client could be built at all; every network fetch then reports it.
     client: Result<reqwest::Client, FeedError>,
+    /// For this machine (loopback), never through a proxy: a proxy's idea of `localhost` is
+    /// not ours.
+    direct: Result<reqwest::Client, FeedError>,
     /// Why `https://` cannot be trusted on this machine (no system roots), if so; plain loopback
     /// HTTP still works then, which keeps a local test server and a developer's mock usable.
     tls_problem: Option<String>,
@@ -40,31 +44,35 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// A client with `options`' limits. Never fails: a failure to build is kept and reported
+    /// Clients with `options`' limits. Never fails: a failure to build is kept and reported
     /// by each fetch, so simulated feeds run regardless.
     pub(crate) fn new(options: &Options) -> Transport {
         let (tls, tls_problem) = match platform_tls() {
             Ok(tls) => (Ok(tls), None),
             Err(problem) => (untrusting_tls(), Some(problem)),
         };
-        let client = tls.and_then(|tls| {
+        let build = |proxied: bool| {
+            let tls = tls.clone()?;
             let mut headers = header::HeaderMap::new();
             headers.insert(
                 header::ACCEPT,
                 header::HeaderValue::from_static("application/json"),
             );
-            reqwest::Client::builder()
+            let builder = reqwest::Client::builder()
                 .tls_backend_preconfigured(tls)
                 .user_agent(USER_AGENT)
                 .default_headers(headers)
                 .connect_timeout(CONNECT_TIMEOUT.min(options.timeout))
                 .timeout(options.timeout)
-                .redirect(same_origin_redirects())
+                .redirect(same_origin_redirects());
+            let builder = if proxied { builder } else { builder.no_proxy() };
+            builder
                 .build()
                 .map_err(|error| FeedError::Network(format!("cannot set up HTTP: {error}")))
-        });
+        };
         Transport {
-            client,
+            client: build(true),
+            direct: build(false),
             tls_problem,
             timeout: options.timeout,
             max_body_bytes: options.max_body_bytes,
@@ -78,7 +86,9 @@ impl Transport {
     }
 
     async fn get(&self, url: &Url) -> Result<Vec<u8>, FeedError> {
-        let client = self.client.as_ref().map_err(Clone::clone)?;
+        let local = url.host().is_some_and(|host| is_loopback(&host));
+        let client = if local { &self.direct } else { &self.client };
+        let client = client.as_ref().map_err(Clone::clone)?;
         if url.scheme() == "https"
             && let Some(problem) = &self.tls_problem
         {
@@ -296,5 +306,6 @@ mod tests {
     fn the_client_builds_with_the_ring_provider() {
         let transport = Transport::new(&Options::default());
         assert!(transport.client.is_ok(), "{:?}", transport.client.err());
+        assert!(transport.direct.is_ok(), "{:?}", transport.direct.err());
     }
 }
