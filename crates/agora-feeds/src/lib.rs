@@ -4,7 +4,7 @@
 //! OGC SensorThings datastream, or the built-in simulated city used when nothing else is
 //! configured. [`Feeds`] fetches every source off the caller's thread, keeps a bounded history
 //! of [`Sample`]s per feed, and hands out [`Snapshot`]s without ever blocking: a feed that fails
-//! keeps its last good values and reports [`Health::Stale`]. [`check`] asks every feed once,
+//! keeps its last good values and reports [`Health::Stale`]. [`check()`] asks every feed once,
 //! for the operator's `agora feeds check`.
 //!
 //! Servers are outside the program and are not trusted: every request has a time limit, every
