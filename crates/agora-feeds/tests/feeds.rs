@@ -1,0 +1,87 @@
+//! The feeds against real HTTP servers that the tests start on loopback: a SensorThings
+//! service that pages, endpoints that misbehave in every way the feeds guard against, and a
+//! feed that fails and recovers while the hub runs. Nothing here reaches beyond 127.0.0.1.
+//!
+//! No test sleeps hoping something happened: each waits for the state it expects, checking
+//! every few milliseconds, and fails with the last state seen after ten seconds.
+
+#[path = "feeds/misbehaving.rs"]
+mod misbehaving;
+#[path = "feeds/refused.rs"]
+mod refused;
+#[path = "feeds/sensorthings.rs"]
+mod sensorthings;
+#[path = "feeds/server.rs"]
+mod server;
+#[path = "feeds/stale.rs"]
+mod stale;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use agora_feeds::{FeedConfig, Feeds, Options, Snapshot, Source};
+
+/// The longest any test waits for the state it expects.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Limits small enough that the misbehaving servers are caught quickly.
+fn quick_options(capacity: usize) -> Options {
+    Options {
+        capacity,
+        timeout: Duration::from_millis(300),
+        max_body_bytes: 64 * 1024,
+        max_backoff: Duration::from_secs(1),
+    }
+}
+
+/// An HTTP JSON feed polled every second (the shortest interval a scene can name).
+fn http_feed(name: &str, url: String, value: &str, time: Option<&str>) -> FeedConfig {
+    FeedConfig {
+        name: name.to_owned(),
+        source: Source::Http {
+            url,
+            value: value.to_owned(),
+            time: time.map(str::to_owned),
+            every: 1,
+            allow_plain_http: false,
+        },
+        unit: None,
+    }
+}
+
+/// What a client shows: the newest snapshot of each feed of a running hub.
+struct Board {
+    feeds: Feeds,
+    shown: Vec<Option<Snapshot>>,
+}
+
+impl Board {
+    fn start(feeds: Vec<FeedConfig>, options: Options) -> Board {
+        let count = feeds.len();
+        Board {
+            feeds: Feeds::start(feeds, options),
+            shown: vec![None; count],
+        }
+    }
+
+    /// Polls the hub, as a frame would, until feed `index`'s snapshot satisfies `expected`.
+    fn wait(&mut self, index: usize, what: &str, expected: impl Fn(&Snapshot) -> bool) -> Snapshot {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            for (feed, snapshot) in self.feeds.poll() {
+                self.shown[feed] = Some(snapshot);
+            }
+            if let Some(snapshot) = &self.shown[index]
+                && expected(snapshot)
+            {
+                return snapshot.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "feed {index} did not become {what} within {PATIENCE:?}; it shows {:?}",
+                self.shown[index]
+            );
+            thread::sleep(Duration::from_millis(15));
+        }
+    }
+}
