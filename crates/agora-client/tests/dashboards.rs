@@ -81,6 +81,7 @@ fn plaza_with_feed(port: u16) -> PlazaLayout {
 /// Updates the app until `ready` holds for the dashboard's state, or panics after 30 s.
 fn wait_for(app: &mut App, what: &str, ready: impl Fn(&Boards) -> bool) {
     let start = Instant::now();
+    app.update();
     while !ready(app.world().resource::<Boards>()) {
         assert!(
             start.elapsed() < Duration::from_secs(30),
