@@ -246,7 +246,11 @@ mod tests {
         if let Source::Http { value, .. } = &mut bad {
             *value = "data.value".to_owned();
         }
-        assert!(bad.check().unwrap_err().contains("JSON Pointer"));
+        assert!(
+            bad.check()
+                .expect_err("not a pointer")
+                .contains("JSON Pointer")
+        );
         let stream = |datastream: &str| Source::SensorThings {
             datastream: datastream.to_owned(),
             filter: None,
@@ -267,6 +271,6 @@ mod tests {
             metric: Metric::Pm25,
             every: 0,
         };
-        assert!(never.check().unwrap_err().contains("every"));
+        assert!(never.check().expect_err("never polled").contains("every"));
     }
 }

@@ -42,7 +42,7 @@ impl Scale {
             low = low.min(0.0);
             high = high.max(0.0);
         }
-        if high - low < f64::EPSILON {
+        if (high - low).abs() < f64::EPSILON {
             high = low + low.abs().max(1.0);
         }
         let step = nice_step((high - low) / 4.0);

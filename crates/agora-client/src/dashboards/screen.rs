@@ -535,9 +535,7 @@ pub fn draw(
                 canvas.text(
                     bold,
                     48.0,
-                    &format!("{} {}", chart.value, chart.unit)
-                        .trim_end()
-                        .to_owned(),
+                    format!("{} {}", chart.value, chart.unit).trim_end(),
                     centre,
                     272.0,
                     column - 60.0,
