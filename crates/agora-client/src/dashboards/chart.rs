@@ -326,8 +326,8 @@ mod tests {
     fn scales_have_round_ends_and_hold_every_value() {
         for (values, from_zero, expected) in [
             (vec![3.0, 97.0], false, (0.0, 100.0, 25.0)),
-            (vec![412.0, 486.0], true, (0.0, 500.0, 125.0)),
-            (vec![412.0, 486.0], false, (400.0, 500.0, 25.0)),
+            (vec![412.0, 486.0], true, (0.0, 600.0, 200.0)),
+            (vec![412.0, 486.0], false, (400.0, 500.0, 20.0)),
             (vec![0.0, 0.0], true, (0.0, 1.0, 0.25)),
             (vec![], true, (0.0, 1.0, 0.25)),
             (vec![-4.0, 7.5], false, (-5.0, 10.0, 5.0)),
