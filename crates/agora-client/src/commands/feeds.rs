@@ -1,21 +1,16 @@
 //! `agora feeds check`: the operator's tool for a new feed.
 //!
-//! It starts the same feeds hub the plaza runs, waits until every feed has answered once (with
-//! values or an error), and prints one line per chart. Nothing about a feed is special-cased
-//! here, so what it prints is what the dashboards will show.
+//! It fetches every chart's feed once with `agora_feeds::check` (the same fetch the plaza's hub
+//! makes, with the same limits) and prints one line per chart.
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use agora_feeds::{FeedConfig, Feeds, Health, Options, Snapshot};
+use agora_feeds::{FeedConfig, Options};
 
 use super::CommandError;
 use crate::dashboards::screen::{clock_and_date, format_value};
 use crate::scene::layout::PlazaLayout;
-
-/// Longest wait for the slowest feed; each request has its own, shorter limit.
-const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Fetches every feed of the scene at `scene` (the built-in plaza when absent) once and
 /// prints each value with its unit and time, or the error. Exit status 1 when any feed failed.
@@ -45,31 +40,26 @@ pub fn check(scene: Option<&Path>) -> Result<String, CommandError> {
     if configs.is_empty() {
         return Ok("The scene configures no feeds: no dashboard has charts.\n".to_owned());
     }
-    let answers = first_answers(configs, PATIENCE);
+    let answers = agora_feeds::check(&configs, &Options::default());
     let mut report = String::new();
     let mut failed = 0;
     for (name, answer) in names.iter().zip(answers) {
         let line = match answer {
-            Some(snapshot) => match (&snapshot.health, snapshot.latest()) {
-                (Health::Live, Some(latest)) => format!(
-                    "ok      {name}: {} at {} ({} values)",
-                    format!(
-                        "{} {}",
-                        format_value(latest.value),
-                        snapshot.unit.as_deref().unwrap_or("")
-                    )
-                    .trim_end(),
-                    clock_and_date(latest.time, layout.time_zone),
-                    snapshot.samples.len()
-                ),
-                (Health::Live, None) => format!("ok      {name}: answered, but with no values yet"),
-                (Health::Stale { error, .. }, _) => {
-                    failed += 1;
-                    format!("FAILED  {name}: {error}")
-                }
-                (Health::Waiting, _) => no_answer(&mut failed, name),
-            },
-            None => no_answer(&mut failed, name),
+            Ok(reading) => format!(
+                "ok      {name}: {} at {} ({} values)",
+                format!(
+                    "{} {}",
+                    format_value(reading.latest.value),
+                    reading.unit.as_deref().unwrap_or("")
+                )
+                .trim_end(),
+                clock_and_date(reading.latest.time, layout.time_zone),
+                reading.count
+            ),
+            Err(error) => {
+                failed += 1;
+                format!("FAILED  {name}: {error}")
+            }
         };
         let _ = writeln!(report, "{line}");
     }
@@ -90,29 +80,4 @@ fn source_name(source: &agora_feeds::Source) -> String {
         agora_feeds::Source::Http { url, .. } => url.clone(),
         agora_feeds::Source::SensorThings { datastream, .. } => datastream.clone(),
     }
-}
-
-fn no_answer(failed: &mut usize, name: &str) -> String {
-    *failed += 1;
-    format!("FAILED  {name}: no answer within {} s", PATIENCE.as_secs())
-}
-
-/// Runs `configs` until each has answered once or `patience` is over; the first answer of each.
-pub fn first_answers(configs: Vec<FeedConfig>, patience: Duration) -> Vec<Option<Snapshot>> {
-    let count = configs.len();
-    let feeds = Feeds::start(configs, Options::default());
-    let mut answers: Vec<Option<Snapshot>> = vec![None; count];
-    let deadline = Instant::now() + patience;
-    while answers.iter().any(Option::is_none) && Instant::now() < deadline {
-        for (index, snapshot) in feeds.poll() {
-            if snapshot.health != Health::Waiting
-                && let Some(slot) = answers.get_mut(index)
-                && slot.is_none()
-            {
-                *slot = Some(snapshot);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    answers
 }
