@@ -214,11 +214,12 @@ impl Canvas {
             height: self.height,
             depth_or_array_layers: 1,
         };
-        let mut data: Vec<u8> = self.pixels.iter().flatten().copied().collect();
-        let mut image = Image::new(
+        // The whole chain is about 4/3 of the first level.
+        let mut data = Vec::with_capacity(self.pixels.len() * 4 * 4 / 3 + 64);
+        data.extend_from_slice(self.pixels.as_flattened());
+        let mut image = Image::new_uninit(
             size,
             TextureDimension::D2,
-            data.clone(),
             TextureFormat::Rgba8UnormSrgb,
             RenderAssetUsages::RENDER_WORLD,
         );
@@ -226,7 +227,7 @@ impl Canvas {
         let mut levels = 1;
         while level.width > 1 || level.height > 1 {
             level = level.half();
-            data.extend(level.pixels.iter().flatten());
+            data.extend_from_slice(level.pixels.as_flattened());
             levels += 1;
         }
         image.data = Some(data);
@@ -247,29 +248,29 @@ impl Canvas {
     }
 
     /// A box-filtered half-size copy, averaging in linear light so that text does not darken.
+    /// Integer table lookups only: it runs for every repaint of a dashboard screen.
     fn half(&self) -> Canvas {
         let width = (self.width / 2).max(1);
         let height = (self.height / 2).max(1);
+        let tables = &*SRGB_TABLES;
         let mut pixels = Vec::with_capacity((width * height) as usize);
         for y in 0..height {
+            let top = &self.pixels[((2 * y).min(self.height - 1) * self.width) as usize..];
+            let bottom = &self.pixels[((2 * y + 1).min(self.height - 1) * self.width) as usize..];
             for x in 0..width {
-                let mut sum = [0.0_f32; 4];
-                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                    let p = self.pixel(
-                        (2 * x + dx).min(self.width - 1),
-                        (2 * y + dy).min(self.height - 1),
-                    );
-                    for c in 0..3 {
-                        sum[c] += srgb_to_linear(p[c]);
-                    }
-                    sum[3] += f32::from(p[3]);
+                let (left, right) = ((2 * x) as usize, (2 * x + 1).min(self.width - 1) as usize);
+                let quad = [top[left], top[right], bottom[left], bottom[right]];
+                let mut out = [0_u8; 4];
+                for c in 0..3 {
+                    let sum: u32 = quad
+                        .iter()
+                        .map(|p| u32::from(tables.to_linear16[usize::from(p[c])]))
+                        .sum();
+                    out[c] = tables.from_linear16[(sum / 4) as usize];
                 }
-                pixels.push([
-                    linear_to_srgb(sum[0] / 4.0),
-                    linear_to_srgb(sum[1] / 4.0),
-                    linear_to_srgb(sum[2] / 4.0),
-                    (sum[3] / 4.0).round() as u8,
-                ]);
+                out[3] =
+                    (quad.iter().map(|p| u32::from(p[3])).sum::<u32>() as f32 / 4.0).round() as u8;
+                pixels.push(out);
             }
         }
         Canvas {
@@ -303,23 +304,51 @@ pub fn missing_glyphs(font: &FontArc, text: &str) -> Vec<char> {
         .collect()
 }
 
+/// sRGB byte to linear light (0..=1).
+#[cfg(test)]
 fn srgb_to_linear(c: u8) -> f32 {
-    let c = f32::from(c) / 255.0;
-    if c <= 0.04045 {
-        c / 12.92
+    srgb_decode(f32::from(c) / 255.0)
+}
+
+/// Linear light back to the nearest sRGB byte, through the 16-bit table.
+#[cfg(test)]
+fn linear_to_srgb(c: f32) -> u8 {
+    SRGB_TABLES.from_linear16[(c.clamp(0.0, 1.0) * 65535.0).round() as usize]
+}
+
+fn srgb_decode(s: f32) -> f32 {
+    if s <= 0.04045 {
+        s / 12.92
     } else {
-        ((c + 0.055) / 1.055).powf(2.4)
+        ((s + 0.055) / 1.055).powf(2.4)
     }
 }
 
-fn linear_to_srgb(c: f32) -> u8 {
-    let s = if c <= 0.003_130_8 {
-        c * 12.92
+fn srgb_encode(linear: f32) -> f32 {
+    if linear <= 0.003_130_8 {
+        linear * 12.92
     } else {
-        1.055 * c.powf(1.0 / 2.4) - 0.055
-    };
-    (s * 255.0).round().clamp(0.0, 255.0) as u8
+        1.055 * linear.powf(1.0 / 2.4) - 0.055
+    }
 }
+
+/// Conversions between sRGB bytes and 16-bit linear light, built once: a `powf` per channel
+/// per pixel made the mip chain of a repainted dashboard cost more than painting it.
+struct SrgbTables {
+    to_linear16: [u16; 256],
+    from_linear16: Box<[u8]>,
+}
+
+static SRGB_TABLES: std::sync::LazyLock<SrgbTables> = std::sync::LazyLock::new(|| SrgbTables {
+    to_linear16: std::array::from_fn(|i| (srgb_decode(i as f32 / 255.0) * 65535.0).round() as u16),
+    from_linear16: (0..=u16::MAX)
+        .map(|l| {
+            (srgb_encode(f32::from(l) / 65535.0) * 255.0)
+                .round()
+                .clamp(0.0, 255.0) as u8
+        })
+        .collect(),
+});
 
 /// A small deterministic hash of two integers into 0..1, for stone and paving variation.
 pub fn noise(x: u32, y: u32, seed: u32) -> f32 {
@@ -336,6 +365,25 @@ pub fn noise(x: u32, y: u32, seed: u32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn srgb_tables_round_trip_and_round_like_the_formula() {
+        let encode = |c: f32| (srgb_encode(c) * 255.0).round().clamp(0.0, 255.0) as u8;
+        for byte in 0..=255_u8 {
+            assert_eq!(linear_to_srgb(srgb_to_linear(byte)), byte);
+        }
+        for step in 0..=10_000 {
+            let linear = step as f32 / 10_000.0;
+            let (table, formula) = (linear_to_srgb(linear), encode(linear));
+            assert!(
+                table.abs_diff(formula) <= 1,
+                "{linear}: {table} vs {formula}"
+            );
+        }
+        assert_eq!(linear_to_srgb(-0.5), 0);
+        assert_eq!(linear_to_srgb(2.0), 255);
+        assert_eq!(linear_to_srgb(0.214), encode(0.214));
+    }
 
     #[test]
     fn embedded_fonts_cover_every_sign_in_the_shipped_plaza() {
