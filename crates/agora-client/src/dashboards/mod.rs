@@ -11,6 +11,8 @@ pub mod chart;
 pub mod material;
 pub mod screen;
 
+use std::time::Duration;
+
 use agora_feeds::{FeedConfig, Feeds, Options, Snapshot};
 use bevy::asset::AssetMut;
 use bevy::prelude::*;
@@ -50,9 +52,28 @@ pub struct Board {
     pub table: bool,
     /// Changed since it was last drawn.
     dirty: bool,
+    /// When its screen was last drawn, in real time since start-up.
+    drawn_at: Option<Duration>,
 }
 
+/// A screen is repainted at most this often, however many of its feeds change in between: the
+/// painting runs off the frame but still costs CPU, and a stand with three feeds at 1 Hz would
+/// otherwise be repainted three times a second.
+pub const REDRAW_EVERY: Duration = Duration::from_secs(1);
+
 impl Boards {
+    /// Shows dashboard `index`'s numbers as a table (or its charts again), repainting it now.
+    pub fn set_table(&mut self, index: usize, table: bool) {
+        if let Some(board) = self.0.get_mut(index)
+            && board.table != table
+        {
+            board.table = table;
+            board.dirty = true;
+            // The citizen asked: answer now, not when the next repaint is due.
+            board.drawn_at = None;
+        }
+    }
+
     /// Whether every feed has answered (with values or an error) and every screen shows it.
     pub fn settled(&self) -> bool {
         self.0.iter().all(|board| {
@@ -120,6 +141,7 @@ fn start_feeds(mut commands: Commands, plaza: &Plaza, lang: Lang, options: Optio
             snapshots,
             table: false,
             dirty: true,
+            drawn_at: None,
         });
     }
     commands.insert_resource(Boards(boards));
@@ -150,13 +172,16 @@ fn receive_feeds(
     let lang = lang.map_or(Lang::En, |l| *l);
     for (d, board) in boards.0.iter_mut().enumerate() {
         if changed[d] {
-            board.text = describe(
+            let text = describe(
                 &plaza.dashboards[d],
                 &board.snapshots,
                 plaza.time_zone,
                 lang,
             );
-            board.dirty = true;
+            if text != board.text {
+                board.text = text;
+                board.dirty = true;
+            }
         }
     }
 }
@@ -293,16 +318,22 @@ fn refresh_boards(
     parts: Query<&ChartPart>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<ChartMaterial>>,
+    time: Res<Time<Real>>,
 ) {
     let lang = lang.map_or(Lang::En, |l| *l);
+    let now = time.elapsed();
     for (entity, screen) in &screens {
         let Some(board) = boards.0.get_mut(screen.index) else {
             continue;
         };
-        if !board.dirty {
+        let recent = board
+            .drawn_at
+            .is_some_and(|at| now.saturating_sub(at) < REDRAW_EVERY);
+        if !board.dirty || recent {
             continue;
         }
         board.dirty = false;
+        board.drawn_at = Some(now);
         let count = board.text.charts.len();
         for part in parts.iter().filter(|p| p.dashboard == screen.index) {
             let (Some(text), Some(spec)) = (
@@ -379,7 +410,7 @@ fn show_drawings(
 
 /// `T` shows the numbers of the dashboard the citizen looks at as a table (and back); so does
 /// a click on its screen.
-fn toggle_table(
+pub fn toggle_table(
     keys: Res<ButtonInput<KeyCode>>,
     buttons: Res<ButtonInput<MouseButton>>,
     typing: Option<Res<Typing>>,
@@ -411,9 +442,8 @@ fn toggle_table(
         })
         .flatten();
     for index in clicked.into_iter().chain(looked_at) {
-        if let Some(board) = boards.0.get_mut(index) {
-            board.table = !board.table;
-            board.dirty = true;
+        if let Some(table) = boards.0.get(index).map(|board| !board.table) {
+            boards.set_table(index, table);
         }
     }
 }
