@@ -32,13 +32,18 @@ pub enum View {
     Entrance,
     /// Standing at a service window, looking at its counter.
     Window(String),
-    /// Standing before a dashboard.
-    Dashboard(String),
+    /// Standing before a dashboard, showing its charts or, with `table`, its table of numbers.
+    Dashboard {
+        /// The dashboard's id in the layout.
+        id: String,
+        /// Show the table view.
+        table: bool,
+    },
 }
 
 impl View {
-    /// Parses `overview`, `window:<service-id>` or `dashboard:<id>`, checking the id against
-    /// the layout.
+    /// Parses `overview`, `entrance`, `window:<service-id>`, `dashboard:<id>` or
+    /// `dashboard:<id>:table`, checking the id against the layout.
     pub fn parse(text: &str, layout: &PlazaLayout) -> Result<Self, String> {
         match text.split_once(':') {
             None if text == "overview" => Ok(View::Overview),
@@ -54,9 +59,16 @@ impl View {
                     ))
                 }
             }
-            Some(("dashboard", id)) => {
+            Some(("dashboard", rest)) => {
+                let (id, table) = match rest.strip_suffix(":table") {
+                    Some(id) => (id, true),
+                    None => (rest, false),
+                };
                 if layout.dashboards.iter().any(|d| d.id == id) {
-                    Ok(View::Dashboard(id.to_owned()))
+                    Ok(View::Dashboard {
+                        id: id.to_owned(),
+                        table,
+                    })
                 } else {
                     let known: Vec<_> = layout.dashboards.iter().map(|d| d.id.as_str()).collect();
                     Err(format!(
@@ -66,8 +78,8 @@ impl View {
                 }
             }
             _ => Err(format!(
-                "unknown view {text:?}: use overview, entrance, window:<service-id> or \
-                 dashboard:<id>"
+                "unknown view {text:?}: use overview, entrance, window:<service-id>, \
+                 dashboard:<id> or dashboard:<id>:table"
             )),
         }
     }
@@ -99,7 +111,7 @@ impl View {
                 .iter()
                 .find(|w| &w.service == id)
                 .map(|w| before(w.position, w.facing, 2.75, 1.68, 1.62)),
-            View::Dashboard(id) => layout
+            View::Dashboard { id, .. } => layout
                 .dashboards
                 .iter()
                 .find(|d| &d.id == id)
@@ -176,7 +188,13 @@ fn place_camera(
     plaza: Res<Plaza>,
     mut controls: ResMut<ControlsEnabled>,
     mut cameras: Query<(&mut Transform, &mut Citizen)>,
+    boards: Option<ResMut<Boards>>,
 ) {
+    if let (View::Dashboard { id, table: true }, Some(mut boards)) = (&request.view, boards)
+        && let Some(index) = plaza.dashboards.iter().position(|d| &d.id == id)
+    {
+        boards.set_table(index, true);
+    }
     let Some(pose) = request.view.camera(&plaza) else {
         return;
     };
@@ -394,6 +412,14 @@ mod tests {
         let unknown = View::parse("window:passport", &layout).expect_err("no such window");
         assert!(unknown.contains("parking-permit"), "{unknown}");
         assert!(View::parse("dashboard:traffic", &layout).is_ok());
+        assert_eq!(
+            View::parse("dashboard:traffic:table", &layout),
+            Ok(View::Dashboard {
+                id: "traffic".into(),
+                table: true
+            })
+        );
+        assert!(View::parse("dashboard:nowhere:table", &layout).is_err());
         assert!(View::parse("sideways", &layout).is_err());
     }
 

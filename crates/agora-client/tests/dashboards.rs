@@ -1,17 +1,25 @@
 //! Dashboards, headless: the numbers a dashboard shows are the numbers its feed served, a feed
 //! that fails shows "stale since …" with its last good value, and the stale state clears when
-//! the feed recovers. The feed is a real HTTP server on loopback, started by the test.
+//! the feed recovers. The feed is a real HTTP server on loopback, started by the test. `T`
+//! before a dashboard shows its table.
 
+use std::f32::consts::PI;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use agora_client::citizen::{self, Citizen};
 use agora_client::core_plugin;
-use agora_client::dashboards::{Boards, feeds_plugin};
-use agora_client::lang::Lang;
+use agora_client::dashboards::{Boards, feeds_plugin, toggle_table};
+use agora_client::lang::{Lang, UiFont};
 use agora_client::scene::layout::PlazaLayout;
+use agora_client::screenshot::View;
+use bevy::input::ButtonState;
+use bevy::input::InputPlugin;
+use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
+use bevy::window::ExitCondition;
 
 /// What the test server answers next: a status and a body.
 type Answer = Arc<Mutex<(u16, String)>>;
@@ -173,7 +181,8 @@ fn a_dashboard_shows_what_its_feed_served_and_says_when_it_is_stale() {
     assert_eq!(
         chart.rows[..2],
         [
-            ("11-24 10:45".to_owned(), "118 AQI".to_owned()),
+            // One number of decimals down the column.
+            ("11-24 10:45".to_owned(), "118.0 AQI".to_owned()),
             ("11-24 10:30".to_owned(), "42.5 AQI".to_owned()),
         ]
     );
@@ -209,4 +218,84 @@ fn the_shipped_plaza_fills_every_dashboard_from_the_simulated_city() {
             assert!(chart.points.iter().all(|p| (0.0..=1.0).contains(&p.y)));
         }
     }
+}
+
+#[test]
+fn t_before_a_dashboard_shows_its_table_and_t_again_shows_the_charts() {
+    let layout = PlazaLayout::load(&crate::shipped_plaza()).expect("the shipped plaza");
+    let index = layout
+        .dashboards
+        .iter()
+        .position(|d| d.id == "air-quality")
+        .expect("the shipped plaza has an air quality dashboard");
+    let pose = View::Dashboard {
+        id: "air-quality".into(),
+        table: false,
+    }
+    .camera(&layout)
+    .expect("a dashboard view has a pose");
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, TransformPlugin, InputPlugin))
+        .add_plugins(WindowPlugin {
+            primary_window: None,
+            exit_condition: ExitCondition::DontExit,
+            ..default()
+        })
+        .insert_resource(Lang::En)
+        .insert_resource(UiFont(Handle::default()))
+        .add_plugins(core_plugin(layout))
+        .add_plugins(citizen::plugin)
+        .add_plugins(feeds_plugin(agora_feeds::Options::default()))
+        .add_systems(Update, toggle_table);
+    app.update();
+    let stand = |app: &mut App, pose: Transform| {
+        let (yaw, pitch, _) = pose.rotation.to_euler(EulerRot::YXZ);
+        let mut citizens = app.world_mut().query::<(&mut Transform, &mut Citizen)>();
+        for (mut transform, mut citizen) in citizens.iter_mut(app.world_mut()) {
+            *transform = pose;
+            *citizen = Citizen { yaw, pitch };
+        }
+        app.update();
+    };
+    // A key press as the window sends it, so that it is "just pressed" for one frame.
+    let press_t = |app: &mut App| {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            app.world_mut().write_message(KeyboardInput {
+                key_code: KeyCode::KeyT,
+                logical_key: Key::Character("t".into()),
+                state,
+                text: None,
+                repeat: false,
+                window: Entity::PLACEHOLDER,
+            });
+            app.update();
+        }
+        app.world().resource::<Boards>().0[index].table
+    };
+    let tables = |app: &App| -> Vec<bool> {
+        app.world()
+            .resource::<Boards>()
+            .0
+            .iter()
+            .map(|b| b.table)
+            .collect()
+    };
+
+    stand(&mut app, pose);
+    assert!(press_t(&mut app), "T before the dashboard shows its table");
+    let shown = tables(&app);
+    assert_eq!(
+        shown.iter().filter(|t| **t).count(),
+        1,
+        "only the dashboard looked at changes: {shown:?}"
+    );
+    assert!(!press_t(&mut app), "T again shows the charts");
+
+    // Turned away, T changes nothing.
+    stand(
+        &mut app,
+        pose * Transform::from_rotation(Quat::from_rotation_y(PI)),
+    );
+    assert!(!press_t(&mut app));
+    assert!(tables(&app).iter().all(|t| !t));
 }

@@ -47,8 +47,10 @@ pub struct ScreenText {
     pub stale: bool,
     /// One per chart.
     pub charts: Vec<ChartText>,
-    /// The footer's hint.
+    /// The footer's hint: how to see the table.
     pub hint: String,
+    /// The footer's hint under the table: how to see the charts again.
+    pub table_hint: String,
 }
 
 /// What one chart says.
@@ -109,6 +111,7 @@ pub fn describe(
         stale,
         charts,
         hint: words(lang).hint.to_owned(),
+        table_hint: words(lang).table_hint.to_owned(),
     }
 }
 
@@ -207,15 +210,23 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
             (points, times)
         }
     };
-    let rows = snapshot
-        .samples
+    let recent: Vec<_> = snapshot.samples.iter().rev().take(TABLE_ROWS).collect();
+    // One number of decimals down the column, so that the digits line up.
+    let table_decimals = recent
         .iter()
-        .rev()
-        .take(TABLE_ROWS)
+        .map(|s| {
+            format_value(s.value)
+                .split_once('.')
+                .map_or(0, |(_, fraction)| fraction.len())
+        })
+        .max()
+        .unwrap_or(0);
+    let rows = recent
+        .iter()
         .map(|s| {
             (
                 stamp(s.time, zone, "%m-%d %H:%M"),
-                format!("{} {unit}", format_value(s.value))
+                format!("{} {unit}", format_number(s.value, table_decimals))
                     .trim_end()
                     .to_owned(),
             )
@@ -347,6 +358,7 @@ struct Words {
     unavailable: &'static str,
     no_charts: &'static str,
     hint: &'static str,
+    table_hint: &'static str,
     updated_word: &'static str,
     stale_word: &'static str,
     table_time: &'static str,
@@ -369,6 +381,7 @@ fn words(lang: Lang) -> &'static Words {
             unavailable: "No data: the source cannot be reached",
             no_charts: "No charts configured",
             hint: "Press T or click the screen for a table of these numbers",
+            table_hint: "Press T or click the screen to see the charts again",
             updated_word: "Updated",
             stale_word: "Stale since",
             table_time: "Time",
@@ -379,6 +392,7 @@ fn words(lang: Lang) -> &'static Words {
             unavailable: "暂无数据：无法连接数据源",
             no_charts: "尚未配置图表",
             hint: "按 T 键或点击屏幕，以表格查看这些数字",
+            table_hint: "按 T 键或点击屏幕，返回图表",
             updated_word: "更新于",
             stale_word: "数据停更于",
             table_time: "时间",
@@ -439,7 +453,7 @@ pub fn draw(
     canvas.text(
         regular,
         30.0,
-        &text.hint,
+        if table { &text.table_hint } else { &text.hint },
         w / 2.0,
         h - 52.0,
         w - 80.0,
@@ -487,12 +501,14 @@ pub fn draw(
             );
         }
         if table {
+            // Narrow enough that the eye follows a row from its time to its value.
+            let width = (column - 80.0).min(640.0);
             draw_table(
                 &mut canvas,
                 regular,
                 chart,
-                left + 40.0,
-                column - 80.0,
+                centre - width / 2.0,
+                width,
                 lang,
             );
             continue;
@@ -622,14 +638,14 @@ fn draw_table(
     );
     canvas.fill_rect(left as i32, (top + 40.0) as i32, width as i32, 2, RULE);
     for (row, (time, value)) in chart.rows.iter().enumerate() {
-        let y = top + 50.0 + row as f32 * 40.0;
-        if y > 830.0 {
+        let y = top + 52.0 + row as f32 * 42.0;
+        if y > 820.0 {
             break;
         }
-        canvas.text(font, 30.0, time, left, y, width * 0.55, Align::Left, TEXT);
+        canvas.text(font, 34.0, time, left, y, width * 0.55, Align::Left, TEXT);
         canvas.text(
             font,
-            30.0,
+            34.0,
             value,
             left + width,
             y,
