@@ -3,8 +3,9 @@
 //! One feature, one plugin, one file: [`scene`] places what the layout file describes,
 //! [`booths`] and [`scenery`] give it its look, [`citizen`] walks a citizen through it in
 //! desktop mode, [`pointer`] and [`panel`] open each window's form on its booth, [`session`]
-//! signs and submits off the frame, and [`screenshot`] renders one view to a PNG. [`PlazaPlugin`] wires them
-//! together; tests and benchmarks take the pieces they need.
+//! signs and submits off the frame, [`dashboards`] show the city's live data, [`xr`] brings the
+//! plaza into a headset, and [`screenshot`] renders one view to a PNG. [`PlazaPlugin`] wires
+//! them together; tests and benchmarks take the pieces they need.
 
 pub mod booths;
 pub mod citizen;
@@ -18,6 +19,7 @@ pub mod scenery;
 pub mod screenshot;
 pub mod session;
 pub mod textures;
+pub mod xr;
 
 use bevy::prelude::*;
 
@@ -51,6 +53,9 @@ pub struct PlazaPlugin {
     pub home: std::path::PathBuf,
     /// The service catalog the windows serve.
     pub catalog: agora_services::Catalog,
+    /// The headset's comfort settings when the plaza opens in XR (the app must then have been
+    /// built with bevy_mod_openxr's plugins); `None` on the desktop.
+    pub xr: Option<xr::interaction::Comfort>,
 }
 
 impl Plugin for PlazaPlugin {
@@ -66,7 +71,18 @@ impl Plugin for PlazaPlugin {
             panel::plugin(self.home.clone(), self.catalog.clone()),
             dashboards::feeds_plugin(agora_feeds::Options::default()),
             dashboards::plugin,
-        ));
+            xr::notice_plugin,
+        ))
+        .init_resource::<panel::PanelPlacement>();
+        if let Some(comfort) = &self.xr {
+            app.insert_resource(comfort.clone())
+                .insert_resource(xr::XrStatus::Starting)
+                .add_plugins((
+                    xr::interaction::plugin,
+                    xr::openxr::plugin,
+                    xr::visuals::plugin,
+                ));
+        }
         if let Some(request) = &self.screenshot {
             app.insert_resource(request.clone())
                 .add_plugins(screenshot::plugin);

@@ -16,6 +16,7 @@ use agora_client::commands::{self, CommandError, PinSource};
 use agora_client::lang::Lang;
 use agora_client::scene::layout::PlazaLayout;
 use agora_client::screenshot::{LAUNCHED, ScreenshotRequest, View};
+use agora_client::xr::{self, probe};
 
 /// Agora: walk up to a city's service windows in a virtual plaza.
 #[derive(Parser, Debug)]
@@ -369,10 +370,12 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(3);
     }
-    if let Some(note) = mode_note(cli.mode) {
-        eprintln!("agora: {note}");
-    }
     let capturing = plaza.screenshot.is_some();
+    let (headset, notes) = choose_mode(cli.mode, capturing);
+    let mut plaza = plaza;
+    if headset.is_some() {
+        plaza.xr = Some(comfort(&plaza.home));
+    }
     let mut resolution = WindowResolution::new(cli.size.x, cli.size.y);
     if capturing {
         // A screenshot is exactly the size asked for, whatever the display's scaling.
@@ -389,13 +392,43 @@ fn main() -> ExitCode {
         },
         ..default()
     };
-    let exit = App::new()
-        .add_plugins(DefaultPlugins.set(WindowPlugin {
-            primary_window: Some(window),
-            ..default()
-        }))
-        .add_plugins(plaza)
-        .run();
+    let plugins = DefaultPlugins.set(WindowPlugin {
+        primary_window: Some(window),
+        ..default()
+    });
+    let mut app = App::new();
+    match &headset {
+        Some(headset) => {
+            app.add_plugins(bevy_mod_openxr::add_xr_plugins(plugins).set(
+                bevy_mod_openxr::init::OxrInitPlugin {
+                    app_info: bevy_mod_openxr::types::AppInfo {
+                        name: "Agora".into(),
+                        version: bevy_mod_openxr::types::Version(0, 1, 0),
+                    },
+                    ..default()
+                },
+            ));
+            info!(
+                "OpenXR: {} on {} (loader {})",
+                headset.system, headset.runtime, headset.loader
+            );
+        }
+        None => {
+            app.add_plugins(plugins);
+        }
+    }
+    app.add_plugins(plaza);
+    for note in notes {
+        if let Some(detail) = note.detail {
+            warn!("{detail}");
+        }
+        if let Some(sentence) = note.sentence {
+            app.world_mut()
+                .resource_mut::<xr::XrNotice>()
+                .show(&sentence);
+        }
+    }
+    let exit = app.run();
     match exit {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
@@ -452,14 +485,82 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
         screenshot,
         home,
         catalog,
+        xr: None,
     })
 }
 
-/// What to tell the citizen about the mode they asked for, when it is not what they get.
-fn mode_note(mode: Mode) -> Option<&'static str> {
+/// Something to say about the mode: a sentence for the citizen and a detail for the log.
+struct ModeNote {
+    sentence: Option<String>,
+    detail: Option<String>,
+}
+
+/// Whether the plaza opens in a headset: `--mode xr` and `auto` ask OpenXR for one. In `auto`,
+/// a machine with no OpenXR software at all opens on the desktop without a word; anything that
+/// was there and failed is explained.
+fn choose_mode(mode: Mode, capturing: bool) -> (Option<probe::Headset>, Vec<ModeNote>) {
+    let say = |sentence: &str, detail: Option<String>| ModeNote {
+        sentence: Some(sentence.to_owned()),
+        detail,
+    };
     match mode {
-        Mode::Auto | Mode::Desktop => None,
-        Mode::Xr => Some("this build has no headset support yet; continuing in desktop mode"),
-        Mode::Kiosk => Some("kiosk mode is not available yet; continuing in desktop mode"),
+        Mode::Desktop => (None, Vec::new()),
+        Mode::Kiosk => (
+            None,
+            vec![say(
+                "Kiosk mode is not available yet, so the plaza opens on the desktop.",
+                None,
+            )],
+        ),
+        // A screenshot in `auto` is of the desktop; there is no headset to ask. Nor is there
+        // when no OpenXR runtime is installed, and then `auto` says nothing about it.
+        Mode::Auto if capturing || probe::runtime_manifest().is_none() => (None, Vec::new()),
+        Mode::Auto | Mode::Xr => match probe::probe() {
+            Ok(headset) if capturing => (
+                None,
+                vec![say(
+                    "Screenshots are taken on the desktop, so the headset is not used.",
+                    Some(format!("OpenXR: {} answered", headset.system)),
+                )],
+            ),
+            Ok(headset) => match probe::reexec_with_loader(&headset) {
+                Ok(()) => (Some(headset), Vec::new()),
+                Err(why) => (
+                    None,
+                    vec![say(
+                        "The headset could not be started, so the plaza opens on the desktop.",
+                        Some(format!("OpenXR: {why}")),
+                    )],
+                ),
+            },
+            Err(reason) => {
+                let detail = Some(format!("OpenXR: {}", reason.detail()));
+                if mode == Mode::Xr || reason.runtime_present() {
+                    (None, vec![say(reason.sentence(), detail)])
+                } else {
+                    (
+                        None,
+                        vec![ModeNote {
+                            sentence: None,
+                            detail,
+                        }],
+                    )
+                }
+            }
+        },
+    }
+}
+
+/// The citizen's comfort settings, or the defaults with a note when their file is broken (the
+/// file is left as it is, so nothing the citizen wrote is lost).
+fn comfort(home: &std::path::Path) -> xr::interaction::Comfort {
+    let file = home.join(xr::comfort::SETTINGS_FILE);
+    let settings = xr::comfort::ComfortSettings::load(&file).unwrap_or_else(|error| {
+        eprintln!("agora: {error}; using the default comfort settings");
+        xr::comfort::ComfortSettings::default()
+    });
+    xr::interaction::Comfort {
+        settings,
+        file: Some(file),
     }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use agora_client::lang::Lang;
 use agora_client::panel::ui::{Model, PANEL_POINTS, WindowPanel, show, style};
 use agora_client::panel::{
-    PANEL_SIZE, PanelPointer, fonts, nearest_booth, panel_transform, pointer_events,
+    PANEL_SIZE, PanelPlacement, PanelPointer, fonts, nearest_booth, panel_transform, pointer_events,
 };
 use agora_client::pointer::{PointerHit, hit_panel, panel_point};
 use agora_client::scene::layout::PlazaLayout;
@@ -87,7 +87,7 @@ impl Visit {
             session: Session::start(home.to_owned()),
             catalog: Catalog::embedded().expect("the built-in catalog"),
             lang: Lang::En,
-            panel_at: GlobalTransform::from(panel_transform(booth)),
+            panel_at: GlobalTransform::from(panel_transform(booth, PanelPlacement::AtCounter)),
             eyes,
             pointer: PanelPointer::default(),
             events: Vec::new(),

@@ -8,6 +8,7 @@ mod identity;
 mod panel;
 mod scene;
 mod services;
+mod xr;
 
 use std::path::PathBuf;
 

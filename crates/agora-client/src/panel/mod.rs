@@ -41,6 +41,10 @@ pub const PANEL_SIZE: Vec2 = Vec2::new(1.6, 0.9);
 /// Where the panel stands in a booth's own frame: above the counter, facing the citizen.
 const PANEL_IN_BOOTH: Vec3 = Vec3::new(0.0, 1.74, -0.62);
 
+/// Where the panel stands in a headset: 1.05 m before the citizen's spot, 12 cm below standing
+/// eyes (a seated citizen's view is raised to the same height).
+const PANEL_IN_REACH: Vec3 = Vec3::new(0.0, 1.53, -1.05);
+
 /// How close to a booth's front (its counter's spot, 2.1 m before its centre) the citizen
 /// must come for its panel to open.
 const OPEN_DISTANCE: f32 = 2.4;
@@ -170,13 +174,29 @@ fn hear_session(session: Res<SessionHandle>, mut panels: ResMut<Panels>) {
     }
 }
 
-/// Where the panel stands for a booth standing at `booth`: above its counter, facing the
-/// citizen (rectangles face +z, a booth's front −z), tilted back a little.
-pub fn panel_transform(booth: Transform) -> Transform {
-    booth
-        * Transform::from_translation(PANEL_IN_BOOTH).with_rotation(
-            Quat::from_rotation_y(std::f32::consts::PI) * Quat::from_rotation_x(-0.12),
-        )
+/// Where a booth's panel stands.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PanelPlacement {
+    /// Above the counter, 1.5 m from the citizen's spot: a desktop screen shows it whole.
+    #[default]
+    AtCounter,
+    /// In a headset: nearer (1.05 m) and a little below the eyes, slightly smaller, so that
+    /// it fills a comfortable part of the view and its body text is about one degree tall.
+    WithinReach,
+}
+
+/// Where the panel stands for a booth standing at `booth`: facing the citizen (rectangles face
+/// +z, a booth's front −z), tilted back a little.
+pub fn panel_transform(booth: Transform, placement: PanelPlacement) -> Transform {
+    let turn = Quat::from_rotation_y(std::f32::consts::PI);
+    let local = match placement {
+        PanelPlacement::AtCounter => Transform::from_translation(PANEL_IN_BOOTH)
+            .with_rotation(turn * Quat::from_rotation_x(-0.12)),
+        PanelPlacement::WithinReach => Transform::from_translation(PANEL_IN_REACH)
+            .with_rotation(turn * Quat::from_rotation_x(-0.2))
+            .with_scale(Vec3::splat(0.9)),
+    };
+    booth * local
 }
 
 /// The booth whose counter the citizen's eyes at `eyes` stand at, if any.
@@ -203,7 +223,10 @@ fn choose_window(
     booths: Query<(&ServiceWindow, &GlobalTransform)>,
     mut quads: Query<(&mut Transform, &mut Visibility), With<PanelQuad>>,
     mut contexts: Query<(Entity, &mut Camera), With<PanelContext>>,
+    placement: Option<Res<PanelPlacement>>,
 ) {
+    let moved = placement.as_ref().is_some_and(|p| p.is_changed());
+    let placement = placement.map_or(PanelPlacement::AtCounter, |p| *p);
     let Ok(eyes) = citizens.single().map(GlobalTransform::translation) else {
         return;
     };
@@ -215,7 +238,8 @@ fn choose_window(
         ((window.service.clone(), accent), booth)
     });
     let now_open = chosen.as_ref().map(|(open, _)| open.clone());
-    if panels.open == now_open {
+    // A change of placement (the headset came or went) re-places an open panel.
+    if panels.open == now_open && !moved {
         return;
     }
     let Ok((context, mut camera)) = contexts.single_mut() else {
@@ -231,7 +255,7 @@ fn choose_window(
                 .entry(service.clone())
                 .or_insert_with(|| WindowPanel::new(&service));
             panels.open = Some((service, accent));
-            *transform = panel_transform(booth);
+            *transform = panel_transform(booth, placement);
             *visibility = Visibility::Visible;
             camera.is_active = true;
             commands.insert_resource(FocusedNonWindowEguiContext(context));
