@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo xtask demo [ARGS…]         run the plaza on its embedded defaults
-//! cargo xtask test                 everything CI checks: fmt, clippy, tests, the rendering check
+//! cargo xtask test                 everything CI checks: fmt, clippy, tests, the scene budget,
+//!                                  the rendering check and the XR fallback
 //! cargo xtask screenshot [ARGS…]   render a view to target/xtask/ (or --screenshot FILE)
 //! cargo xtask bench [--profile P]  signing, frame time and time to the first frame
 //! cargo xtask setup                install the Debian packages the project needs
@@ -136,6 +137,16 @@ fn test() -> anyhow::Result<()> {
         "--locked",
     ]))?;
     status(cargo().args(["test", "--workspace"]))?;
+    // The scene budget test passed above; show its numbers (the binaries are built already).
+    status(cargo().args([
+        "test",
+        "--workspace",
+        "--tests",
+        "--quiet",
+        "--",
+        "standalone_headsets_budget",
+        "--nocapture",
+    ]))?;
     rendering_check()
 }
 
@@ -152,6 +163,43 @@ fn rendering_check() -> anyhow::Result<()> {
     ])?;
     let report = picture::check_plaza_overview(&out)?;
     println!("xtask: rendering check passed: {report}");
+    xr_fallback_check()
+}
+
+/// `agora --mode xr` on a machine with the OpenXR loader and no runtime (XR_RUNTIME_JSON names
+/// a manifest that does not exist, so a runtime installed here does not count): the plaza must
+/// open on the desktop, say why in its one sentence, and draw the plaza.
+fn xr_fallback_check() -> anyhow::Result<()> {
+    let folder = target_dir().join("xtask");
+    let out = folder.join("xr-fallback.png");
+    let _ = std::fs::remove_file(&out);
+    let agora = build_agora("dev")?;
+    let output = with_display(
+        &agora,
+        &[
+            "--mode".into(),
+            "xr".into(),
+            "--screenshot".into(),
+            out.to_string_lossy().into_owned(),
+            "--size".into(),
+            "1280x720".into(),
+        ],
+    )
+    .env("XR_RUNTIME_JSON", folder.join("no-such-runtime.json"))
+    .env_remove("AGORA_OPENXR_LOADER")
+    .output()
+    .context("cannot run agora --mode xr")?;
+    let said = String::from_utf8_lossy(&output.stderr);
+    let sentence = "No headset runtime (such as SteamVR or Monado) is running, so the plaza opens on the desktop.";
+    if !output.status.success() || !said.contains(sentence) {
+        bail!(
+            "agora --mode xr without a runtime did not fall back to the desktop with its \
+             message (exit {}); it said:\n{said}",
+            output.status
+        );
+    }
+    let report = picture::check_plaza_overview(&out)?;
+    println!("xtask: XR fallback check passed: \"{sentence}\" and {report}");
     Ok(())
 }
 

@@ -562,5 +562,6 @@ fn comfort(home: &std::path::Path) -> xr::interaction::Comfort {
     xr::interaction::Comfort {
         settings,
         file: Some(file),
+        problem: None,
     }
 }

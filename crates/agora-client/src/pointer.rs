@@ -1,8 +1,8 @@
 //! One pointer abstraction for every panel: a ray and a button.
 //!
 //! A [`PointerRay`] is anything that points: in desktop mode the mouse (through the cursor when
-//! it is free, through the crosshair while mouse look holds it), and later a controller's ray
-//! in XR or a finger on a kiosk's touch screen. Each frame every ray is cast against the
+//! it is free, through the crosshair while mouse look holds it), a controller's or a tracked
+//! hand's ray in XR ([`crate::xr::interaction`]), and later a finger on a kiosk's touch screen. Each frame every ray is cast against the
 //! [`PanelSurface`]s; the nearest front-facing hit lands in the pointer's [`PointerHit`], with
 //! the texture coordinates the panel turns into its own pointer events. A small dot marks the
 //! hit (hover) and shrinks while the button is held (press).

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use agora_client::lang::Lang;
-use agora_client::panel::ui::{Model, PANEL_POINTS, WindowPanel, show, style};
+use agora_client::panel::ui::{ComfortTab, Model, PANEL_POINTS, WindowPanel, show, style};
 use agora_client::panel::{
     PANEL_SIZE, PanelPlacement, PanelPointer, fonts, nearest_booth, panel_transform, pointer_events,
 };
@@ -18,6 +18,7 @@ use agora_client::pointer::{PointerHit, hit_panel, panel_point};
 use agora_client::scene::layout::PlazaLayout;
 use agora_client::scene::{ServiceWindow, compass_rotation, ground};
 use agora_client::session::Session;
+use agora_client::xr::comfort::{ComfortSettings, Handedness, Posture};
 use agora_services::Catalog;
 use bevy::prelude::*;
 use bevy_egui::egui::{self, accesskit};
@@ -38,6 +39,8 @@ struct Visit {
     pointer: PanelPointer,
     events: Vec<egui::Event>,
     nodes: Vec<accesskit::Node>,
+    /// The headset's comfort settings, when the visit is in XR mode.
+    comfort: Option<ComfortSettings>,
     /// The panel's clock: 50 ms a frame, so that two clicks frames apart are not a double
     /// click.
     clock: f64,
@@ -93,6 +96,7 @@ impl Visit {
             events: Vec::new(),
             nodes: Vec::new(),
             clock: 0.0,
+            comfort: None,
         };
         // Fonts take effect from the second frame.
         visit.frame();
@@ -114,6 +118,10 @@ impl Visit {
         };
         let mut requests = Vec::new();
         let now = time::OffsetDateTime::now_utc();
+        let mut tab = self.comfort.as_mut().map(|settings| ComfortTab {
+            settings,
+            saved: Ok(None),
+        });
         let mut output = self.ctx.run_ui(input, |ui| {
             requests.extend(show(
                 ui,
@@ -123,6 +131,7 @@ impl Visit {
                 self.lang,
                 [60, 120, 200],
                 now,
+                tab.as_mut(),
             ));
         });
         // Nothing draws these textures here.
@@ -433,4 +442,23 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
         "the timeline: {:?}",
         visit.words()
     );
+}
+
+#[test]
+fn in_a_headset_the_panel_has_a_comfort_tab_that_changes_the_settings() {
+    let home = tempfile::tempdir().expect("a temporary data directory");
+    let mut visit = Visit::walk_up_to("parking-permit", home.path());
+    assert!(!visit.shows("Comfort"), "no comfort tab on the desktop");
+    visit.comfort = Some(ComfortSettings::default());
+    visit.frame();
+    visit.click("Comfort");
+    visit.choose("Snap turn", "45°");
+    visit.choose("Moving", "Glide (smooth movement)");
+    visit.choose("Posture", "Seated");
+    visit.choose("Leading hand (moves; the other turns)", "Left");
+    let settings = visit.comfort.expect("the settings");
+    assert_eq!(settings.snap_turn_degrees, 45.0);
+    assert!(settings.smooth_locomotion && !settings.teleport);
+    assert_eq!(settings.posture, Posture::Seated { raise: 0.45 });
+    assert_eq!(settings.handedness, Handedness::Left);
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the plaza client: one binary, one module per feature.
 
+mod budget;
 mod citizen;
 mod cli;
 mod dashboards;

@@ -10,7 +10,7 @@ use agora_client::citizen::{self, Citizen, ControlsEnabled};
 use agora_client::core_plugin;
 use agora_client::lang::{Lang, UiFont};
 use agora_client::panel::nearest_booth;
-use agora_client::pointer::cast_pointers;
+use agora_client::pointer::{PanelSurface, PointerHit, cast_pointers};
 use agora_client::scene::layout::PlazaLayout;
 use agora_client::scene::{Obstacle, Plaza, ServiceWindow};
 use agora_client::xr::comfort::{ComfortSettings, Handedness, Posture};
@@ -55,6 +55,7 @@ impl Headset {
             .insert_resource(Comfort {
                 settings,
                 file: None,
+                problem: None,
             })
             .add_plugins(interaction::plugin)
             .add_systems(Update, cast_pointers.in_set(AppSystems::RecordInput));
@@ -400,4 +401,65 @@ fn seated_mode_raises_the_view_and_smooth_locomotion_dims_the_edges() {
     seated.set(Side::Right, |hand| hand.stick = Vec2::ZERO);
     seated.frames(30);
     assert!(seated.app.world().resource::<Vignette>().strength < 0.01);
+}
+
+#[test]
+fn a_hand_ray_on_a_panel_is_a_pointer_that_presses_and_the_controller_ticks() {
+    let mut headset = Headset::on(ComfortSettings::default());
+    let rig = headset.rig();
+    let hand = headset.hand(Side::Left);
+    let at = rig.transform_point(Vec3::new(-0.2, 1.2, -1.3));
+    // A panel a metre before the left hand, facing it.
+    let panel = headset
+        .app
+        .world_mut()
+        .spawn((
+            PanelSurface {
+                size: Vec2::new(1.6, 0.9),
+            },
+            Transform::from_translation(at).with_rotation(rig.rotation),
+            InheritedVisibility::VISIBLE,
+        ))
+        .id();
+    // The right hand points away, so that only the left one is on the panel.
+    headset.point_along(Side::Left, Vec3::NEG_Z);
+    headset.point_along(Side::Right, Vec3::X);
+    headset.frames(2);
+    let hit = *headset.app.world().get::<PointerHit>(hand).expect("a hit");
+    assert_eq!(hit.surface, Some(panel));
+    assert!((hit.uv - Vec2::splat(0.5)).length() < 0.01, "{:?}", hit.uv);
+    assert!(!hit.pressed);
+    assert_eq!(
+        headset.haptics(),
+        1,
+        "a tick as the ray comes onto the panel"
+    );
+
+    headset.set(Side::Left, |hand| hand.trigger = 0.65);
+    headset.frames(1);
+    let hit = *headset.app.world().get::<PointerHit>(hand).expect("a hit");
+    assert!(hit.pressed, "the trigger presses on the panel");
+    assert_eq!(headset.haptics(), 1, "a firmer pulse on the press");
+    // A finger resting half-way keeps it pressed (hysteresis), and the rig stays put.
+    headset.set(Side::Left, |hand| hand.trigger = 0.5);
+    headset.frames(1);
+    assert!(
+        headset
+            .app
+            .world()
+            .get::<PointerHit>(hand)
+            .expect("hit")
+            .pressed
+    );
+    assert_eq!(headset.rig(), rig);
+    headset.set(Side::Left, |hand| hand.trigger = 0.1);
+    headset.frames(1);
+    assert!(
+        !headset
+            .app
+            .world()
+            .get::<PointerHit>(hand)
+            .expect("hit")
+            .pressed
+    );
 }

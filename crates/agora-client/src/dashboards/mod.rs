@@ -28,6 +28,7 @@ use crate::pointer::{MousePointer, PointerHit};
 use crate::scene::layout::ChartKind;
 use crate::scene::{DashboardStand, Plaza};
 use crate::textures::{BOLD_FONT, REGULAR_FONT, embedded_font};
+use crate::xr::interaction::HandState;
 
 /// The plaza's feeds, and which chart each one feeds.
 #[derive(Resource)]
@@ -409,22 +410,28 @@ fn show_drawings(
 }
 
 /// `T` shows the numbers of the dashboard the citizen looks at as a table (and back); so does
-/// a click on its screen.
+/// a click on its screen, or a controller's trigger pulled at it.
 pub fn toggle_table(
     keys: Res<ButtonInput<KeyCode>>,
     buttons: Res<ButtonInput<MouseButton>>,
     typing: Option<Res<Typing>>,
     eyes: Query<&GlobalTransform, With<Citizen>>,
     hits: Query<&PointerHit, With<MousePointer>>,
+    hands: Query<(&PointerHit, &HandState)>,
     screens: Query<&DashboardScreen>,
     stands: Query<(&DashboardStand, &GlobalTransform)>,
     mut boards: ResMut<Boards>,
 ) {
-    let clicked = buttons
+    let mouse = buttons
         .just_pressed(MouseButton::Left)
         .then(|| hits.iter().find_map(|hit| screens.get(hit.surface?).ok()))
-        .flatten()
-        .map(|screen| screen.index);
+        .flatten();
+    // A trigger pulled at a screen, in a headset.
+    let trigger = hands
+        .iter()
+        .filter(|(_, hand)| hand.just_pressed)
+        .find_map(|(hit, _)| screens.get(hit.surface?).ok());
+    let clicked = mouse.or(trigger).map(|screen| screen.index);
     let pressed_t = keys.just_pressed(KeyCode::KeyT) && !typing.is_some_and(|t| t.0);
     let looked_at = pressed_t
         .then(|| {

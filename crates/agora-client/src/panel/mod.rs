@@ -34,6 +34,7 @@ use crate::pointer::{PanelSurface, PointerHit};
 use crate::scene::{Plaza, ServiceWindow};
 use crate::session::Session;
 use crate::textures::REGULAR_FONT;
+use crate::xr::interaction::Comfort;
 
 /// The panel's size in the world, in metres.
 pub const PANEL_SIZE: Vec2 = Vec2::new(1.6, 0.9);
@@ -385,6 +386,7 @@ fn draw_panel(
     session: Res<SessionHandle>,
     mut typing: ResMut<Typing>,
     mut contexts: Query<&mut EguiContext, With<PanelContext>>,
+    comfort: Option<ResMut<Comfort>>,
 ) {
     let Ok(mut context) = contexts.single_mut() else {
         return;
@@ -414,6 +416,18 @@ fn draw_panel(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
+    let mut settings = comfort.as_ref().map(|c| c.settings);
+    let saved = comfort.as_ref().map(|c| match &c.problem {
+        Some(problem) => Err(problem.clone()),
+        None => Ok(c.file.clone()),
+    });
+    let mut tab = settings
+        .as_mut()
+        .zip(saved.as_ref())
+        .map(|(settings, saved)| ui::ComfortTab {
+            settings,
+            saved: saved.as_ref().map(Option::as_deref).map_err(Clone::clone),
+        });
     let requests = ui::show(
         &mut root,
         panel,
@@ -422,7 +436,11 @@ fn draw_panel(
         *lang,
         accent,
         OffsetDateTime::now_utc(),
+        tab.as_mut(),
     );
+    if let (Some(mut comfort), Some(settings)) = (comfort, settings) {
+        comfort.change(settings);
+    }
     for request in requests {
         session.0.send(request);
     }

@@ -26,6 +26,7 @@ use time::OffsetDateTime;
 use super::words::{Words, words};
 use crate::lang::Lang;
 use crate::session::{Reply, Request, Summary, Task};
+use crate::xr::comfort::{ComfortSettings, Handedness, Posture};
 
 /// The panel's size in egui points (one point is one texel: see `panel::PANEL_PIXELS`).
 pub const PANEL_POINTS: Vec2 = Vec2::new(1600.0, 900.0);
@@ -89,6 +90,8 @@ pub enum Tab {
     Apply,
     /// Every application of this device.
     Mine,
+    /// The headset's comfort settings (shown in XR mode).
+    Comfort,
 }
 
 /// Where in the application the citizen is.
@@ -299,6 +302,7 @@ pub fn show(
     lang: Lang,
     accent: [u8; 3],
     now: OffsetDateTime,
+    comfort: Option<&mut ComfortTab<'_>>,
 ) -> Vec<Request> {
     let w = words(lang);
     let palette = Palette {
@@ -325,7 +329,16 @@ pub fn show(
         .inner_margin(Margin::same(28))
         .show(ui, |ui| {
             ui.set_min_size(ui.available_size());
-            header(ui, panel, model, service, w, &palette, lang);
+            header(
+                ui,
+                panel,
+                model,
+                service,
+                w,
+                &palette,
+                lang,
+                comfort.is_some(),
+            );
             ui.add_space(6.0);
             match panel.tab {
                 Tab::Apply => match panel.step {
@@ -347,6 +360,10 @@ pub fn show(
                     }
                 },
                 Tab::Mine => mine(ui, model, catalog, w, lang, &mut requests),
+                Tab::Comfort => match comfort {
+                    Some(comfort) => comfort_tab(ui, comfort, w),
+                    None => panel.tab = Tab::Apply,
+                },
             }
         });
     requests
@@ -360,6 +377,7 @@ fn header(
     w: &Words,
     palette: &Palette,
     lang: Lang,
+    with_comfort: bool,
 ) {
     ui.horizontal(|ui| {
         let (bar, _) = ui.allocate_exact_size(Vec2::new(10.0, 78.0), egui::Sense::hover());
@@ -374,7 +392,11 @@ fn header(
             ui.label(RichText::new(service.department.name.get(lang.into())).color(MUTED));
         });
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            for (tab, label) in [(Tab::Mine, w.mine_tab), (Tab::Apply, w.apply_tab)] {
+            let comfort = with_comfort.then_some((Tab::Comfort, w.comfort_tab));
+            for (tab, label) in comfort
+                .into_iter()
+                .chain([(Tab::Mine, w.mine_tab), (Tab::Apply, w.apply_tab)])
+            {
                 let selected = panel.tab == tab;
                 let button = Button::new(RichText::new(label).strong())
                     .selected(selected)
@@ -1025,6 +1047,88 @@ fn application_card(
             }
         }
     });
+}
+
+/// The comfort settings as the panel edits them, and what became of the last save.
+#[derive(Debug)]
+pub struct ComfortTab<'a> {
+    /// The settings, changed in place.
+    pub settings: &'a mut ComfortSettings,
+    /// Where they were last saved, or why they could not be.
+    pub saved: Result<Option<&'a std::path::Path>, String>,
+}
+
+fn comfort_tab(ui: &mut Ui, tab: &mut ComfortTab<'_>, w: &Words) {
+    let settings = &mut *tab.settings;
+    ui.label(RichText::new(w.comfort_intro).color(MUTED));
+    ui.add_space(10.0);
+    egui::Grid::new("comfort")
+        .num_columns(2)
+        .spacing(Vec2::new(28.0, 18.0))
+        .show(ui, |ui| {
+            ui.label(RichText::new(w.snap_turn).strong());
+            ui.horizontal(|ui| {
+                for degrees in [15.0, 30.0, 45.0, 60.0] {
+                    ui.radio_value(
+                        &mut settings.snap_turn_degrees,
+                        degrees,
+                        format!("{degrees:.0}°"),
+                    );
+                }
+            });
+            ui.end_row();
+            ui.label(RichText::new(w.moving).strong());
+            ui.horizontal(|ui| {
+                let mut glide = settings.smooth_locomotion;
+                ui.radio_value(&mut glide, false, w.teleport);
+                ui.radio_value(&mut glide, true, w.glide);
+                settings.smooth_locomotion = glide;
+                settings.teleport = !glide;
+            });
+            ui.end_row();
+            ui.label("");
+            ui.checkbox(&mut settings.vignette, w.vignette);
+            ui.end_row();
+            ui.label(RichText::new(w.posture).strong());
+            ui.horizontal(|ui| {
+                let seated = matches!(settings.posture, Posture::Seated { .. });
+                if ui.radio(!seated, w.standing).clicked() {
+                    settings.posture = Posture::Standing;
+                }
+                if ui.radio(seated, w.seated).clicked() && !seated {
+                    settings.posture = Posture::Seated { raise: 0.45 };
+                }
+                if let Posture::Seated { raise } = &mut settings.posture {
+                    ui.label(w.seated_raise);
+                    ui.add(
+                        egui::Slider::new(raise, 0.0..=1.0)
+                            .step_by(0.05)
+                            .suffix(" m"),
+                    );
+                }
+            });
+            ui.end_row();
+            ui.label(RichText::new(w.leading_hand).strong());
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut settings.handedness, Handedness::Left, w.left_hand);
+                ui.radio_value(&mut settings.handedness, Handedness::Right, w.right_hand);
+            });
+            ui.end_row();
+        });
+    ui.add_space(14.0);
+    match &tab.saved {
+        Ok(Some(path)) => {
+            ui.label(
+                RichText::new(format!("{} {}", w.comfort_saved, path.display()))
+                    .small()
+                    .color(MUTED),
+            );
+        }
+        Ok(None) => {}
+        Err(problem) => {
+            ui.label(RichText::new(format!("{}: {problem}", w.problem)).color(BAD));
+        }
+    }
 }
 
 fn mine(

@@ -72,6 +72,8 @@ pub struct HandState {
     pub aiming: Option<Arc>,
     /// The turning stick went back to the middle since the last turn.
     pub turn_armed: bool,
+    /// The panel its ray rested on last frame.
+    pub over: Option<Entity>,
 }
 
 /// A short vibration for a hand, for the OpenXR layer to play where the controller can.
@@ -92,6 +94,26 @@ pub struct Comfort {
     pub settings: ComfortSettings,
     /// The file they are saved to when changed, if any.
     pub file: Option<std::path::PathBuf>,
+    /// Why the last change could not be saved.
+    pub problem: Option<String>,
+}
+
+impl Comfort {
+    /// Puts `settings` in force and saves them, remembering a failure to show it.
+    pub fn change(&mut self, settings: ComfortSettings) {
+        if settings == self.settings {
+            return;
+        }
+        self.settings = settings;
+        self.problem = self
+            .file
+            .as_deref()
+            .and_then(|file| settings.save(file).err())
+            .map(|error| error.to_string());
+        if let Some(problem) = &self.problem {
+            warn!("{problem}");
+        }
+    }
 }
 
 /// How dark the edges of the view are, 0 (clear) to 1, eased towards `target` each frame.
@@ -123,7 +145,7 @@ pub fn plugin(app: &mut App) {
                     .chain()
                     .in_set(AppSystems::RecordInput)
                     .before(cast_pointers),
-                (go_to_window, move_and_turn, follow_head)
+                (feel_panels, go_to_window, move_and_turn, follow_head)
                     .chain()
                     .in_set(AppSystems::Update),
                 ease_vignette.in_set(AppSystems::Present),
@@ -178,6 +200,31 @@ fn aim_hands(
                 .then(|| Ray3d::new(aim.translation, aim.forward())),
             pressed: state.pressed,
         });
+    }
+}
+
+/// A tick in the controller when its ray comes onto a panel, and a firmer one when the trigger
+/// presses on it.
+fn feel_panels(
+    mut hands: Query<(&Hand, &PointerHit, &mut HandState)>,
+    mut haptics: MessageWriter<Haptic>,
+) {
+    for (hand, hit, mut state) in &mut hands {
+        if hit.surface.is_some() && hit.surface != state.over {
+            haptics.write(Haptic {
+                side: hand.side,
+                seconds: 0.01,
+                amplitude: 0.2,
+            });
+        }
+        if hit.surface.is_some() && state.just_pressed {
+            haptics.write(Haptic {
+                side: hand.side,
+                seconds: 0.02,
+                amplitude: 0.5,
+            });
+        }
+        state.over = hit.surface;
     }
 }
 
@@ -362,4 +409,41 @@ fn ease_vignette(time: Res<Time>, mut vignette: ResMut<Vignette>) {
     let step = rate * time.delta_secs();
     let difference = vignette.target - vignette.strength;
     vignette.strength += difference.clamp(-step, step);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xr::comfort::{Posture, SETTINGS_FILE};
+
+    #[test]
+    fn a_change_is_saved_and_a_failed_save_is_kept_to_show() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = dir.path().join(SETTINGS_FILE);
+        let mut comfort = Comfort {
+            settings: ComfortSettings::default(),
+            file: Some(file.clone()),
+            problem: None,
+        };
+        let seated = ComfortSettings {
+            posture: Posture::Seated { raise: 0.5 },
+            ..ComfortSettings::default()
+        };
+        comfort.change(seated);
+        assert_eq!(comfort.problem, None);
+        assert_eq!(ComfortSettings::load(&file).expect("saved"), seated);
+
+        // A data directory that is a file cannot hold the settings: the change stays in force
+        // and the reason is kept for the panel.
+        let blocked = dir.path().join("not-a-folder");
+        std::fs::write(&blocked, "x").expect("write");
+        comfort.file = Some(blocked.join(SETTINGS_FILE));
+        comfort.change(ComfortSettings::default());
+        assert_eq!(comfort.settings, ComfortSettings::default());
+        let problem = comfort.problem.expect("the failed save is remembered");
+        assert!(
+            problem.contains("cannot save the comfort settings"),
+            "{problem}"
+        );
+    }
 }
