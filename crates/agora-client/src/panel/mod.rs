@@ -446,3 +446,56 @@ fn draw_panel(
     }
     typing.set_if_neq(Typing(ctx.egui_wants_keyboard_input()));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The angle, in degrees, that the panel's body text (24 points, one point a millimetre at
+    /// full scale) takes up for eyes standing at the counter.
+    fn body_text_degrees(panel: &Transform, eyes: Vec3) -> f32 {
+        let body = 0.024 * panel.scale.y;
+        (body / eyes.distance(panel.translation))
+            .atan()
+            .to_degrees()
+    }
+
+    #[test]
+    fn in_a_headset_the_panel_comes_within_reach_below_the_eyes_with_larger_text() {
+        let booth = Transform::from_xyz(3.0, 0.0, -4.0).with_rotation(Quat::from_rotation_y(0.7));
+        let eyes = booth.transform_point(Vec3::new(0.0, 1.65, -2.1));
+        let desk = panel_transform(booth, PanelPlacement::AtCounter);
+        let near = panel_transform(booth, PanelPlacement::WithinReach);
+        for panel in [&desk, &near] {
+            let to_eyes = (eyes - panel.translation).normalize();
+            assert!(
+                panel.back().dot(to_eyes) > 0.9,
+                "the panel faces the citizen"
+            );
+        }
+        let distance = eyes.distance(near.translation);
+        assert!(
+            (0.95..1.15).contains(&distance),
+            "within reach: {distance} m"
+        );
+        let below = eyes.y - near.translation.y;
+        assert!(
+            (0.05..0.25).contains(&below),
+            "a little below the eyes: {below} m"
+        );
+        let (desk_text, near_text) = (
+            body_text_degrees(&desk, eyes),
+            body_text_degrees(&near, eyes),
+        );
+        assert!(
+            near_text > 1.1 && near_text > desk_text,
+            "{near_text}° vs {desk_text}°"
+        );
+        // The whole panel stays inside a comfortable 70° of view.
+        let width = (PANEL_SIZE.x * near.scale.x / 2.0 / distance)
+            .atan()
+            .to_degrees()
+            * 2.0;
+        assert!(width < 70.0, "{width}°");
+    }
+}
