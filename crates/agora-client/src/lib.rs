@@ -83,6 +83,19 @@ impl Plugin for PlazaPlugin {
                     xr::visuals::plugin,
                 ));
         }
+        // The Comfort view shows the panel as a headset would, without one.
+        let comfort_view = self
+            .screenshot
+            .as_ref()
+            .is_some_and(|r| matches!(r.view, screenshot::View::Comfort(_)));
+        if comfort_view && self.xr.is_none() {
+            app.insert_resource(xr::interaction::Comfort {
+                settings: xr::comfort::ComfortSettings::default(),
+                file: None,
+                problem: None,
+            })
+            .insert_resource(panel::PanelPlacement::WithinReach);
+        }
         if let Some(request) = &self.screenshot {
             app.insert_resource(request.clone())
                 .add_plugins(screenshot::plugin);

@@ -39,8 +39,8 @@ struct Cli {
     /// Size of the window or screenshot, in pixels.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     size: UVec2,
-    /// What the screenshot shows: overview, entrance, window:<service-id>, dashboard:<id> or
-    /// dashboard:<id>:table.
+    /// What the screenshot shows: overview, entrance, window:<service-id>[:comfort] or
+    /// dashboard:<id>[:table].
     #[arg(
         long,
         value_name = "VIEW",

@@ -32,6 +32,9 @@ pub enum View {
     Entrance,
     /// Standing at a service window, looking at its counter.
     Window(String),
+    /// Standing at a service window as a citizen in a headset would, the panel within reach and
+    /// its Comfort tab open.
+    Comfort(String),
     /// Standing before a dashboard, showing its charts or, with `table`, its table of numbers.
     Dashboard {
         /// The dashboard's id in the layout.
@@ -42,15 +45,23 @@ pub enum View {
 }
 
 impl View {
-    /// Parses `overview`, `entrance`, `window:<service-id>`, `dashboard:<id>` or
-    /// `dashboard:<id>:table`, checking the id against the layout.
+    /// Parses `overview`, `entrance`, `window:<service-id>`, `window:<service-id>:comfort`,
+    /// `dashboard:<id>` or `dashboard:<id>:table`, checking the id against the layout.
     pub fn parse(text: &str, layout: &PlazaLayout) -> Result<Self, String> {
         match text.split_once(':') {
             None if text == "overview" => Ok(View::Overview),
             None if text == "entrance" => Ok(View::Entrance),
-            Some(("window", id)) => {
+            Some(("window", rest)) => {
+                let (id, comfort) = match rest.strip_suffix(":comfort") {
+                    Some(id) => (id, true),
+                    None => (rest, false),
+                };
                 if layout.windows.iter().any(|w| w.service == id) {
-                    Ok(View::Window(id.to_owned()))
+                    Ok(if comfort {
+                        View::Comfort(id.to_owned())
+                    } else {
+                        View::Window(id.to_owned())
+                    })
                 } else {
                     let known: Vec<_> = layout.windows.iter().map(|w| w.service.as_str()).collect();
                     Err(format!(
@@ -79,7 +90,7 @@ impl View {
             }
             _ => Err(format!(
                 "unknown view {text:?}: use overview, entrance, window:<service-id>, \
-                 dashboard:<id> or dashboard:<id>:table"
+                 window:<service-id>:comfort, dashboard:<id> or dashboard:<id>:table"
             )),
         }
     }
@@ -111,6 +122,12 @@ impl View {
                 .iter()
                 .find(|w| &w.service == id)
                 .map(|w| before(w.position, w.facing, 2.75, 1.68, 1.62)),
+            // Where a citizen in a headset stands: on the counter's spot, eyes at 1.65 m.
+            View::Comfort(id) => layout
+                .windows
+                .iter()
+                .find(|w| &w.service == id)
+                .map(|w| before(w.position, w.facing, 2.1, 1.65, 1.5)),
             View::Dashboard { id, .. } => layout
                 .dashboards
                 .iter()
@@ -173,7 +190,10 @@ pub fn plugin(app: &mut App) {
     app.insert_resource(progress.clone())
         .init_resource::<Capture>()
         .add_systems(PostStartup, place_camera)
-        .add_systems(Update, fill_example.in_set(crate::AppSystems::Update))
+        .add_systems(
+            Update,
+            (fill_example, open_comfort_tab).in_set(crate::AppSystems::Update),
+        )
         .add_systems(Last, capture_when_settled);
     if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
         render_app.insert_resource(progress).add_systems(
@@ -204,6 +224,18 @@ fn place_camera(
     for (mut transform, mut citizen) in &mut cameras {
         *transform = pose;
         *citizen = Citizen { yaw, pitch };
+    }
+}
+
+/// With `--view window:<id>:comfort`, turns the open panel to its Comfort tab.
+fn open_comfort_tab(request: Res<ScreenshotRequest>, panels: Option<ResMut<crate::panel::Panels>>) {
+    let (View::Comfort(id), Some(mut panels)) = (&request.view, panels) else {
+        return;
+    };
+    if let Some(panel) = panels.windows.get_mut(id)
+        && panel.tab != crate::panel::ui::Tab::Comfort
+    {
+        panel.tab = crate::panel::ui::Tab::Comfort;
     }
 }
 
@@ -420,6 +452,10 @@ mod tests {
             })
         );
         assert!(View::parse("dashboard:nowhere:table", &layout).is_err());
+        assert_eq!(
+            View::parse("window:parking-permit:comfort", &layout),
+            Ok(View::Comfort("parking-permit".into()))
+        );
         assert!(View::parse("sideways", &layout).is_err());
     }
 

@@ -452,10 +452,9 @@ fn in_a_headset_the_panel_has_a_comfort_tab_that_changes_the_settings() {
     visit.comfort = Some(ComfortSettings::default());
     visit.frame();
     visit.click("Comfort");
-    visit.choose("Snap turn", "45°");
-    visit.choose("Moving", "Glide (smooth movement)");
-    visit.choose("Posture", "Seated");
-    visit.choose("Leading hand (moves; the other turns)", "Left");
+    for choice in ["45°", "Glide (smooth movement)", "Seated", "Left"] {
+        visit.click(choice);
+    }
     let settings = visit.comfort.expect("the settings");
     assert_eq!(settings.snap_turn_degrees, 45.0);
     assert!(settings.smooth_locomotion && !settings.teleport);

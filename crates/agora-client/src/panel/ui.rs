@@ -1058,32 +1058,42 @@ pub struct ComfortTab<'a> {
     pub saved: Result<Option<&'a std::path::Path>, String>,
 }
 
+/// One choice of several, as a button big enough to hit with a controller's ray.
+fn choice(ui: &mut Ui, selected: bool, label: &str) -> bool {
+    let button = Button::new(RichText::new(label).strong())
+        .selected(selected)
+        .min_size(Vec2::new(120.0, 52.0));
+    ui.add(button).clicked() && !selected
+}
+
 fn comfort_tab(ui: &mut Ui, tab: &mut ComfortTab<'_>, w: &Words) {
     let settings = &mut *tab.settings;
     ui.label(RichText::new(w.comfort_intro).color(MUTED));
     ui.add_space(10.0);
     egui::Grid::new("comfort")
         .num_columns(2)
-        .spacing(Vec2::new(28.0, 18.0))
+        .spacing(Vec2::new(28.0, 16.0))
         .show(ui, |ui| {
             ui.label(RichText::new(w.snap_turn).strong());
             ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 14.0;
                 for degrees in [15.0, 30.0, 45.0, 60.0] {
-                    ui.radio_value(
-                        &mut settings.snap_turn_degrees,
-                        degrees,
-                        format!("{degrees:.0}°"),
-                    );
+                    let on = settings.snap_turn_degrees == degrees;
+                    if choice(ui, on, &format!("{degrees:.0}°")) {
+                        settings.snap_turn_degrees = degrees;
+                    }
                 }
             });
             ui.end_row();
             ui.label(RichText::new(w.moving).strong());
             ui.horizontal(|ui| {
-                let mut glide = settings.smooth_locomotion;
-                ui.radio_value(&mut glide, false, w.teleport);
-                ui.radio_value(&mut glide, true, w.glide);
-                settings.smooth_locomotion = glide;
-                settings.teleport = !glide;
+                ui.spacing_mut().item_spacing.x = 14.0;
+                for (glide, label) in [(false, w.teleport), (true, w.glide)] {
+                    if choice(ui, settings.smooth_locomotion == glide, label) {
+                        settings.smooth_locomotion = glide;
+                        settings.teleport = !glide;
+                    }
+                }
             });
             ui.end_row();
             ui.label("");
@@ -1091,11 +1101,12 @@ fn comfort_tab(ui: &mut Ui, tab: &mut ComfortTab<'_>, w: &Words) {
             ui.end_row();
             ui.label(RichText::new(w.posture).strong());
             ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 14.0;
                 let seated = matches!(settings.posture, Posture::Seated { .. });
-                if ui.radio(!seated, w.standing).clicked() {
+                if choice(ui, !seated, w.standing) {
                     settings.posture = Posture::Standing;
                 }
-                if ui.radio(seated, w.seated).clicked() && !seated {
+                if choice(ui, seated, w.seated) {
                     settings.posture = Posture::Seated { raise: 0.45 };
                 }
                 if let Posture::Seated { raise } = &mut settings.posture {
@@ -1110,8 +1121,15 @@ fn comfort_tab(ui: &mut Ui, tab: &mut ComfortTab<'_>, w: &Words) {
             ui.end_row();
             ui.label(RichText::new(w.leading_hand).strong());
             ui.horizontal(|ui| {
-                ui.radio_value(&mut settings.handedness, Handedness::Left, w.left_hand);
-                ui.radio_value(&mut settings.handedness, Handedness::Right, w.right_hand);
+                ui.spacing_mut().item_spacing.x = 14.0;
+                for (hand, label) in [
+                    (Handedness::Left, w.left_hand),
+                    (Handedness::Right, w.right_hand),
+                ] {
+                    if choice(ui, settings.handedness == hand, label) {
+                        settings.handedness = hand;
+                    }
+                }
             });
             ui.end_row();
         });
