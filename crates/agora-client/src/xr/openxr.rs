@@ -301,21 +301,34 @@ fn read_tracked_hands(
         ) else {
             continue;
         };
-        let shoulder = head.translation
-            + Vec3::Y * -0.15
-            + head.right().with_y(0.0).normalize_or_zero()
-                * if side == Side::Right { 0.18 } else { -0.18 };
-        let origin = knuckle;
-        let Ok(direction) = Dir3::new(origin - shoulder) else {
+        let Some((pose, trigger)) = pinch_pointer(head, side, thumb, index, knuckle) else {
             continue;
         };
-        *aim = Transform::from_translation(origin).looking_to(direction, Vec3::Y);
-        let pinch = thumb.distance(index);
-        // Fully pinched below 1.5 cm, open above 4 cm.
-        hand.trigger = ((0.04 - pinch) / 0.025).clamp(0.0, 1.0);
+        *aim = pose;
+        hand.trigger = trigger;
         hand.stick = Vec2::ZERO;
         hand.tracked = true;
     }
+}
+
+/// A tracked hand's pointer: a ray from the shoulder (estimated from the head) through the
+/// index finger's knuckle, and a trigger from the pinch — fully pulled with thumb and index tips
+/// 1.5 cm apart, released at 4 cm. All positions in the rig's space.
+pub fn pinch_pointer(
+    head: &Transform,
+    side: Side,
+    thumb_tip: Vec3,
+    index_tip: Vec3,
+    index_knuckle: Vec3,
+) -> Option<(Transform, f32)> {
+    let outward = head.right().with_y(0.0).normalize_or_zero();
+    let shoulder = head.translation
+        + Vec3::Y * -0.15
+        + outward * if side == Side::Right { 0.18 } else { -0.18 };
+    let direction = Dir3::new(index_knuckle - shoulder).ok()?;
+    let pose = Transform::from_translation(index_knuckle).looking_to(direction, Vec3::Y);
+    let trigger = ((0.04 - thumb_tip.distance(index_tip)) / 0.025).clamp(0.0, 1.0);
+    Some((pose, trigger))
 }
 
 fn play_haptics(
@@ -345,7 +358,7 @@ fn play_haptics(
 /// While the headset shows the plaza the desktop camera rests and the keyboard does not walk;
 /// when the session ends (the headset is taken off or its runtime quits) the desktop comes
 /// back, with a note, so nobody is left looking at a frozen window.
-fn switch_views(
+pub fn switch_views(
     state: Option<Res<XrState>>,
     mut status: ResMut<XrStatus>,
     mut notice: ResMut<XrNotice>,
@@ -389,5 +402,118 @@ fn switch_views(
 fn dress_xr_cameras(mut commands: Commands, cameras: Query<Entity, Added<XrCamera>>) {
     for camera in &cameras {
         commands.entity(camera).insert(crate::scenery::atmosphere());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pinch_points_from_the_shoulder_through_the_knuckle_and_pulls_the_trigger() {
+        let head = Transform::from_xyz(0.0, 1.65, 0.0);
+        let knuckle = Vec3::new(0.25, 1.3, -0.4);
+        let (pose, open) = pinch_pointer(
+            &head,
+            Side::Right,
+            knuckle + Vec3::new(0.0, 0.02, 0.0),
+            knuckle + Vec3::new(0.0, -0.03, -0.04),
+            knuckle,
+        )
+        .expect("a pointer");
+        assert_eq!(pose.translation, knuckle);
+        let shoulder = Vec3::new(0.18, 1.5, 0.0);
+        let along = (knuckle - shoulder).normalize();
+        assert!(pose.forward().dot(along) > 0.999, "{:?}", pose.forward());
+        assert_eq!(open, 0.0, "fingers 5 cm apart are open");
+
+        let tip = knuckle + Vec3::new(0.0, 0.0, -0.05);
+        let (_, pinched) = pinch_pointer(&head, Side::Right, tip, tip + Vec3::X * 0.01, knuckle)
+            .expect("a pointer");
+        assert_eq!(pinched, 1.0, "1 cm apart is a full pull");
+        let (_, half) = pinch_pointer(&head, Side::Right, tip, tip + Vec3::X * 0.0275, knuckle)
+            .expect("a pointer");
+        assert!((half - 0.5).abs() < 1e-3, "{half}");
+
+        // The left hand's ray starts at the left shoulder.
+        let left = Vec3::new(-0.25, 1.3, -0.4);
+        let (pose, _) = pinch_pointer(&head, Side::Left, tip, tip, left).expect("a pointer");
+        assert!(pose.forward().x < 0.0, "{:?}", pose.forward());
+    }
+
+    #[test]
+    fn the_desktop_rests_while_the_headset_shows_the_plaza_and_returns_when_it_ends() {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .insert_resource(XrStatus::Starting)
+            .init_resource::<XrNotice>()
+            .insert_resource(ControlsEnabled(true))
+            .init_resource::<PanelPlacement>()
+            .add_systems(Update, switch_views);
+        let camera = app
+            .world_mut()
+            .spawn((
+                Citizen {
+                    yaw: 0.0,
+                    pitch: 0.0,
+                },
+                Camera::default(),
+            ))
+            .id();
+        let state = |app: &mut App, state: XrState| {
+            app.insert_resource(state);
+            app.update();
+        };
+        let active = |app: &App| app.world().get::<Camera>(camera).expect("camera").is_active;
+
+        state(&mut app, XrState::Ready);
+        assert!(
+            active(&app),
+            "the desktop shows the plaza until the headset does"
+        );
+        state(&mut app, XrState::Running);
+        assert_eq!(*app.world().resource::<XrStatus>(), XrStatus::InHeadset);
+        assert!(!active(&app));
+        assert!(!app.world().resource::<ControlsEnabled>().0);
+        assert_eq!(
+            *app.world().resource::<PanelPlacement>(),
+            PanelPlacement::WithinReach
+        );
+        assert_eq!(app.world().resource::<XrNotice>().text, None);
+
+        // The citizen takes the headset off and the runtime ends the session.
+        state(&mut app, XrState::Stopping);
+        assert_eq!(*app.world().resource::<XrStatus>(), XrStatus::Desktop);
+        assert!(active(&app));
+        assert!(app.world().resource::<ControlsEnabled>().0);
+        assert_eq!(
+            *app.world().resource::<PanelPlacement>(),
+            PanelPlacement::AtCounter
+        );
+        let notice = app.world().resource::<XrNotice>().text.clone();
+        assert!(
+            notice.is_some_and(|n| n.contains("continues on the desktop")),
+            "the citizen is told"
+        );
+    }
+
+    #[test]
+    fn a_session_that_never_starts_leaves_the_desktop_with_a_sentence() {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .insert_resource(XrStatus::Starting)
+            .init_resource::<XrNotice>()
+            .insert_resource(ControlsEnabled(true))
+            .init_resource::<PanelPlacement>()
+            .insert_resource(XrState::Unavailable)
+            .add_systems(Update, switch_views);
+        app.update();
+        assert_eq!(*app.world().resource::<XrStatus>(), XrStatus::Desktop);
+        assert!(app.world().resource::<ControlsEnabled>().0);
+        let notice = app.world().resource::<XrNotice>().text.clone();
+        assert_eq!(
+            notice.as_deref(),
+            Some("The headset could not be started, so the plaza opens on the desktop.")
+        );
     }
 }

@@ -132,7 +132,8 @@ fn load_entry() -> Result<(openxr::Entry, String), NoHeadset> {
 pub fn runtime_manifest() -> Option<PathBuf> {
     let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     if let Some(path) = variable("XR_RUNTIME_JSON") {
-        return Some(PathBuf::from(path));
+        // The loader looks nowhere else when this is set.
+        return Some(PathBuf::from(path)).filter(|path| path.exists());
     }
     let mut folders = Vec::new();
     match variable("XDG_CONFIG_HOME") {
