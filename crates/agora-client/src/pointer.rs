@@ -115,6 +115,11 @@ fn aim_mouse(
         return;
     };
     for (camera, eyes, mut pointer) in &mut pointers {
+        // In a headset the desktop camera rests, and so does the mouse.
+        if !camera.is_active {
+            pointer.set_if_neq(PointerRay::default());
+            continue;
+        }
         let through = if cursor.grab_mode == CursorGrabMode::None {
             window.cursor_position()
         } else {

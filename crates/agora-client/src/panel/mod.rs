@@ -324,9 +324,30 @@ pub fn pointer_events(before: PanelPointer, now: PanelPointer) -> Vec<egui::Even
     events
 }
 
+/// egui has one pointer, so the panel follows one of ours at a time: `pointers` are (pointer,
+/// on the panel, pressed). The one in charge keeps the panel while it stays on it, unless
+/// another presses on it; a free panel goes to a pointer pressing on it, else one resting on
+/// it; with none on the panel, the last one stays in charge (so that it can say it left).
+pub fn pointer_in_charge(
+    owner: Option<Entity>,
+    pointers: &[(Entity, bool, bool)],
+) -> Option<Entity> {
+    let on = |entity: Entity| pointers.iter().any(|&(e, on, _)| e == entity && on);
+    let presser = pointers
+        .iter()
+        .find(|&&(e, on, pressed)| on && pressed && Some(e) != owner)
+        .map(|&(e, ..)| e);
+    let hoverer = pointers.iter().find(|&&(_, on, _)| on).map(|&(e, ..)| e);
+    match owner.filter(|&o| on(o)) {
+        Some(current) => Some(presser.unwrap_or(current)),
+        None => presser.or(hoverer).or(owner),
+    }
+}
+
 fn forward_pointer(
     mut commands: Commands,
     mut before: Local<HashMap<Entity, PanelPointer>>,
+    mut owner: Local<Option<Entity>>,
     panels: Res<Panels>,
     pointers: Query<(Entity, &PointerHit)>,
     quads: Query<Entity, With<PanelQuad>>,
@@ -336,14 +357,26 @@ fn forward_pointer(
     let (Ok(quad), Ok(context)) = (quads.single(), contexts.single()) else {
         return;
     };
-    let mut hovered = false;
-    for (pointer, hit) in &pointers {
-        let now = if panels.open.is_some() {
+    let on_panel = |hit: &PointerHit| {
+        if panels.open.is_some() {
             PanelPointer::of(hit, quad)
         } else {
             PanelPointer::default()
-        };
+        }
+    };
+    let states: Vec<(Entity, bool, bool)> = pointers
+        .iter()
+        .map(|(entity, hit)| (entity, on_panel(hit).at.is_some(), hit.pressed))
+        .collect();
+    let in_charge = pointer_in_charge(*owner, &states);
+    *owner = in_charge;
+    let mut hovered = false;
+    for (pointer, hit) in &pointers {
+        let now = on_panel(hit);
         let was = before.insert(pointer, now).unwrap_or_default();
+        if Some(pointer) != in_charge {
+            continue;
+        }
         // A press that began off the panel (walking, mouse look) is not a click on it.
         let now = PanelPointer {
             pressed: now.pressed && (was.pressed || now.at.is_some()),
@@ -450,6 +483,45 @@ fn draw_panel(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_panel_follows_one_pointer_at_a_time() {
+        let [left, right, mouse] = [
+            Entity::from_raw_u32(1),
+            Entity::from_raw_u32(2),
+            Entity::from_raw_u32(3),
+        ]
+        .map(|e| e.expect("an entity"));
+        // Nobody on the panel, nobody in charge.
+        assert_eq!(
+            pointer_in_charge(None, &[(left, false, false), (right, false, false)]),
+            None
+        );
+        // The first to rest on it takes it; the other arriving does not.
+        assert_eq!(
+            pointer_in_charge(None, &[(left, true, false), (right, false, false)]),
+            Some(left)
+        );
+        assert_eq!(
+            pointer_in_charge(Some(left), &[(left, true, false), (right, true, false)]),
+            Some(left)
+        );
+        // Pressing on it takes it over.
+        assert_eq!(
+            pointer_in_charge(Some(left), &[(left, true, false), (right, true, true)]),
+            Some(right)
+        );
+        // The one in charge leaves: the other, still on it, takes it.
+        assert_eq!(
+            pointer_in_charge(Some(right), &[(left, true, false), (right, false, false)]),
+            Some(left)
+        );
+        // Everyone leaves: the last one stays in charge, to tell egui it left.
+        assert_eq!(
+            pointer_in_charge(Some(left), &[(left, false, false), (mouse, false, true)]),
+            Some(left)
+        );
+    }
 
     /// The angle, in degrees, that the panel's body text (24 points, one point a millimetre at
     /// full scale) takes up for eyes standing at the counter.
