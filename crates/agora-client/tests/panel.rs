@@ -461,3 +461,43 @@ fn in_a_headset_the_panel_has_a_comfort_tab_that_changes_the_settings() {
     assert_eq!(settings.posture, Posture::Seated { raise: 0.45 });
     assert_eq!(settings.handedness, Handedness::Left);
 }
+
+#[test]
+fn in_a_headset_a_keyboard_on_the_panel_types_into_the_focused_field() {
+    let home = tempfile::tempdir().expect("a temporary data directory");
+    let mut visit = Visit::walk_up_to("parking-permit", home.path());
+    visit.comfort = Some(ComfortSettings::default());
+    visit.frame();
+    assert!(
+        !visit.shows("Done"),
+        "no keyboard until a field has the focus"
+    );
+    let field = visit.reveal(|v| v.below("Home address", accesskit::Role::TextInput, ""));
+    visit.click_at(field);
+    assert!(
+        visit.shows("Done"),
+        "the keyboard appears: {:?}",
+        visit.words()
+    );
+    for key in ["⇧", "R", "o", "a", "d", "d", "Delete", "space", "7"] {
+        visit.click(key);
+    }
+    visit.frame();
+    let boxes: Vec<_> = visit
+        .nodes
+        .iter()
+        .filter(|n| n.role() == accesskit::Role::TextInput)
+        .filter_map(|n| n.value().map(str::to_owned))
+        .collect();
+    assert!(
+        boxes.iter().any(|b| b == "Road 7"),
+        "the address box says what was typed: {boxes:?}"
+    );
+    assert!(
+        visit.shows("Road 7|"),
+        "the keyboard shows what the box says, in case it covers the box: {:?}",
+        visit.words()
+    );
+    visit.click("Done");
+    assert!(!visit.shows("Done"), "Done puts the keyboard away");
+}

@@ -474,6 +474,7 @@ fn draw_panel(
     if let (Some(mut comfort), Some(settings)) = (comfort, settings) {
         comfort.change(settings);
     }
+
     for request in requests {
         session.0.send(request);
     }

@@ -141,6 +141,61 @@ pub struct WindowPanel {
     pin_again: String,
     /// The policy's likely verdict for the draft as it was last reviewed.
     verdict: Option<(Value, Verdict)>,
+    /// The on-panel keyboard of a citizen in a headset.
+    pub keyboard: Keyboard,
+}
+
+/// The keyboard drawn on the panel in a headset, where there is no physical one. The text box
+/// last clicked or focused is its target; it shows while that box is on the panel, and what its
+/// keys type is added to that box's text when the box is next drawn (at its end: a ray is too
+/// coarse to place a caret).
+#[derive(Debug, Default)]
+pub struct Keyboard {
+    /// The text box it types into.
+    target: Option<egui::Id>,
+    /// Whether the target was drawn this frame.
+    seen: bool,
+    /// Capitals for the next letter.
+    shift: bool,
+    /// Keys pressed and not yet applied.
+    pending: Vec<KeyPress>,
+    /// The target's label and text as last drawn, shown above the keys (the keyboard may
+    /// cover the box itself).
+    preview: (String, String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum KeyPress {
+    Text(String),
+    Backspace,
+}
+
+impl Keyboard {
+    /// Makes the box behind `response` the target when it is clicked or focused, and gives it
+    /// the keys pressed since it was last drawn.
+    fn serve(&mut self, response: &egui::Response, text: &mut String, label: &str, secret: bool) {
+        if response.clicked() || response.has_focus() {
+            self.target = Some(response.id);
+        }
+        if self.target != Some(response.id) {
+            return;
+        }
+        self.seen = true;
+        for key in self.pending.drain(..) {
+            match key {
+                KeyPress::Text(typed) => text.push_str(&typed),
+                KeyPress::Backspace => {
+                    text.pop();
+                }
+            }
+        }
+        let shown = if secret {
+            "•".repeat(text.chars().count())
+        } else {
+            text.clone()
+        };
+        self.preview = (label.to_owned(), shown);
+    }
 }
 
 impl WindowPanel {
@@ -302,7 +357,7 @@ pub fn show(
     lang: Lang,
     accent: [u8; 3],
     now: OffsetDateTime,
-    comfort: Option<&mut ComfortTab<'_>>,
+    mut comfort: Option<&mut ComfortTab<'_>>,
 ) -> Vec<Request> {
     let w = words(lang);
     let palette = Palette {
@@ -360,13 +415,87 @@ pub fn show(
                     }
                 },
                 Tab::Mine => mine(ui, model, catalog, w, lang, &mut requests),
-                Tab::Comfort => match comfort {
+                Tab::Comfort => match &mut comfort {
                     Some(comfort) => comfort_tab(ui, comfort, w),
                     None => panel.tab = Tab::Apply,
                 },
             }
         });
+    if comfort.is_some() {
+        on_panel_keyboard(ui, &mut panel.keyboard, w);
+    }
     requests
+}
+
+/// The rows of the on-panel keyboard (letters shown in lower case unless shifted).
+const KEY_ROWS: [&str; 4] = ["1234567890", "qwertyuiop", "asdfghjkl-", "zxcvbnm.,@"];
+
+fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) {
+    // Keys that found no box (it was not drawn) are dropped; a box not drawn this frame (another
+    // step, another tab) puts the keyboard away.
+    keyboard.pending.clear();
+    if !std::mem::take(&mut keyboard.seen) {
+        keyboard.target = None;
+    }
+    if keyboard.target.is_none() {
+        return;
+    }
+    let ctx = ui.ctx().clone();
+    let size = Vec2::new(104.0, 62.0);
+    let key = |ui: &mut Ui, label: &str, width: f32, selected: bool| {
+        let button = Button::new(RichText::new(label).strong())
+            .selected(selected)
+            .min_size(Vec2::new(width, size.y));
+        ui.add(button).clicked()
+    };
+    egui::Area::new(egui::Id::new("on-panel keyboard"))
+        .order(egui::Order::Foreground)
+        .anchor(egui::Align2::CENTER_BOTTOM, Vec2::new(0.0, -16.0))
+        .show(&ctx, |ui| {
+            Frame::new()
+                .fill(Color32::from_rgb(24, 30, 40))
+                .stroke(Stroke::new(1.0, MUTED))
+                .corner_radius(CornerRadius::same(12))
+                .inner_margin(Margin::same(14))
+                .show(ui, |ui| {
+                    ui.spacing_mut().item_spacing = Vec2::new(10.0, 10.0);
+                    let (label, text) = &keyboard.preview;
+                    ui.horizontal(|ui| {
+                        ui.label(RichText::new(format!("{label}:")).color(MUTED));
+                        ui.label(RichText::new(format!("{text}|")).strong());
+                    });
+                    for row in KEY_ROWS {
+                        ui.horizontal(|ui| {
+                            for letter in row.chars() {
+                                let shown = if keyboard.shift {
+                                    letter.to_uppercase().to_string()
+                                } else {
+                                    letter.to_string()
+                                };
+                                if key(ui, &shown, size.x, false) {
+                                    keyboard.pending.push(KeyPress::Text(shown));
+                                    keyboard.shift = false;
+                                }
+                            }
+                        });
+                    }
+                    ui.horizontal(|ui| {
+                        if key(ui, "⇧", size.x, keyboard.shift) {
+                            keyboard.shift = !keyboard.shift;
+                        }
+                        if key(ui, w.key_space, size.x * 5.0 + 40.0, false) {
+                            keyboard.pending.push(KeyPress::Text(" ".into()));
+                        }
+                        if key(ui, w.key_delete, size.x * 1.5, false) {
+                            keyboard.pending.push(KeyPress::Backspace);
+                        }
+                        if key(ui, w.key_done, size.x * 2.0 + 10.0, false) {
+                            keyboard.target = None;
+                            keyboard.pending.clear();
+                        }
+                    });
+                });
+        });
 }
 
 fn header(
@@ -557,20 +686,25 @@ fn field_editor(
     });
     let label_id = label.inner.id;
     ui.label(RichText::new(field.help.get(l)).small().color(MUTED));
+    let keyboard = &mut panel.keyboard;
     let entry = panel.draft.entry(field.id.clone()).or_default();
     let before = entry.clone();
     let error_stroke = problem.map(|_| Stroke::new(2.0, BAD));
-    let text_box = |ui: &mut Ui, text: &mut String, hint: &str, multiline: bool| {
+    // A fixed id: the box keeps its focus (and the on-panel keyboard its target) when the
+    // error frame appears around it.
+    let box_id = egui::Id::new(("field", &field.id));
+    let mut text_box = |ui: &mut Ui, text: &mut String, hint: &str, multiline: bool| {
         let edit = if multiline {
             TextEdit::multiline(text).desired_rows(3)
         } else {
             TextEdit::singleline(text)
-        };
+        }
+        .id(box_id);
         let frame_ui = |ui: &mut Ui| {
             ui.add(edit.hint_text(hint).desired_width(f32::INFINITY))
                 .labelled_by(label_id)
         };
-        match error_stroke {
+        let response = match error_stroke {
             Some(stroke) => {
                 Frame::new()
                     .stroke(stroke)
@@ -579,7 +713,9 @@ fn field_editor(
                     .inner
             }
             None => frame_ui(ui),
-        }
+        };
+        keyboard.serve(&response, text, field.label.get(l), false);
+        response
     };
     match &field.kind {
         FieldKind::Text(limits) => {
@@ -649,9 +785,19 @@ fn field_editor(
             if let Draft::Location(lat, lon) = entry {
                 ui.horizontal(|ui| {
                     ui.label(w.latitude);
-                    ui.add(TextEdit::singleline(lat).desired_width(160.0));
+                    let response = ui.add(
+                        TextEdit::singleline(lat)
+                            .id(box_id.with("latitude"))
+                            .desired_width(160.0),
+                    );
+                    keyboard.serve(&response, lat, w.latitude, false);
                     ui.label(w.longitude);
-                    ui.add(TextEdit::singleline(lon).desired_width(160.0));
+                    let response = ui.add(
+                        TextEdit::singleline(lon)
+                            .id(box_id.with("longitude"))
+                            .desired_width(160.0),
+                    );
+                    keyboard.serve(&response, lon, w.longitude, false);
                 });
             }
         }
@@ -807,9 +953,15 @@ fn sign_step(
         .num_columns(2)
         .spacing(Vec2::new(20.0, 12.0))
         .show(ui, |ui| {
-            pin_row(ui, w.pin, &mut panel.pin, !busy);
+            pin_row(ui, w.pin, &mut panel.pin, !busy, &mut panel.keyboard);
             if first_time {
-                pin_row(ui, w.pin_again, &mut panel.pin_again, !busy);
+                pin_row(
+                    ui,
+                    w.pin_again,
+                    &mut panel.pin_again,
+                    !busy,
+                    &mut panel.keyboard,
+                );
             }
         });
     ui.add_space(8.0);
@@ -865,15 +1017,22 @@ fn sign_step(
 }
 
 /// One labelled PIN box in the sign step's grid.
-fn pin_row(ui: &mut Ui, label: &str, pin: &mut String, enabled: bool) {
+fn pin_row(ui: &mut Ui, label: &str, pin: &mut String, enabled: bool, keyboard: &mut Keyboard) {
+    let id = egui::Id::new(("pin", label));
+    let name = label;
     let label = ui.label(label);
-    ui.add_enabled(
-        enabled,
-        TextEdit::singleline(pin)
-            .password(true)
-            .desired_width(320.0),
-    )
-    .labelled_by(label.id);
+    let response = ui
+        .add_enabled(
+            enabled,
+            TextEdit::singleline(pin)
+                .id(id)
+                .password(true)
+                .desired_width(320.0),
+        )
+        .labelled_by(label.id);
+    if enabled {
+        keyboard.serve(&response, pin, name, true);
+    }
     ui.end_row();
 }
 

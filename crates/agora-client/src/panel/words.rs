@@ -71,6 +71,9 @@ pub struct Words {
     pub left_hand: &'static str,
     pub right_hand: &'static str,
     pub comfort_saved: &'static str,
+    pub key_space: &'static str,
+    pub key_done: &'static str,
+    pub key_delete: &'static str,
 }
 
 const EN: Words = Words {
@@ -91,6 +94,9 @@ const EN: Words = Words {
     left_hand: "Left",
     right_hand: "Right",
     comfort_saved: "Saved to",
+    key_space: "space",
+    key_done: "Done",
+    key_delete: "Delete",
     required: "required",
     optional: "optional",
     yes: "Yes",
@@ -159,6 +165,9 @@ const ZH: Words = Words {
     left_hand: "左手",
     right_hand: "右手",
     comfort_saved: "已保存到",
+    key_space: "空格",
+    key_done: "完成",
+    key_delete: "删除",
     required: "必填",
     optional: "选填",
     yes: "是",
