@@ -364,20 +364,40 @@ fn spawn_city(
         .map(|&hex| materials.add(wall(hex)))
         .collect();
     let cornice = materials.add(matte(0x8d8c88));
+    // One mesh per wall colour and one for every cornice: the blocks never move, and a
+    // standalone headset counts draw calls.
+    let mut walls: Vec<Option<Mesh>> = vec![None; palette.len()];
+    let mut cornices = None;
     for block in blocks {
         let size = Vec3::new(block.size.x, block.height, block.size.y);
-        commands
-            .spawn((
-                Name::new("Block"),
-                Mesh3d(meshes.add(building_mesh(size))),
-                MeshMaterial3d(wall_materials[block.colour].clone()),
-                Transform::from_xyz(block.at.x, block.height / 2.0, block.at.y),
-            ))
-            .with_child((
-                Mesh3d(meshes.add(Cuboid::new(size.x + 0.5, 0.45, size.z + 0.5))),
-                MeshMaterial3d(cornice.clone()),
-                Transform::from_xyz(0.0, block.height / 2.0, 0.0),
+        let centre = Vec3::new(block.at.x, block.height / 2.0, block.at.y);
+        append(
+            &mut walls[block.colour],
+            building_mesh(size).translated_by(centre),
+        );
+        append(
+            &mut cornices,
+            Cuboid::new(size.x + 0.5, 0.45, size.z + 0.5)
+                .mesh()
+                .build()
+                .translated_by(centre + Vec3::Y * block.height / 2.0),
+        );
+    }
+    for (mesh, material) in walls.into_iter().zip(wall_materials) {
+        if let Some(mesh) = mesh {
+            commands.spawn((
+                Name::new("Blocks"),
+                Mesh3d(meshes.add(mesh)),
+                MeshMaterial3d(material),
             ));
+        }
+    }
+    if let Some(mesh) = cornices {
+        commands.spawn((
+            Name::new("Cornices"),
+            Mesh3d(meshes.add(mesh)),
+            MeshMaterial3d(cornice),
+        ));
     }
 
     spawn_city_hall(
@@ -390,6 +410,16 @@ fn spawn_city(
         front.y + 4.0,
         wall(0xefe7d6),
     );
+}
+
+/// Adds `mesh` to the mesh being gathered in `into`.
+fn append(into: &mut Option<Mesh>, mesh: Mesh) {
+    match into {
+        Some(gathered) => gathered
+            .merge(&mesh)
+            .expect("scenery meshes have the same attributes"),
+        None => *into = Some(mesh),
+    }
 }
 
 fn city_hall_width(plaza: &Plaza) -> f32 {
