@@ -21,6 +21,7 @@ use super::interaction::{Hand, Haptic, Head, Rig, Side};
 use super::{XrNotice, XrStatus};
 use crate::citizen::{Citizen, ControlsEnabled};
 use crate::panel::PanelPlacement;
+use crate::scene::{Plaza, compass_rotation, ground};
 
 /// The citizen's controller actions.
 #[derive(Resource)]
@@ -77,9 +78,20 @@ pub fn plugin(app: &mut App) {
     );
 }
 
-fn mark_rig(mut commands: Commands, roots: Query<Entity, With<XrTrackingRoot>>) {
+/// The tracking root becomes the citizen's rig, standing where the layout lets citizens in,
+/// facing the way it says (as the desktop citizen does).
+pub fn mark_rig(
+    mut commands: Commands,
+    plaza: Res<Plaza>,
+    roots: Query<Entity, With<XrTrackingRoot>>,
+) {
+    let spawn = plaza.spawn;
     for root in &roots {
-        commands.entity(root).insert(Rig);
+        commands.entity(root).insert((
+            Rig,
+            Transform::from_translation(ground(spawn.position))
+                .with_rotation(compass_rotation(spawn.facing)),
+        ));
     }
 }
 
@@ -439,6 +451,24 @@ mod tests {
         let left = Vec3::new(-0.25, 1.3, -0.4);
         let (pose, _) = pinch_pointer(&head, Side::Left, tip, tip, left).expect("a pointer");
         assert!(pose.forward().x < 0.0, "{:?}", pose.forward());
+    }
+
+    #[test]
+    fn the_rig_starts_where_the_layout_lets_citizens_in() {
+        let layout = crate::scene::layout::PlazaLayout::embedded().expect("the shipped plaza");
+        let spawn = layout.spawn;
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .insert_resource(Plaza(layout))
+            .add_systems(Startup, mark_rig);
+        let root = app.world_mut().spawn(XrTrackingRoot).id();
+        app.update();
+        let rig = app.world().get::<Transform>(root).expect("a transform");
+        assert!(app.world().get::<Rig>(root).is_some());
+        assert_eq!(rig.translation, ground(spawn.position));
+        let ahead = rig.forward();
+        let expected = compass_rotation(spawn.facing) * Vec3::NEG_Z;
+        assert!(ahead.dot(expected) > 0.999);
     }
 
     #[test]
