@@ -12,12 +12,7 @@ use std::time::{Duration, Instant};
 use agora_client::PlazaPlugin;
 use agora_client::lang::Lang;
 use agora_client::scene::layout::PlazaLayout;
-use bevy::log::LogPlugin;
 use bevy::prelude::*;
-use bevy::render::RenderPlugin;
-use bevy::render::settings::{RenderCreation, WgpuSettings};
-use bevy::window::ExitCondition;
-use bevy::winit::WinitPlugin;
 use bevy_egui::egui;
 use cpu_time::ProcessTime;
 
@@ -27,24 +22,7 @@ const FRAMES: usize = 600;
 /// DefaultPlugins with no window and no GPU: everything the client runs on the CPU.
 fn headless_app(plaza: Option<PlazaLayout>) -> App {
     let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(RenderPlugin {
-                render_creation: RenderCreation::Automatic(Box::new(WgpuSettings {
-                    backends: None,
-                    ..default()
-                })),
-                ..default()
-            })
-            .set(WindowPlugin {
-                primary_window: None,
-                exit_condition: ExitCondition::DontExit,
-                ..default()
-            })
-            .disable::<WinitPlugin>()
-            // Two apps in one process cannot both install the global logger.
-            .disable::<LogPlugin>(),
-    );
+    app.add_plugins(agora_client::headless_plugins());
     if let Some(layout) = plaza {
         app.add_plugins(PlazaPlugin {
             layout,

@@ -103,6 +103,29 @@ impl Plugin for PlazaPlugin {
     }
 }
 
+/// Bevy's default plugins with no window, no GPU and no global logger: everything the client
+/// runs on the CPU. Benchmarks and the scene budget build the whole plaza on these.
+pub fn headless_plugins() -> bevy::app::PluginGroupBuilder {
+    use bevy::render::RenderPlugin;
+    use bevy::render::settings::{RenderCreation, WgpuSettings};
+    DefaultPlugins
+        .set(RenderPlugin {
+            render_creation: RenderCreation::Automatic(Box::new(WgpuSettings {
+                backends: None,
+                ..default()
+            })),
+            ..default()
+        })
+        .set(WindowPlugin {
+            primary_window: None,
+            exit_condition: bevy::window::ExitCondition::DontExit,
+            ..default()
+        })
+        .disable::<bevy::winit::WinitPlugin>()
+        // Two apps in one process cannot both install the global logger.
+        .disable::<bevy::log::LogPlugin>()
+}
+
 /// What the plaza *is*, with no window, renderer or input: the frame's order and the entities
 /// the layout describes. Headless tests and benchmarks start from this.
 pub fn core_plugin(layout: PlazaLayout) -> impl Fn(&mut App) {

@@ -11,13 +11,8 @@ use agora_client::PlazaPlugin;
 use agora_client::dashboards::material::ChartMaterial;
 use agora_client::lang::Lang;
 use agora_client::scene::layout::PlazaLayout;
-use bevy::log::LogPlugin;
 use bevy::mesh::{Indices, VertexAttributeValues};
 use bevy::prelude::*;
-use bevy::render::RenderPlugin;
-use bevy::render::settings::{RenderCreation, WgpuSettings};
-use bevy::window::ExitCondition;
-use bevy::winit::WinitPlugin;
 
 use crate::shipped_plaza;
 
@@ -41,31 +36,15 @@ fn the_shipped_plaza_fits_a_standalone_headsets_budget() {
     let layout = PlazaLayout::load(&shipped_plaza()).expect("the shipped plaza");
     let home = tempfile::tempdir().expect("a temporary home");
     let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(RenderPlugin {
-                render_creation: RenderCreation::Automatic(Box::new(WgpuSettings {
-                    backends: None,
-                    ..default()
-                })),
-                ..default()
-            })
-            .set(WindowPlugin {
-                primary_window: None,
-                exit_condition: ExitCondition::DontExit,
-                ..default()
-            })
-            .disable::<WinitPlugin>()
-            .disable::<LogPlugin>(),
-    )
-    .add_plugins(PlazaPlugin {
-        layout,
-        lang: Lang::En,
-        screenshot: None,
-        home: home.path().to_owned(),
-        catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
-        xr: None,
-    });
+    app.add_plugins(agora_client::headless_plugins())
+        .add_plugins(PlazaPlugin {
+            layout,
+            lang: Lang::En,
+            screenshot: None,
+            home: home.path().to_owned(),
+            catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
+            xr: None,
+        });
     app.finish();
     app.cleanup();
     // The scene is built at start-up; dashboards build their charts once their feeds answer.

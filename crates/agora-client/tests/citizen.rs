@@ -1,36 +1,14 @@
 //! Walking in the plaza, headless: keys move the citizen, and booths, the fountain and the
 //! plaza's edge stop them.
 
-use std::time::Duration;
-
 use agora_client::citizen::{self, Citizen};
-use agora_client::core_plugin;
-use agora_client::lang::{Lang, UiFont};
-use agora_client::scene::layout::PlazaLayout;
-use bevy::input::InputPlugin;
 use bevy::prelude::*;
-use bevy::time::TimeUpdateStrategy;
-use bevy::window::ExitCondition;
 
-use crate::shipped_plaza;
+use crate::plaza_app;
 
 /// The shipped plaza with a citizen in it and no window; every update is 1/60 s.
 fn plaza_with_citizen() -> App {
-    let layout = PlazaLayout::load(&shipped_plaza()).expect("the shipped plaza is valid");
-    let mut app = App::new();
-    app.add_plugins((MinimalPlugins, TransformPlugin, InputPlugin))
-        .add_plugins(WindowPlugin {
-            primary_window: None,
-            exit_condition: ExitCondition::DontExit,
-            ..default()
-        })
-        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f32(
-            1.0 / 60.0,
-        )))
-        .insert_resource(Lang::En)
-        .insert_resource(UiFont(Handle::default()))
-        .add_plugins(core_plugin(layout))
-        .add_plugins(citizen::plugin);
+    let mut app = plaza_app();
     app.update();
     app
 }

@@ -9,17 +9,15 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use agora_client::citizen::{self, Citizen};
+use agora_client::citizen::Citizen;
 use agora_client::core_plugin;
 use agora_client::dashboards::{Boards, feeds_plugin, toggle_table};
-use agora_client::lang::{Lang, UiFont};
+use agora_client::lang::Lang;
 use agora_client::scene::layout::PlazaLayout;
 use agora_client::screenshot::View;
 use bevy::input::ButtonState;
-use bevy::input::InputPlugin;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
-use bevy::window::ExitCondition;
 
 /// What the test server answers next: a status and a body.
 type Answer = Arc<Mutex<(u16, String)>>;
@@ -234,18 +232,8 @@ fn t_before_a_dashboard_shows_its_table_and_t_again_shows_the_charts() {
     }
     .camera(&layout)
     .expect("a dashboard view has a pose");
-    let mut app = App::new();
-    app.add_plugins((MinimalPlugins, TransformPlugin, InputPlugin))
-        .add_plugins(WindowPlugin {
-            primary_window: None,
-            exit_condition: ExitCondition::DontExit,
-            ..default()
-        })
-        .insert_resource(Lang::En)
-        .insert_resource(UiFont(Handle::default()))
-        .add_plugins(core_plugin(layout))
-        .add_plugins(citizen::plugin)
-        .add_plugins(feeds_plugin(agora_feeds::Options::default()))
+    let mut app = crate::plaza_app();
+    app.add_plugins(feeds_plugin(agora_feeds::Options::default()))
         .add_systems(Update, toggle_table);
     app.update();
     let stand = |app: &mut App, pose: Transform| {

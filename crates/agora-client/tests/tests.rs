@@ -12,6 +12,15 @@ mod services;
 mod xr;
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use agora_client::core_plugin;
+use agora_client::lang::{Lang, UiFont};
+use agora_client::scene::layout::PlazaLayout;
+use bevy::input::InputPlugin;
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+use bevy::window::ExitCondition;
 
 /// A file under `tests/data/`.
 fn data(name: &str) -> PathBuf {
@@ -28,4 +37,25 @@ fn shipped_plaza() -> PathBuf {
 /// in another checkout, whose compile-time path would point there.
 pub(crate) fn manifest_dir() -> String {
     std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR when it runs tests")
+}
+
+/// The shipped plaza with a citizen in it, input and no window; every update is 1/60 s. Not
+/// updated yet, so that a test can add plugins with start-up systems first.
+fn plaza_app() -> App {
+    let layout = PlazaLayout::load(&shipped_plaza()).expect("the shipped plaza is valid");
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, TransformPlugin, InputPlugin))
+        .add_plugins(WindowPlugin {
+            primary_window: None,
+            exit_condition: ExitCondition::DontExit,
+            ..default()
+        })
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f32(
+            1.0 / 60.0,
+        )))
+        .insert_resource(Lang::En)
+        .insert_resource(UiFont(Handle::default()))
+        .add_plugins(core_plugin(layout))
+        .add_plugins(agora_client::citizen::plugin);
+    app
 }

@@ -4,26 +4,19 @@
 //! and seated mode raises the view.
 
 use std::f32::consts::PI;
-use std::time::Duration;
 
-use agora_client::citizen::{self, Citizen, ControlsEnabled};
-use agora_client::core_plugin;
-use agora_client::lang::{Lang, UiFont};
+use agora_client::citizen::{Citizen, ControlsEnabled};
 use agora_client::panel::nearest_booth;
 use agora_client::pointer::{PanelSurface, PointerHit, cast_pointers};
-use agora_client::scene::layout::PlazaLayout;
 use agora_client::scene::{Obstacle, Plaza, ServiceWindow};
 use agora_client::xr::comfort::{ComfortSettings, Handedness, Posture};
 use agora_client::xr::interaction::{
     self, Comfort, Hand, HandState, Haptic, Head, Rig, Side, Vignette,
 };
 use agora_client::{AppSystems, xr};
-use bevy::input::InputPlugin;
 use bevy::prelude::*;
-use bevy::time::TimeUpdateStrategy;
-use bevy::window::ExitCondition;
 
-use crate::shipped_plaza;
+use crate::plaza_app;
 
 /// Standing eye height of the simulated citizen, in the rig's space.
 const EYES: f32 = 1.65;
@@ -35,23 +28,10 @@ struct Headset {
 impl Headset {
     /// The shipped plaza with a rig at its spawn point, a head and two hands at rest.
     fn on(settings: ComfortSettings) -> Self {
-        let layout = PlazaLayout::load(&shipped_plaza()).expect("the shipped plaza is valid");
-        let spawn = Vec3::new(layout.spawn.position.x, 0.0, layout.spawn.position.z);
-        let mut app = App::new();
-        app.add_plugins((MinimalPlugins, TransformPlugin, InputPlugin))
-            .add_plugins(WindowPlugin {
-                primary_window: None,
-                exit_condition: ExitCondition::DontExit,
-                ..default()
-            })
-            .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_secs_f32(
-                1.0 / 60.0,
-            )))
-            .insert_resource(Lang::En)
-            .insert_resource(UiFont(Handle::default()))
-            .add_plugins(core_plugin(layout))
-            .add_plugins(citizen::plugin)
-            .add_plugins(xr::notice_plugin)
+        let mut app = plaza_app();
+        let spawn = app.world().resource::<Plaza>().spawn.position;
+        let spawn = Vec3::new(spawn.x, 0.0, spawn.z);
+        app.add_plugins(xr::notice_plugin)
             .insert_resource(Comfort {
                 settings,
                 file: None,

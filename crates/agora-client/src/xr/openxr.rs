@@ -471,8 +471,8 @@ mod tests {
         assert!(ahead.dot(expected) > 0.999);
     }
 
-    #[test]
-    fn the_desktop_rests_while_the_headset_shows_the_plaza_and_returns_when_it_ends() {
+    /// An app in which a headset session is starting, with `switch_views` and a desktop camera.
+    fn starting() -> App {
         let mut app = App::new();
         app.add_plugins(MinimalPlugins)
             .insert_resource(XrStatus::Starting)
@@ -480,6 +480,12 @@ mod tests {
             .insert_resource(ControlsEnabled(true))
             .init_resource::<PanelPlacement>()
             .add_systems(Update, switch_views);
+        app
+    }
+
+    #[test]
+    fn the_desktop_rests_while_the_headset_shows_the_plaza_and_returns_when_it_ends() {
+        let mut app = starting();
         let camera = app
             .world_mut()
             .spawn((
@@ -529,14 +535,8 @@ mod tests {
 
     #[test]
     fn a_session_that_never_starts_leaves_the_desktop_with_a_sentence() {
-        let mut app = App::new();
-        app.add_plugins(MinimalPlugins)
-            .insert_resource(XrStatus::Starting)
-            .init_resource::<XrNotice>()
-            .insert_resource(ControlsEnabled(true))
-            .init_resource::<PanelPlacement>()
-            .insert_resource(XrState::Unavailable)
-            .add_systems(Update, switch_views);
+        let mut app = starting();
+        app.insert_resource(XrState::Unavailable);
         app.update();
         assert_eq!(*app.world().resource::<XrStatus>(), XrStatus::Desktop);
         assert!(app.world().resource::<ControlsEnabled>().0);
