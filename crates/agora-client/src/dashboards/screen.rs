@@ -119,8 +119,9 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
     let w = words(lang);
     let unit = chart
         .unit
-        .clone()
-        .or_else(|| snapshot.unit.clone())
+        .as_deref()
+        .or(snapshot.unit.as_deref())
+        .map(|unit| unit_in(unit, lang))
         .unwrap_or_default();
     let latest = snapshot.latest();
     // The samples this chart shows.
@@ -326,6 +327,27 @@ pub fn format_value(value: f64) -> String {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         text
+    }
+}
+
+/// `unit` as `lang` writes it: the words the built-in city and the shipped scene use have a
+/// Chinese form; symbols (µg/m³, km/h, AQI) and any other unit are shown as written.
+pub fn unit_in(unit: &str, lang: Lang) -> String {
+    const CHINESE: [(&str, &str); 7] = [
+        ("veh/h", "辆/小时"),
+        ("vehicles/h", "辆/小时"),
+        ("/h", "起/小时"),
+        ("incidents", "起"),
+        ("min", "分钟"),
+        ("minutes", "分钟"),
+        ("permits", "件"),
+    ];
+    match lang {
+        Lang::ZhCn => CHINESE
+            .iter()
+            .find(|(en, _)| *en == unit)
+            .map_or_else(|| unit.to_owned(), |(_, zh)| (*zh).to_owned()),
+        Lang::En => unit.to_owned(),
     }
 }
 
@@ -675,5 +697,22 @@ mod tests {
             assert_eq!(format_value(value), text, "{value}");
         }
         assert_eq!(format_number(2500.0, 1), "2,500.0");
+    }
+
+    #[test]
+    fn unit_words_are_written_in_the_interfaces_language_and_symbols_stay() {
+        assert_eq!(unit_in("incidents", Lang::ZhCn), "起");
+        assert_eq!(unit_in("veh/h", Lang::ZhCn), "辆/小时");
+        assert_eq!(unit_in("min", Lang::ZhCn), "分钟");
+        assert_eq!(unit_in("incidents", Lang::En), "incidents");
+        for symbol in ["µg/m³", "AQI", "km/h", "°C", "beds"] {
+            assert_eq!(unit_in(symbol, Lang::ZhCn), symbol);
+        }
+        // The screens' font can write every Chinese unit.
+        let font = crate::textures::embedded_font(crate::textures::REGULAR_FONT);
+        for unit in ["veh/h", "/h", "incidents", "min", "permits"] {
+            let zh = unit_in(unit, Lang::ZhCn);
+            assert!(crate::textures::missing_glyphs(&font, &zh).is_empty(), "{zh}");
+        }
     }
 }
