@@ -425,7 +425,7 @@ fn main() -> ExitCode {
         if let Some(sentence) = note.sentence {
             app.world_mut()
                 .resource_mut::<xr::XrNotice>()
-                .show(&sentence);
+                .say(sentence, cli.lang);
         }
     }
     let exit = app.run();
@@ -491,7 +491,7 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
 
 /// Something to say about the mode: a sentence for the citizen and a detail for the log.
 struct ModeNote {
-    sentence: Option<String>,
+    sentence: Option<xr::ModeSentence>,
     detail: Option<String>,
 }
 
@@ -499,19 +499,13 @@ struct ModeNote {
 /// a machine with no OpenXR software at all opens on the desktop without a word; anything that
 /// was there and failed is explained.
 fn choose_mode(mode: Mode, capturing: bool) -> (Option<probe::Headset>, Vec<ModeNote>) {
-    let say = |sentence: &str, detail: Option<String>| ModeNote {
-        sentence: Some(sentence.to_owned()),
+    let say = |sentence: xr::ModeSentence, detail: Option<String>| ModeNote {
+        sentence: Some(sentence),
         detail,
     };
     match mode {
         Mode::Desktop => (None, Vec::new()),
-        Mode::Kiosk => (
-            None,
-            vec![say(
-                "Kiosk mode is not available yet, so the plaza opens on the desktop.",
-                None,
-            )],
-        ),
+        Mode::Kiosk => (None, vec![say(xr::ModeSentence::NoKiosk, None)]),
         // A screenshot in `auto` is of the desktop; there is no headset to ask. Nor is there
         // when no OpenXR runtime is installed, and then `auto` says nothing about it.
         Mode::Auto if capturing || probe::runtime_manifest().is_none() => (None, Vec::new()),
@@ -519,7 +513,7 @@ fn choose_mode(mode: Mode, capturing: bool) -> (Option<probe::Headset>, Vec<Mode
             Ok(headset) if capturing => (
                 None,
                 vec![say(
-                    "Screenshots are taken on the desktop, so the headset is not used.",
+                    xr::ModeSentence::Screenshot,
                     Some(format!("OpenXR: {} answered", headset.system)),
                 )],
             ),
@@ -528,7 +522,7 @@ fn choose_mode(mode: Mode, capturing: bool) -> (Option<probe::Headset>, Vec<Mode
                 Err(why) => (
                     None,
                     vec![say(
-                        "The headset could not be started, so the plaza opens on the desktop.",
+                        xr::ModeSentence::CouldNotStart,
                         Some(format!("OpenXR: {why}")),
                     )],
                 ),

@@ -712,7 +712,10 @@ mod tests {
         let font = crate::textures::embedded_font(crate::textures::REGULAR_FONT);
         for unit in ["veh/h", "/h", "incidents", "min", "permits"] {
             let zh = unit_in(unit, Lang::ZhCn);
-            assert!(crate::textures::missing_glyphs(&font, &zh).is_empty(), "{zh}");
+            assert!(
+                crate::textures::missing_glyphs(&font, &zh).is_empty(),
+                "{zh}"
+            );
         }
     }
 }

@@ -17,7 +17,65 @@ pub mod visuals;
 use bevy::prelude::*;
 
 use crate::AppSystems;
-use crate::lang::UiFont;
+use crate::lang::{Lang, UiFont};
+
+/// The sentences the client may say about the mode, one per situation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModeSentence {
+    /// No OpenXR loader on the machine.
+    NoSoftware,
+    /// A loader but no runtime.
+    NoRuntime,
+    /// A runtime but no headset.
+    NotConnected,
+    /// Anything else on the way to a session failed.
+    CouldNotStart,
+    /// The session ended while the plaza was in the headset.
+    SessionEnded,
+    /// A screenshot was asked for while a headset answered.
+    Screenshot,
+    /// `--mode kiosk`.
+    NoKiosk,
+}
+
+impl ModeSentence {
+    /// The sentence in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        use ModeSentence::*;
+        match (lang, self) {
+            (Lang::En, NoSoftware) => {
+                "No headset software (OpenXR) is installed on this computer, so the plaza opens on the desktop."
+            }
+            (Lang::En, NoRuntime) => {
+                "No headset runtime (such as SteamVR or Monado) is running, so the plaza opens on the desktop."
+            }
+            (Lang::En, NotConnected) => {
+                "No headset is connected or awake, so the plaza opens on the desktop."
+            }
+            (Lang::En, CouldNotStart) => {
+                "The headset could not be started, so the plaza opens on the desktop."
+            }
+            (Lang::En, SessionEnded) => {
+                "The headset session ended; the plaza continues on the desktop."
+            }
+            (Lang::En, Screenshot) => {
+                "Screenshots are taken on the desktop, so the headset is not used."
+            }
+            (Lang::En, NoKiosk) => {
+                "Kiosk mode is not available yet, so the plaza opens on the desktop."
+            }
+            (Lang::ZhCn, NoSoftware) => "这台电脑没有安装头显软件（OpenXR），广场在桌面上打开。",
+            (Lang::ZhCn, NoRuntime) => {
+                "头显运行时（如 SteamVR 或 Monado）没有运行，广场在桌面上打开。"
+            }
+            (Lang::ZhCn, NotConnected) => "没有连接头显，或头显处于休眠，广场在桌面上打开。",
+            (Lang::ZhCn, CouldNotStart) => "头显无法启动，广场在桌面上打开。",
+            (Lang::ZhCn, SessionEnded) => "头显会话已结束，广场在桌面上继续。",
+            (Lang::ZhCn, Screenshot) => "截图在桌面上生成，因此不使用头显。",
+            (Lang::ZhCn, NoKiosk) => "自助终端模式尚未提供，广场在桌面上打开。",
+        }
+    }
+}
 
 /// Where the plaza is shown.
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,6 +100,12 @@ pub struct XrNotice {
 }
 
 impl XrNotice {
+    /// Shows `sentence` in `lang` for twelve seconds, and prints it for anyone watching the
+    /// terminal.
+    pub fn say(&mut self, sentence: ModeSentence, lang: Lang) {
+        self.show(sentence.text(lang));
+    }
+
     /// Shows `text` for twelve seconds, and prints it for anyone watching the terminal.
     pub fn show(&mut self, text: &str) {
         eprintln!("agora: {text}");
@@ -110,5 +174,38 @@ fn show_notice(
             commands.entity(banner).despawn();
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::textures::{REGULAR_FONT, embedded_font, missing_glyphs};
+
+    #[test]
+    fn every_mode_sentence_is_one_sentence_in_both_languages_and_the_font_writes_it() {
+        use ModeSentence::*;
+        let font = embedded_font(REGULAR_FONT);
+        for sentence in [
+            NoSoftware,
+            NoRuntime,
+            NotConnected,
+            CouldNotStart,
+            SessionEnded,
+            Screenshot,
+            NoKiosk,
+        ] {
+            let (en, zh) = (sentence.text(Lang::En), sentence.text(Lang::ZhCn));
+            assert!(
+                en.ends_with('.') && !en.trim_end_matches('.').contains(". "),
+                "{en}"
+            );
+            assert!(zh.ends_with('。') && zh.matches('。').count() == 1, "{zh}");
+            assert!(
+                missing_glyphs(&font, zh).is_empty(),
+                "{zh}: {:?}",
+                missing_glyphs(&font, zh)
+            );
+        }
     }
 }

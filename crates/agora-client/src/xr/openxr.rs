@@ -18,8 +18,9 @@ use bevy_mod_xr::session::{XrSessionCreated, XrState, XrTracker, XrTrackingRoot}
 use bevy_mod_xr::spaces::{XrSpaceLocationFlags, XrSpaceSyncSet};
 
 use super::interaction::{Hand, Haptic, Head, Rig, Side};
-use super::{XrNotice, XrStatus};
+use super::{ModeSentence, XrNotice, XrStatus};
 use crate::citizen::{Citizen, ControlsEnabled};
+use crate::lang::Lang;
 use crate::panel::PanelPlacement;
 use crate::scene::{Plaza, compass_rotation, ground};
 
@@ -377,7 +378,9 @@ pub fn switch_views(
     mut controls: ResMut<ControlsEnabled>,
     mut placement: ResMut<PanelPlacement>,
     mut cameras: Query<&mut Camera, With<Citizen>>,
+    lang: Option<Res<Lang>>,
 ) {
+    let lang = lang.map_or(Lang::En, |l| *l);
     let running = matches!(state.as_deref(), Some(XrState::Running));
     let unavailable = matches!(state.as_deref(), Some(XrState::Unavailable));
     let now = if running {
@@ -388,14 +391,14 @@ pub fn switch_views(
         *status
     };
     if unavailable && *status == XrStatus::Starting {
-        notice.show("The headset could not be started, so the plaza opens on the desktop.");
+        notice.say(ModeSentence::CouldNotStart, lang);
         error!("OpenXR: bevy_mod_openxr could not initialise the session (see the error above)");
     }
     if now == *status {
         return;
     }
     if *status == XrStatus::InHeadset && now != XrStatus::InHeadset {
-        notice.show("The headset session ended; the plaza continues on the desktop.");
+        notice.say(ModeSentence::SessionEnded, lang);
     }
     *status = now;
     let in_headset = now == XrStatus::InHeadset;

@@ -10,6 +10,8 @@
 //! runtime installed gets their headset without any development package.
 
 use std::ffi::OsString;
+
+use super::ModeSentence;
 use std::path::{Path, PathBuf};
 
 /// Set to a path to use that loader library instead of looking for one.
@@ -56,21 +58,13 @@ pub enum NoHeadset {
 }
 
 impl NoHeadset {
-    /// One sentence for the citizen.
-    pub fn sentence(&self) -> &'static str {
+    /// What to tell the citizen.
+    pub fn sentence(&self) -> ModeSentence {
         match self {
-            NoHeadset::NoLoader { .. } => {
-                "No headset software (OpenXR) is installed on this computer, so the plaza opens on the desktop."
-            }
-            NoHeadset::NoRuntime { .. } => {
-                "No headset runtime (such as SteamVR or Monado) is running, so the plaza opens on the desktop."
-            }
-            NoHeadset::NotConnected { .. } => {
-                "No headset is connected or awake, so the plaza opens on the desktop."
-            }
-            NoHeadset::Failed { .. } => {
-                "The headset could not be started, so the plaza opens on the desktop."
-            }
+            NoHeadset::NoLoader { .. } => ModeSentence::NoSoftware,
+            NoHeadset::NoRuntime { .. } => ModeSentence::NoRuntime,
+            NoHeadset::NotConnected { .. } => ModeSentence::NotConnected,
+            NoHeadset::Failed { .. } => ModeSentence::CouldNotStart,
         }
     }
 
@@ -283,7 +277,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_reason_has_a_plain_sentence_and_a_detail() {
+    fn every_reason_says_the_plaza_opens_on_the_desktop_and_has_a_detail() {
         for reason in [
             NoHeadset::NoLoader {
                 tried: vec!["libopenxr_loader.so: not found".into()],
@@ -298,13 +292,8 @@ mod tests {
                 detail: "xrGetSystem".into(),
             },
         ] {
-            let sentence = reason.sentence();
+            let sentence = reason.sentence().text(crate::lang::Lang::En);
             assert!(sentence.ends_with("opens on the desktop."), "{sentence}");
-            assert_eq!(
-                sentence.matches(". ").count(),
-                0,
-                "one sentence: {sentence}"
-            );
             assert!(!reason.detail().is_empty());
         }
     }
