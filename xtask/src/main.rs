@@ -137,6 +137,14 @@ fn test() -> anyhow::Result<()> {
         "--locked",
     ]))?;
     status(cargo().args(["test", "--workspace"]))?;
+    // The client's integration tests needed `agora`, so the run above built it, on the same
+    // build of Bevy as the tests. The checks below use that binary: `cargo build -p
+    // agora-client` would resolve features without the workspace's dev-dependencies and compile
+    // Bevy's renderer a second time on a cold machine.
+    let agora = target_dir().join("debug").join("agora");
+    if !agora.is_file() {
+        bail!("cargo test did not leave {} behind", agora.display());
+    }
     // The scene budget test passed above; show its numbers (the binaries are built already).
     status(cargo().args([
         "test",
@@ -147,35 +155,40 @@ fn test() -> anyhow::Result<()> {
         "standalone_headsets_budget",
         "--nocapture",
     ]))?;
-    rendering_check()
+    rendering_check(&agora)?;
+    xr_fallback_check(&agora)
 }
 
-/// Renders the overview under Xvfb and lavapipe and checks that it is a real picture of the
-/// plaza, not a blank or half-drawn frame.
-fn rendering_check() -> anyhow::Result<()> {
-    let out = target_dir().join("xtask").join("overview.png");
-    let out_arg = out.to_string_lossy().into_owned();
-    screenshot(&[
-        "--screenshot".into(),
-        out_arg,
-        "--size".into(),
-        "1280x720".into(),
-    ])?;
+/// Renders the overview under Xvfb and lavapipe with `agora` and checks that it is a real
+/// picture of the plaza, not a blank or half-drawn frame.
+fn rendering_check(agora: &Path) -> anyhow::Result<()> {
+    let folder = target_dir().join("xtask");
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let out = folder.join("overview.png");
+    status(&mut with_display(
+        agora,
+        &[
+            "--screenshot".into(),
+            out.to_string_lossy().into_owned(),
+            "--size".into(),
+            "1280x720".into(),
+        ],
+    ))?;
     let report = picture::check_plaza_overview(&out)?;
     println!("xtask: rendering check passed: {report}");
-    xr_fallback_check()
+    Ok(())
 }
 
 /// `agora --mode xr` on a machine with the OpenXR loader and no runtime (XR_RUNTIME_JSON names
 /// a manifest that does not exist, so a runtime installed here does not count): the plaza must
 /// open on the desktop, say why in its one sentence, and draw the plaza.
-fn xr_fallback_check() -> anyhow::Result<()> {
+fn xr_fallback_check(agora: &Path) -> anyhow::Result<()> {
     let folder = target_dir().join("xtask");
     let out = folder.join("xr-fallback.png");
     let _ = std::fs::remove_file(&out);
-    let agora = build_agora("dev")?;
     let output = with_display(
-        &agora,
+        agora,
         &[
             "--mode".into(),
             "xr".into(),
