@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 
 use agora_client::PlazaPlugin;
+use agora_client::dashboards::Boards;
 use agora_client::dashboards::material::ChartMaterial;
 use agora_client::lang::Lang;
 use agora_client::scene::layout::PlazaLayout;
@@ -48,10 +49,18 @@ fn the_shipped_plaza_fits_a_standalone_headsets_budget() {
     app.finish();
     app.cleanup();
     // The scene is built at start-up; dashboards build their charts once their feeds answer.
-    for _ in 0..120 {
-        app.update();
+    let start = std::time::Instant::now();
+    app.update();
+    while !app.world().resource::<Boards>().settled() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the dashboards' feeds never answered"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
+        app.update();
     }
+    // The frame after the charts' meshes were rebuilt.
+    app.update();
     let world = app.world_mut();
     let mut query = world.query::<(
         &Mesh3d,

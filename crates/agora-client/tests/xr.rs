@@ -14,6 +14,7 @@ use agora_client::xr::interaction::{
     self, Comfort, Hand, HandState, Haptic, Head, Rig, Side, Vignette,
 };
 use agora_client::{AppSystems, xr};
+use bevy::ecs::query::QueryFilter;
 use bevy::prelude::*;
 
 use crate::plaza_app;
@@ -59,23 +60,23 @@ impl Headset {
         Self { app }
     }
 
-    fn rig(&mut self) -> Transform {
+    /// The transform of the one entity that `F` selects.
+    fn single<F: QueryFilter>(&mut self) -> Transform {
         *self
             .app
             .world_mut()
-            .query_filtered::<&Transform, With<Rig>>()
+            .query_filtered::<&Transform, F>()
             .single(self.app.world())
-            .expect("one rig")
+            .expect("exactly one")
+    }
+
+    fn rig(&mut self) -> Transform {
+        self.single::<With<Rig>>()
     }
 
     /// The citizen's eyes in the plaza (they follow the head).
     fn eyes(&mut self) -> Transform {
-        *self
-            .app
-            .world_mut()
-            .query_filtered::<&Transform, With<Citizen>>()
-            .single(self.app.world())
-            .expect("one citizen")
+        self.single::<With<Citizen>>()
     }
 
     fn hand(&mut self, side: Side) -> Entity {

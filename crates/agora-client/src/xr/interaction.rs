@@ -141,6 +141,8 @@ pub fn plugin(app: &mut App) {
         .add_systems(
             Update,
             (
+                // The eyes follow the head twice: before pointing (with the head the headset
+                // just reported) and after moving (so panels open where the citizen now is).
                 (follow_head, aim_hands)
                     .chain()
                     .in_set(AppSystems::RecordInput)

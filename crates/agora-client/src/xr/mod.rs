@@ -39,6 +39,17 @@ pub enum ModeSentence {
 }
 
 impl ModeSentence {
+    /// Every sentence.
+    pub const ALL: [ModeSentence; 7] = [
+        ModeSentence::NoSoftware,
+        ModeSentence::NoRuntime,
+        ModeSentence::NotConnected,
+        ModeSentence::CouldNotStart,
+        ModeSentence::SessionEnded,
+        ModeSentence::Screenshot,
+        ModeSentence::NoKiosk,
+    ];
+
     /// The sentence in `lang`.
     pub fn text(self, lang: Lang) -> &'static str {
         use ModeSentence::*;
@@ -184,17 +195,8 @@ mod tests {
 
     #[test]
     fn every_mode_sentence_is_one_sentence_in_both_languages_and_the_font_writes_it() {
-        use ModeSentence::*;
         let font = embedded_font(REGULAR_FONT);
-        for sentence in [
-            NoSoftware,
-            NoRuntime,
-            NotConnected,
-            CouldNotStart,
-            SessionEnded,
-            Screenshot,
-            NoKiosk,
-        ] {
+        for sentence in ModeSentence::ALL {
             let (en, zh) = (sentence.text(Lang::En), sentence.text(Lang::ZhCn));
             assert!(
                 en.ends_with('.') && !en.trim_end_matches('.').contains(". "),

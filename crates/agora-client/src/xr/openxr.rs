@@ -14,7 +14,7 @@ use bevy_mod_openxr::resources::OxrInstance;
 use bevy_mod_openxr::session::OxrSession;
 use bevy_mod_xr::camera::XrCamera;
 use bevy_mod_xr::hands::{HandBone, LeftHand, RightHand};
-use bevy_mod_xr::session::{XrSessionCreated, XrState, XrTracker, XrTrackingRoot};
+use bevy_mod_xr::session::{XrSessionCreated, XrState, XrTrackingRoot};
 use bevy_mod_xr::spaces::{XrSpaceLocationFlags, XrSpaceSyncSet};
 
 use super::interaction::{Hand, Haptic, Head, Rig, Side};
@@ -210,9 +210,8 @@ fn spawn_tracked(
             commands.spawn((
                 Name::new("Head"),
                 Head,
+                // An XrSpace brings XrTracker (a child of the tracking root) and its flags.
                 view.0,
-                XrTracker,
-                XrSpaceLocationFlags::default(),
                 Transform::from_xyz(0.0, 1.65, 0.0),
             ));
         }
@@ -224,14 +223,7 @@ fn spawn_tracked(
     for side in [Side::Left, Side::Right] {
         match session.create_action_space(&actions.aim, actions.path(side), Isometry3d::IDENTITY) {
             Ok(space) => {
-                commands.spawn((
-                    Name::new(format!("{side:?} hand")),
-                    Hand::new(side),
-                    space,
-                    XrTracker,
-                    XrSpaceLocationFlags::default(),
-                    Transform::default(),
-                ));
+                commands.spawn((Name::new(format!("{side:?} hand")), Hand::new(side), space));
             }
             Err(result) => error!("OpenXR: xrCreateActionSpace({side:?} aim) failed: {result}"),
         }
