@@ -317,6 +317,9 @@ fn run_command(command: Command) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
+            if let Some(answer) = &error.answer {
+                println!("{answer}");
+            }
             eprintln!("agora: {error}");
             ExitCode::from(error.code)
         }

@@ -1,13 +1,12 @@
 //! `agora submit`, `status`, `desk`, `ledger` and `verify RECEIPT` end to end, as a citizen's
 //! script would use them, in a fresh data directory: an application approved and its receipt
 //! verified, a second one rejected with the reason, a forged receipt refused, a damaged store
-//! detected, and submitters killed at random points without losing or doubling anything.
+//! detected, and submitters killed at every step without losing or doubling anything.
 
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -49,8 +48,11 @@ fn submit(home: &Path, answers: &Path) -> Run {
 
 #[test]
 fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let home = home.path();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Capitals and a space in the path: the timeline prints paths as they are.
+    let home = dir.path().join("Citizen Home");
+    std::fs::create_dir(&home).expect("home");
+    let home = home.as_path();
     new_citizen(home);
     let answers = answers_file(home);
 
@@ -79,7 +81,8 @@ fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
         verified.stdout
     );
 
-    // The policy allows one permit in 90 days: the second is rejected, with the reason.
+    // The policy allows one permit in 90 days: the second is rejected, with the reason on
+    // standard error and the receipt, which records the rejection, on standard output.
     let second = submit(home, &answers);
     assert_eq!(second.code, 1, "{}", second.stderr);
     assert!(
@@ -89,12 +92,46 @@ fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
         "{}",
         second.stderr
     );
+    let rejected: Value = serde_json::from_str(&second.stdout).unwrap_or_else(|e| {
+        panic!(
+            "a rejection's receipt is not on stdout ({e}):\n{}",
+            second.stdout
+        )
+    });
+    assert_eq!(
+        rejected["ledger"]["decision"]["entry"]["credentialSubject"]["outcome"],
+        "reject"
+    );
+    assert!(
+        !second.stderr.contains("\"ledger\""),
+        "the receipt was written to stderr too:\n{}",
+        second.stderr
+    );
 
     let status = agora(home, &["status"], "");
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(
         status.stdout.contains("queued") && status.stdout.contains("anchored"),
         "{}",
+        status.stdout
+    );
+    // Times and paths as they are, not lowered: "2026-12-02T06:05:48Z", "…/Citizen Home/…".
+    let ledger = home.join("ledger");
+    assert!(
+        status.stdout.contains(&ledger.display().to_string()),
+        "the timeline does not name {} as it is:\n{}",
+        ledger.display(),
+        status.stdout
+    );
+    let stamp = status
+        .stdout
+        .lines()
+        .find(|l| l.trim_end().ends_with("queued"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default();
+    assert!(
+        stamp.len() == 20 && stamp.as_bytes()[10] == b'T' && stamp.ends_with('Z'),
+        "the timeline's time {stamp:?} is not written as RFC 3339 UTC:\n{}",
         status.stdout
     );
 
@@ -137,6 +174,58 @@ fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
         "{}",
         refused.stderr
     );
+}
+
+/// The shipped examples, exactly as they are in `assets/`, submit as they dry-run on any day:
+/// they pin the day of their dry run, so `agora submit` moves their dates to today and says
+/// so. (The planning consultation is left out: its policy counts responses only until its
+/// fixed closing day, 30 June 2027, which no example can move.)
+#[test]
+fn the_shipped_examples_submit_as_they_dry_run_on_any_day() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let home = home.path();
+    new_citizen(home);
+    for id in [
+        "parking-permit",
+        "incident-report",
+        "health-certificate",
+        "noise-complaint",
+    ] {
+        let example = std::path::PathBuf::from(crate::manifest_dir())
+            .join(format!("../../assets/services/examples/{id}.json"));
+        let example = example.to_str().expect("utf-8");
+        let dry = agora(home, &["apply", id, "--answers", example, "--dry-run"], "");
+        assert_eq!(dry.code, 0, "{id}: {}", dry.stderr);
+        let run = agora(
+            home,
+            &["submit", id, "--answers", example, "--pin-stdin"],
+            PIN,
+        );
+        assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+        let receipt: Value = serde_json::from_str(&run.stdout).expect("the receipt is JSON");
+        assert_eq!(
+            receipt["ledger"]["decision"]["entry"]["credentialSubject"]["outcome"], "approve",
+            "{id}: {}",
+            run.stderr
+        );
+        let text = std::fs::read_to_string(example).expect("example");
+        let pinned: Value = serde_json::from_str(&text).expect("JSON");
+        let has_dates = pinned["answers"]
+            .as_object()
+            .expect("answers")
+            .values()
+            .any(|v| {
+                v.as_str()
+                    .is_some_and(|t| t.len() == 10 && t.as_bytes()[4] == b'-')
+            });
+        if has_dates && pinned["submitted_at"].is_string() {
+            assert!(
+                run.stderr.contains("so its dates move to today's"),
+                "{id}: the command did not say it moved the dates:\n{}",
+                run.stderr
+            );
+        }
+    }
 }
 
 #[test]
@@ -189,29 +278,39 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Kills `agora submit` with SIGKILL at pseudo-random points over 50 runs. Every application
-/// the citizen was told is queued must land on the ledger exactly once, and the audit must
-/// pass.
+/// Kills `agora submit` with SIGKILL 50 times, at each of its hold points in turn (before
+/// the outbox write, after it but before the citizen is told, after "queued", after the
+/// ledger committed a submission or a decision but before the archive or the desk knew, and
+/// after the decision): the command says when it reached the point and waits there, so every
+/// kill lands where it is meant to on any machine, however busy. Every application the
+/// citizen was told is queued must land on the ledger exactly once, everything durably
+/// queued must land, each application is decided once, and the audit must pass.
 #[test]
-fn submitters_killed_at_random_points_lose_nothing_and_double_nothing() {
+fn submitters_killed_at_every_step_lose_nothing_and_double_nothing() {
+    use agora_client::commands::hold::{HOLD_AT, Point};
+
     let home = tempfile::tempdir().expect("tempdir");
     let home = home.path();
     new_citizen(home);
     let answers = answers_file(home);
     let answers = answers.to_str().expect("utf-8");
-
-    // How long one whole submission takes here, to spread the kills over it.
-    let started = Instant::now();
     assert_eq!(submit(home, Path::new(answers)).code, 0);
-    let whole = started.elapsed().max(Duration::from_millis(200));
 
-    let mut promised: HashSet<String> = HashSet::new();
+    // Each point as often as the others, in an order shuffled by a fixed seed, so that what
+    // one kill left behind meets every kind of next run.
+    let mut points: Vec<Point> = (0..50).map(|i| Point::ALL[i % Point::ALL.len()]).collect();
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    for _ in 0..50 {
+    for i in (1..points.len()).rev() {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let delay = whole.mul_f64((seed >> 11) as f64 / (1u64 << 53) as f64 * 1.2);
+        points.swap(i, (seed >> 33) as usize % (i + 1));
+    }
+
+    let mut promised: HashSet<String> = HashSet::new();
+    let mut told = 0;
+    let mut durable = 1; // The submission above.
+    for (run, &point) in points.iter().enumerate() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
             .args([
                 "submit",
@@ -221,6 +320,7 @@ fn submitters_killed_at_random_points_lose_nothing_and_double_nothing() {
                 "--pin-stdin",
             ])
             .env("AGORA_HOME", home)
+            .env(HOLD_AT, point.name())
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .stdin(Stdio::piped())
@@ -234,17 +334,28 @@ fn submitters_killed_at_random_points_lose_nothing_and_double_nothing() {
             .expect("stdin")
             .write_all(PIN.as_bytes())
             .expect("pin");
-        std::thread::sleep(delay);
+        let said = said_until_held(&mut child, point);
         let _ = child.kill();
-        let output = child.wait_with_output().expect("reaped");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        if let Some(id) = stderr.lines().find_map(|l| l.strip_prefix("queued: ")) {
+        let _ = child.wait();
+        assert!(
+            said.contains(&format!("agora: held at {}", point.name())),
+            "run {run} never reached {} and said:\n{said}",
+            point.name()
+        );
+        if let Some(id) = said.lines().find_map(|l| l.strip_prefix("queued: ")) {
             promised.insert(id.split_whitespace().next().unwrap_or_default().to_owned());
         }
+        if point != Point::Signed {
+            durable += 1;
+        }
+        if !matches!(point, Point::Signed | Point::Enqueued) {
+            told += 1;
+        }
     }
-    assert!(
-        promised.len() >= 5,
-        "only {} of 50 runs got as far as queueing",
+    assert_eq!(
+        promised.len(),
+        told,
+        "{told} runs were held after saying \"queued\", {} said it",
         promised.len()
     );
 
@@ -252,12 +363,14 @@ fn submitters_killed_at_random_points_lose_nothing_and_double_nothing() {
     let status = agora(home, &["status"], "");
     assert_eq!(status.code, 0, "{}", status.stderr);
     let log = agora(home, &["ledger", "log", "--limit", "1000"], "");
-    let mut on_ledger: Vec<String> = log
-        .stdout
-        .lines()
-        .filter(|l| l.contains("submission"))
-        .filter_map(|l| l.split_whitespace().nth(3).map(str::to_owned))
-        .collect();
+    let column = |kind: &str, at: usize| -> Vec<String> {
+        log.stdout
+            .lines()
+            .filter(|l| l.split_whitespace().nth(2) == Some(kind))
+            .filter_map(|l| l.split_whitespace().nth(at).map(str::to_owned))
+            .collect()
+    };
+    let mut on_ledger = column("submission", 3);
     let count = on_ledger.len();
     on_ledger.sort();
     on_ledger.dedup();
@@ -267,6 +380,11 @@ fn submitters_killed_at_random_points_lose_nothing_and_double_nothing() {
         "an application landed twice:\n{}",
         log.stdout
     );
+    assert_eq!(
+        count, durable,
+        "{durable} applications were queued durably, {count} reached the ledger:\n{}",
+        log.stdout
+    );
     for id in &promised {
         assert!(
             on_ledger.contains(id),
@@ -274,6 +392,49 @@ fn submitters_killed_at_random_points_lose_nothing_and_double_nothing() {
             status.stdout
         );
     }
+    let mut decided = column("decision", 3);
+    decided.sort();
+    assert_eq!(
+        decided, on_ledger,
+        "not every application was decided exactly once:\n{}",
+        log.stdout
+    );
     let audit = agora(home, &["ledger", "audit"], "");
     assert_eq!(audit.code, 0, "{}{}", audit.stdout, audit.stderr);
+}
+
+/// What `child` says on standard error until it says it is held at `point`, or until it ends
+/// (a failure the caller reports). A test that hangs here forever would be a hold that never
+/// comes, so the wait is bounded — by far more than any machine needs.
+fn said_until_held(
+    child: &mut std::process::Child,
+    point: agora_client::commands::hold::Point,
+) -> String {
+    use std::io::BufRead as _;
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines, said) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let held = format!("agora: held at {}", point.name());
+    let mut text = String::new();
+    loop {
+        match said.recv_timeout(std::time::Duration::from_secs(300)) {
+            Ok(line) => {
+                text.push_str(&line);
+                text.push('\n');
+                if line == held {
+                    return text;
+                }
+            }
+            Err(_) => return text,
+        }
+    }
 }

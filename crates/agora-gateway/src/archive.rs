@@ -104,7 +104,8 @@ pub enum State {
 }
 
 impl State {
-    fn as_str(self) -> &'static str {
+    /// The state's name, as the archive stores it and the timeline prints it: "queued".
+    pub fn as_str(self) -> &'static str {
         match self {
             State::Queued => "queued",
             State::Anchored => "anchored",

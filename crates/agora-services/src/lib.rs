@@ -63,5 +63,5 @@ pub use keys::{EncryptionKey, EncryptionKeyError};
 pub use lang::{Lang, Text};
 pub use message::{Arg, Message, Messages};
 pub use policy::{Evaluation, EvaluationError, Outcome, Policy, PolicyRef, policy_hash};
-pub use review::{AnswersFile, AnswersFileError, ReviewContext, Submission, Verdict};
+pub use review::{AnswersFile, AnswersFileError, MovedDate, ReviewContext, Submission, Verdict};
 pub use status::Status;

@@ -12,11 +12,11 @@ use agora_identity::canonical;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::application::Application;
 use crate::catalog::Service;
-use crate::form::FieldError;
+use crate::form::{FieldError, FieldKind, format_date, parse_date};
 use crate::message::Message;
 use crate::policy::{EvaluationError, Outcome, PolicyRef};
 use crate::time_format;
@@ -227,7 +227,68 @@ struct RawAnswersFile {
     answers: Value,
 }
 
+/// A date answer that [`AnswersFile::moved_to`] moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedDate {
+    /// The field's id.
+    pub field: String,
+    /// The date the file gives.
+    pub from: Date,
+    /// The date it became.
+    pub to: Date,
+}
+
 impl AnswersFile {
+    /// The answers as they would read if the file had been written `today`: when the file
+    /// pins `submitted_at`, every date answer of `service`'s form moves by the days from that
+    /// day to `today`, so that a policy that judges dates against the day of submission (a
+    /// start date no earlier than today, and within so many days) judges them today as the
+    /// file's dry run judged them. A file that pins no day is returned as it is. (A policy's
+    /// own fixed dates, such as a consultation's closing day, do not move.)
+    ///
+    /// Returns the answers and the dates that moved; an error names a date answer that is not
+    /// a date or cannot move that far.
+    pub fn moved_to(
+        &self,
+        service: &Service,
+        today: Date,
+    ) -> Result<(Value, Vec<MovedDate>), String> {
+        let mut answers = self.answers.clone();
+        let Some(submitted_at) = self.submitted_at else {
+            return Ok((answers, Vec::new()));
+        };
+        let shift = today - submitted_at.date();
+        let mut moved = Vec::new();
+        if shift.is_zero() {
+            return Ok((answers, moved));
+        }
+        for field in service.form.fields() {
+            if !matches!(field.kind, FieldKind::Date(_)) {
+                continue;
+            }
+            let Some(answer) = answers.get_mut(&field.id) else {
+                continue;
+            };
+            let from = answer
+                .as_str()
+                .and_then(|text| parse_date(text).ok())
+                .ok_or_else(|| format!("answers.{} is not a date", field.id))?;
+            let to = from.checked_add(shift).ok_or_else(|| {
+                format!(
+                    "answers.{} cannot be moved from {from} to {today}",
+                    field.id
+                )
+            })?;
+            *answer = Value::from(format_date(to));
+            moved.push(MovedDate {
+                field: field.id.clone(),
+                from,
+                to,
+            });
+        }
+        Ok((answers, moved))
+    }
+
     /// Reads an answers file.
     pub fn parse(text: &str) -> Result<Self, AnswersFileError> {
         let mut value = canonical::parse_strict(text)

@@ -16,6 +16,7 @@ use agora_identity::default_home;
 use agora_services::{ApplicationId, Catalog, Lang, Outcome};
 
 use super::CommandError;
+use super::hold::{Holding, Point, hold};
 use super::identity::profile_store;
 use super::pin::PinSource;
 use super::services::{catalog, find_service, read_answers};
@@ -93,13 +94,15 @@ impl Local {
 
     /// Delivers what is due, lets the desk decide, and refreshes receipts.
     pub(crate) async fn catch_up(&mut self) -> Result<archive::Delivery, CommandError> {
-        let delivery = archive::deliver(&self.archive, &self.ledger, SystemTime::now())
+        let ledger = Holding(&self.ledger);
+        let delivery = archive::deliver(&self.archive, &ledger, SystemTime::now())
             .await
             .map_err(|e| CommandError::failure(e.to_string()))?;
-        if let Err(error) = self.desk.run_once(&self.ledger).await {
+        if let Err(error) = self.desk.run_once(&ledger).await {
             eprintln!("agora: the desk could not run: {error}");
         }
-        archive::refresh(&self.archive, &self.ledger, SystemTime::now())
+        hold(Point::Decided);
+        archive::refresh(&self.archive, &ledger, SystemTime::now())
             .await
             .map_err(|e| CommandError::failure(e.to_string()))?;
         Ok(delivery)
@@ -120,7 +123,32 @@ pub fn submit(
     let catalog = catalog()?;
     let service = find_service(&catalog, service_id)?;
     let file = read_answers(answers, service_id)?;
-    let valid = service.form.validate(&file.answers).map_err(|problems| {
+    // A file that pins the day of its dry run (`submitted_at`, as the shipped examples do) is
+    // submitted as if written today: its dates move by as many days, and the citizen is told.
+    let today = file.submitted_at.map_or_else(
+        || time::OffsetDateTime::now_utc().date(),
+        |pinned| {
+            time::OffsetDateTime::now_utc()
+                .to_offset(pinned.offset())
+                .date()
+        },
+    );
+    let (moved_answers, moved) = file
+        .moved_to(service, today)
+        .map_err(|problem| CommandError::input(format!("{}: {problem}", answers.display())))?;
+    if let (Some(pinned), false) = (file.submitted_at, moved.is_empty()) {
+        let changes: Vec<String> = moved
+            .iter()
+            .map(|m| format!("{} {} → {}", m.field, m.from, m.to))
+            .collect();
+        eprintln!(
+            "{}: written for {} (its submitted_at), so its dates move to today's: {}",
+            answers.display(),
+            pinned.date(),
+            changes.join(", ")
+        );
+    }
+    let valid = service.form.validate(&moved_answers).map_err(|problems| {
         let lines: Vec<String> = problems
             .iter()
             .map(|p| format!("  {}: {}", p.field, catalog.render(&p.message, lang)))
@@ -143,13 +171,16 @@ pub fn submit(
         .map_err(|e| CommandError::input(e.to_string()))?;
     let prepared = prepare(service, &valid, &identity, SystemTime::now())
         .map_err(|e| CommandError::failure(e.to_string()))?;
+    hold(Point::Signed);
 
     let mut local = Local::open(spec)?;
     local
         .archive
         .enqueue(&prepared, SystemTime::now())
         .map_err(|e| CommandError::failure(e.to_string()))?;
+    hold(Point::Enqueued);
     eprintln!("queued: {} ({})", prepared.id, service.title.get(lang));
+    hold(Point::Told);
 
     runtime()?.block_on(async {
         let started = Instant::now();
@@ -176,11 +207,16 @@ pub fn submit(
                 }
                 State::Anchored | State::Decided => {
                     let receipt = print_receipt(&archived)?;
+                    eprintln!("{}", describe(&local.catalog, &archived, lang));
                     return if archived.outcome() == Some(Outcome::Reject) {
-                        eprintln!("{}", describe(&local.catalog, &archived, lang));
-                        Err(CommandError::negative(receipt))
+                        // The receipt is the answer whatever the decision; exit status 1
+                        // says the answer is no, and the reasons are above on stderr.
+                        Err(CommandError::negative(format!(
+                            "{} was rejected",
+                            prepared.id
+                        ))
+                        .with_answer(receipt))
                     } else {
-                        eprintln!("{}", describe(&local.catalog, &archived, lang));
                         Ok(receipt)
                     };
                 }
@@ -232,7 +268,7 @@ fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
             .as_deref()
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
-        lines.push(format!("  {at}  {:?}{detail}", event.state).to_lowercase());
+        lines.push(format!("  {at}  {}{detail}", event.state.as_str()));
     }
     let decision = archived
         .receipt

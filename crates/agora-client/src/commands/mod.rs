@@ -5,6 +5,7 @@
 
 pub mod feeds;
 pub mod gateway;
+pub mod hold;
 pub mod identity;
 mod pin;
 pub mod services;
@@ -18,8 +19,11 @@ pub use pin::PinSource;
 pub struct CommandError {
     /// The exit status.
     pub code: u8,
-    /// One or more sentences saying what went wrong and what to do.
+    /// One or more sentences saying what went wrong and what to do (standard error).
     pub message: String,
+    /// The command's answer all the same, for standard output: the receipt of a rejected
+    /// application is still the receipt.
+    pub answer: Option<String>,
 }
 
 impl CommandError {
@@ -28,6 +32,7 @@ impl CommandError {
         Self {
             code: 1,
             message: message.into(),
+            answer: None,
         }
     }
 
@@ -36,6 +41,7 @@ impl CommandError {
         Self {
             code: 2,
             message: message.into(),
+            answer: None,
         }
     }
 
@@ -44,7 +50,16 @@ impl CommandError {
         Self {
             code: 4,
             message: message.into(),
+            answer: None,
         }
+    }
+}
+
+impl CommandError {
+    /// The same error, with an answer printed on standard output beside it.
+    pub fn with_answer(mut self, answer: impl Into<String>) -> Self {
+        self.answer = Some(answer.into());
+        self
     }
 }
 

@@ -6,7 +6,6 @@ use serde_json::Value;
 use time::Date;
 
 use super::{Service, Source};
-use crate::form::{FieldKind, format_date, parse_date};
 use crate::review::AnswersFile;
 
 /// The shipped service files, by name.
@@ -88,30 +87,8 @@ pub fn example_answers(service: &Service, today: Date) -> Result<Value, String> 
             service.id
         )
     })?;
-    let mut answers = example.answers;
-    let Some(submitted_at) = example.submitted_at else {
-        // Nothing pins the example's day, so its dates hold on any day.
-        return Ok(answers);
-    };
-    let shift = today - submitted_at.date();
-    for field in service.form.fields() {
-        if !matches!(field.kind, FieldKind::Date(_)) {
-            continue;
-        }
-        let Some(answer) = answers.get_mut(&field.id) else {
-            continue;
-        };
-        let moved = answer
-            .as_str()
-            .and_then(|text| parse_date(text).ok())
-            .and_then(|date| date.checked_add(shift))
-            .ok_or_else(|| {
-                format!(
-                    "assets/services/{name}: answers.{} is not a date that can be moved to {today}",
-                    field.id
-                )
-            })?;
-        *answer = Value::from(format_date(moved));
-    }
-    Ok(answers)
+    example
+        .moved_to(service, today)
+        .map(|(answers, _)| answers)
+        .map_err(|problem| format!("assets/services/{name}: {problem}"))
 }
