@@ -501,3 +501,83 @@ fn in_a_headset_a_keyboard_on_the_panel_types_into_the_focused_field() {
     visit.click("Done");
     assert!(!visit.shows("Done"), "Done puts the keyboard away");
 }
+
+/// The planning consultation's long title wraps beside the header's tabs, in both languages:
+/// the title, the identity line and the tabs never overlap, and all stay on the panel.
+#[test]
+fn a_long_service_title_wraps_instead_of_running_under_the_tabs() {
+    for lang in [Lang::En, Lang::ZhCn] {
+        let home = tempfile::tempdir().expect("a temporary data directory");
+        let mut visit = Visit::walk_up_to("planning-consultation", home.path());
+        visit.lang = lang;
+        visit.frame();
+        visit.frame();
+        let words = agora_client::panel::words::words(lang);
+        let title = visit
+            .catalog
+            .service("planning-consultation")
+            .expect("the consultation")
+            .title
+            .get(lang.into())
+            .to_owned();
+        let bounds = |visit: &Visit, what: &str, found: Option<accesskit::Rect>| {
+            found.unwrap_or_else(|| panic!("{lang:?}: no {what} on the panel: {:?}", visit.words()))
+        };
+        let title_box = bounds(
+            &visit,
+            "title",
+            visit.node(&title, None).and_then(|n| n.bounds()),
+        );
+        let identity = bounds(
+            &visit,
+            "identity line",
+            visit
+                .nodes
+                .iter()
+                .find(|n| {
+                    n.label()
+                        .or(n.value())
+                        .is_some_and(|t| t.starts_with(words.identity))
+                })
+                .and_then(|n| n.bounds()),
+        );
+        let tabs: Vec<accesskit::Rect> = [words.apply_tab, words.mine_tab]
+            .iter()
+            .map(|tab| {
+                bounds(
+                    &visit,
+                    tab,
+                    visit
+                        .node(tab, Some(accesskit::Role::Button))
+                        .and_then(|n| n.bounds()),
+                )
+            })
+            .collect();
+        let overlap = |a: &accesskit::Rect, b: &accesskit::Rect| {
+            a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1
+        };
+        for tab in &tabs {
+            assert!(
+                !overlap(&title_box, tab) && !overlap(&identity, tab),
+                "{lang:?}: the header's text runs under a tab: title {title_box:?}, identity \
+                 {identity:?}, tab {tab:?}"
+            );
+        }
+        for (what, rect) in [("title", &title_box), ("identity line", &identity)]
+            .into_iter()
+            .chain(tabs.iter().map(|t| ("tab", t)))
+        {
+            assert!(
+                rect.x0 >= 0.0 && f64::from(PANEL_POINTS.x) >= rect.x1,
+                "{lang:?}: the {what} leaves the panel: {rect:?}"
+            );
+        }
+        if lang == Lang::En {
+            assert!(
+                title_box.y1 - title_box.y0 > 60.0,
+                "the English title is too long for one line beside the tabs, so it wraps onto \
+                 two: {title_box:?}"
+            );
+        }
+    }
+}

@@ -498,6 +498,9 @@ fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) {
         });
 }
 
+/// How wide a tab in a panel's header is.
+const TAB_WIDTH: f32 = 150.0;
+
 fn header(
     ui: &mut Ui,
     panel: &mut WindowPanel,
@@ -508,41 +511,68 @@ fn header(
     lang: Lang,
     with_comfort: bool,
 ) {
+    let comfort = with_comfort.then_some((Tab::Comfort, w.comfort_tab));
+    let tabs: Vec<(Tab, &str)> = comfort
+        .into_iter()
+        .chain([(Tab::Mine, w.mine_tab), (Tab::Apply, w.apply_tab)])
+        .collect();
+    let who = match model.identity {
+        Some(Some(did)) => short_did(&did),
+        Some(None) => w.no_identity.to_owned(),
+        None => "…".to_owned(),
+    };
     ui.horizontal(|ui| {
         let (bar, _) = ui.allocate_exact_size(Vec2::new(10.0, 78.0), egui::Sense::hover());
         ui.painter()
             .rect_filled(bar, CornerRadius::same(3), palette.accent);
-        ui.vertical(|ui| {
-            ui.label(
-                RichText::new(service.title.get(lang.into()))
-                    .heading()
-                    .strong(),
-            );
-            ui.label(RichText::new(service.department.name.get(lang.into())).color(MUTED));
-        });
-        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            let comfort = with_comfort.then_some((Tab::Comfort, w.comfort_tab));
-            for (tab, label) in comfort
-                .into_iter()
-                .chain([(Tab::Mine, w.mine_tab), (Tab::Apply, w.apply_tab)])
-            {
-                let selected = panel.tab == tab;
-                let button = Button::new(RichText::new(label).strong())
-                    .selected(selected)
-                    .min_size(Vec2::new(150.0, 52.0));
-                if ui.add(button).clicked() {
-                    panel.tab = tab;
-                }
-            }
-            let who = match model.identity {
-                Some(Some(did)) => short_did(&did),
-                Some(None) => w.no_identity.to_owned(),
-                None => "…".to_owned(),
-            };
-            ui.label(
-                RichText::new(format!("{}: {who}", w.identity))
-                    .small()
-                    .color(MUTED),
+        // The tabs, and who signs below them, keep their width on the right; the title and
+        // the department take what is left, and a long title wraps onto a second line
+        // instead of running under the tabs.
+        let gap = ui.spacing().item_spacing.x;
+        let tabs_width = tabs.len() as f32 * (TAB_WIDTH + gap);
+        let text_width = (ui.available_width() - tabs_width - gap).max(160.0);
+        ui.allocate_ui_with_layout(
+            Vec2::new(text_width, 78.0),
+            Layout::top_down(Align::Min),
+            |ui| {
+                ui.set_width(text_width);
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(service.title.get(lang.into()))
+                            .heading()
+                            .strong(),
+                    )
+                    .wrap(),
+                );
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(service.department.name.get(lang.into())).color(MUTED),
+                    )
+                    .wrap(),
+                );
+            },
+        );
+        ui.with_layout(Layout::top_down(Align::Max), |ui| {
+            ui.horizontal(|ui| {
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    for (tab, label) in tabs {
+                        let selected = panel.tab == tab;
+                        let button = Button::new(RichText::new(label).strong())
+                            .selected(selected)
+                            .min_size(Vec2::new(TAB_WIDTH, 52.0));
+                        if ui.add(button).clicked() {
+                            panel.tab = tab;
+                        }
+                    }
+                });
+            });
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("{}: {who}", w.identity))
+                        .small()
+                        .color(MUTED),
+                )
+                .truncate(),
             );
         });
     });
