@@ -53,7 +53,7 @@ fn the_shipped_plaza_fits_a_standalone_headsets_budget() {
     app.update();
     while !app.world().resource::<Boards>().settled() {
         assert!(
-            start.elapsed() < std::time::Duration::from_secs(30),
+            start.elapsed() < std::time::Duration::from_secs(120),
             "the dashboards' feeds never answered"
         );
         std::thread::sleep(std::time::Duration::from_millis(5));

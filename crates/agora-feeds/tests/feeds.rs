@@ -3,7 +3,10 @@
 //! feed that fails and recovers while the hub runs. Nothing here reaches beyond 127.0.0.1.
 //!
 //! No test sleeps hoping something happened: each waits for the state it expects, checking
-//! every few milliseconds, and fails with the last state seen after ten seconds.
+//! every few milliseconds, and fails with the last state seen after a minute. No healthy
+//! answer has to beat a tight clock either: the client's timeout is three seconds, a hundred
+//! times what a loopback answer takes, and the endpoint that is meant to time out never
+//! answers within any test's life.
 
 #[path = "feeds/misbehaving.rs"]
 mod misbehaving;
@@ -21,14 +24,16 @@ use std::time::{Duration, Instant};
 
 use agora_feeds::{FeedConfig, Feeds, Options, Snapshot, Source};
 
-/// The longest any test waits for the state it expects.
-const PATIENCE: Duration = Duration::from_secs(10);
+/// The longest any test waits for the state it expects: a bound for a hang, not a guess at
+/// how long the state takes.
+const PATIENCE: Duration = Duration::from_secs(60);
 
-/// Limits small enough that the misbehaving servers are caught quickly.
+/// Limits small enough that the misbehaving servers are caught quickly, and a timeout that a
+/// healthy loopback answer meets on the busiest machine.
 fn quick_options(capacity: usize) -> Options {
     Options {
         capacity,
-        timeout: Duration::from_millis(300),
+        timeout: Duration::from_secs(3),
         max_body_bytes: 64 * 1024,
         max_backoff: Duration::from_secs(1),
     }

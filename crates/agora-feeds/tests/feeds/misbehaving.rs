@@ -38,7 +38,11 @@ fn cases(elsewhere: &Server) -> Vec<Case> {
         })
     };
     let limit = quick_options(1).max_body_bytes;
-    let slow = Reply::Slow(Duration::from_secs(5), Box::new(json(json!({"value": 1}))));
+    // Far longer than the client's timeout: it times out however slow the machine.
+    let slow = Reply::Slow(
+        Duration::from_secs(600),
+        Box::new(json(json!({"value": 1}))),
+    );
     vec![
         case("/good", json(json!({"value": 17.5})), Ok(17.5)),
         case(
@@ -46,7 +50,7 @@ fn cases(elsewhere: &Server) -> Vec<Case> {
             json(json!({"value": " 42.5 "})),
             Ok(42.5),
         ),
-        case("/slow", slow, Err(FeedError::Timeout { seconds: 1 })),
+        case("/slow", slow, Err(FeedError::Timeout { seconds: 3 })),
         case(
             "/error",
             Reply::Text(500, "Internal Server Error"),
