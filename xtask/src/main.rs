@@ -16,7 +16,7 @@ mod picture;
 mod system;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, bail};
 
@@ -35,14 +35,14 @@ const USAGE: &str = "usage: cargo xtask <demo|test|screenshot|bench|setup> [ARGS
 
 fn run(args: &[String]) -> anyhow::Result<()> {
     let (command, rest) = args.split_first().context(USAGE)?;
+    // `cargo xtask demo -- --lang zh-CN` and `cargo xtask demo --lang zh-CN` mean the same.
+    let rest = rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest);
     match command.as_str() {
         "setup" => system::ensure_packages(system::ALL),
         "demo" => {
             system::ensure_packages(system::ALL)?;
-            let mut run = cargo();
-            run.args(["run", "--package", "agora-client", "--bin", "agora", "--"]);
-            run.args(rest);
-            status(&mut run)
+            let agora = build_workspace(Warnings::Show)?;
+            status(Command::new(agora).args(rest).current_dir(root()))
         }
         "test" | "ci" => test(),
         "screenshot" => {
@@ -117,46 +117,208 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-fn test() -> anyhow::Result<()> {
-    system::ensure_packages(system::ALL)?;
-    status(cargo().args(["fmt", "--all", "--check"]))?;
-    status(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    // The fuzz targets live in their own workspace; make sure they still build, so that an API
-    // change cannot leave them broken until the next fuzzing run.
-    status(cargo().args([
-        "check",
-        "--manifest-path",
-        "crates/agora-identity/fuzz/Cargo.toml",
-        "--locked",
-    ]))?;
-    status(cargo().args(["test", "--workspace"]))?;
-    // The client's integration tests needed `agora`, so the run above built it, on the same
-    // build of Bevy as the tests. The checks below use that binary: `cargo build -p
-    // agora-client` would resolve features without the workspace's dev-dependencies and compile
-    // Bevy's renderer a second time on a cold machine.
+/// The one build every command shares: the whole workspace with all its targets, in the dev
+/// profile, as `cargo test --workspace` resolves it, with clippy's lints checked on the
+/// workspace's own code as it compiles. Returns the `agora` binary it built.
+///
+/// `cargo build -p agora-client` would resolve features without the workspace's
+/// dev-dependencies and compile Bevy a second time; building what the tests build instead
+/// means `cargo xtask demo` and `cargo xtask test`, in either order, compile everything once.
+/// And since clippy's driver is the compiler for the workspace's own crates ([`cargo_build`]),
+/// the lints need no second pass over the dependencies (`cargo clippy` would check every
+/// dependency again, Bevy included, for metadata it cannot share with a build).
+///
+/// With `warnings` at [`Warnings::Deny`] (CI), any warning in the workspace's own code, from
+/// rustc or clippy, fails the build once everything is compiled; with [`Warnings::Show`] they
+/// are only shown.
+fn build_workspace(warnings: Warnings) -> anyhow::Result<PathBuf> {
+    use std::io::BufRead as _;
+    let mut build = cargo_build();
+    build
+        .args(WORKSPACE_BUILD)
+        .arg("--message-format=json")
+        .stdout(Stdio::piped());
+    eprintln!("xtask: running {}", describe(&build));
+    let mut child = build
+        .spawn()
+        .with_context(|| format!("cannot start {}", describe(&build)))?;
+    let stdout = child.stdout.take().context("cargo's output")?;
+    let mut warned = 0usize;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.context("reading cargo's output")?;
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-message" {
+            continue;
+        }
+        let diagnostic = &message["message"];
+        if let Some(rendered) = diagnostic["rendered"].as_str() {
+            eprint!("{rendered}");
+        }
+        // Path dependencies are the workspace's own; a registry crate's lints are capped.
+        let own = message["package_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("path+file:"));
+        let located = diagnostic["spans"]
+            .as_array()
+            .is_some_and(|spans| !spans.is_empty());
+        if own && located && diagnostic["level"] == "warning" {
+            warned += 1;
+        }
+    }
+    let done = child.wait().context("waiting for cargo")?;
+    if !done.success() {
+        bail!("{} failed ({done})", describe(&build));
+    }
+    if warned > 0 && warnings == Warnings::Deny {
+        bail!(
+            "the workspace's own code has {warned} warning(s) from rustc or clippy (shown \
+             above); CI treats them as errors"
+        );
+    }
     let agora = target_dir().join("debug").join("agora");
     if !agora.is_file() {
-        bail!("cargo test did not leave {} behind", agora.display());
+        bail!(
+            "the workspace build did not leave {} behind",
+            agora.display()
+        );
     }
+    Ok(agora)
+}
+
+/// What the shared build does with warnings in the workspace's own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Warnings {
+    /// Fail (CI, `cargo xtask test`).
+    Deny,
+    /// Show them and go on (`demo`, `screenshot`).
+    Show,
+}
+
+/// `cargo test --workspace --all-targets --no-run --locked`: see [`build_workspace`].
+const WORKSPACE_BUILD: &[&str] = &[
+    "test",
+    "--workspace",
+    "--all-targets",
+    "--no-run",
+    "--locked",
+];
+
+/// A cargo command that compiles the workspace's own crates with clippy's driver
+/// (`RUSTC_WORKSPACE_WRAPPER`), which compiles exactly as rustc does and checks clippy's lints
+/// on the way, at the levels `[workspace.lints]` sets; dependencies are compiled by plain
+/// rustc as always. Every command that builds or runs the shared build goes through here, so
+/// that none of them finds the others' artifacts stale. Without clippy installed the build is
+/// plain rustc's (and `cargo xtask test` refuses to run).
+fn cargo_build() -> Command {
+    let mut command = cargo();
+    command.env_remove("CLIPPY_ARGS");
+    match clippy_driver() {
+        Some(driver) => command.env("RUSTC_WORKSPACE_WRAPPER", driver),
+        None => command.env_remove("RUSTC_WORKSPACE_WRAPPER"),
+    };
+    command
+}
+
+/// Clippy's driver beside the cargo that runs xtask, or on the PATH.
+fn clippy_driver() -> Option<PathBuf> {
+    let beside = std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .map(|cargo| cargo.with_file_name("clippy-driver"))
+        .filter(|driver| driver.is_file());
+    beside.or_else(|| {
+        Command::new("clippy-driver")
+            .arg("--version")
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|_| PathBuf::from("clippy-driver"))
+    })
+}
+
+/// How long each stage of a run took, printed at the end (and when a stage fails).
+#[derive(Default)]
+struct Stages {
+    done: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Stages {
+    /// Runs one stage and records its time, whether it passed or not.
+    fn run<T>(
+        &mut self,
+        name: &'static str,
+        stage: impl FnOnce() -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let started = std::time::Instant::now();
+        let result = stage();
+        let took = started.elapsed();
+        eprintln!(
+            "xtask: stage {name} {} after {:.0} s",
+            if result.is_ok() { "passed" } else { "failed" },
+            took.as_secs_f64()
+        );
+        self.done.push((name, took));
+        if result.is_err() {
+            self.print();
+        }
+        result
+    }
+
+    fn print(&self) {
+        let total: std::time::Duration = self.done.iter().map(|(_, took)| *took).sum();
+        eprintln!("xtask: stage times");
+        for (name, took) in &self.done {
+            eprintln!("  {name:<22} {:>6.0} s", took.as_secs_f64());
+        }
+        eprintln!("  {:<22} {:>6.0} s", "total", total.as_secs_f64());
+    }
+}
+
+/// Everything CI checks, cheapest first so that a formatting slip fails in seconds. The
+/// workspace is compiled once, with clippy's lints checked on the way ([`build_workspace`]),
+/// for the tests and for the binaries the checks after them run.
+fn test() -> anyhow::Result<()> {
+    let mut stages = Stages::default();
+    stages.run("system packages", || system::ensure_packages(system::ALL))?;
+    stages.run("fmt", || status(cargo().args(["fmt", "--all", "--check"])))?;
+    stages.run("fetch crates", || {
+        status(cargo().args(["fetch", "--locked"]))
+    })?;
+    if clippy_driver().is_none() {
+        bail!("clippy is not installed, and CI checks its lints: rustup component add clippy");
+    }
+    // The fuzz targets live in their own workspace; make sure they still build, so that an API
+    // change cannot leave them broken until the next fuzzing run.
+    stages.run("fuzz targets build", || {
+        status(cargo().args([
+            "check",
+            "--manifest-path",
+            "crates/agora-identity/fuzz/Cargo.toml",
+            "--locked",
+        ]))
+    })?;
+    let agora = stages.run("build and clippy", || build_workspace(Warnings::Deny))?;
+    stages.run("tests", || {
+        status(cargo_build().args(["test", "--workspace", "--locked"]))
+    })?;
     // The scene budget test passed above; show its numbers (the binaries are built already).
-    status(cargo().args([
-        "test",
-        "--workspace",
-        "--tests",
-        "--quiet",
-        "--",
-        "standalone_headsets_budget",
-        "--nocapture",
-    ]))?;
-    rendering_check(&agora)?;
-    xr_fallback_check(&agora)
+    stages.run("scene budget", || {
+        status(cargo_build().args([
+            "test",
+            "--workspace",
+            "--tests",
+            "--locked",
+            "--quiet",
+            "--",
+            "standalone_headsets_budget",
+            "--nocapture",
+        ]))
+    })?;
+    stages.run("rendering check", || rendering_check(&agora))?;
+    stages.run("XR fallback check", || xr_fallback_check(&agora))?;
+    stages.print();
+    Ok(())
 }
 
 /// Renders the overview under Xvfb and lavapipe with `agora` and checks that it is a real
@@ -219,7 +381,7 @@ fn xr_fallback_check(agora: &Path) -> anyhow::Result<()> {
 /// Builds `agora` and runs it with `args` (adding `--screenshot` under target/xtask/ when the
 /// caller gave none), under `xvfb-run` when there is no display. Returns the PNG's path.
 fn screenshot(args: &[String]) -> anyhow::Result<PathBuf> {
-    let agora = build_agora("dev")?;
+    let agora = build_workspace(Warnings::Show)?;
     let mut args = args.to_vec();
     let out = match args.iter().position(|a| a == "--screenshot") {
         Some(i) => PathBuf::from(args.get(i + 1).context("--screenshot needs a file")?),

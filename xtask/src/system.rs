@@ -21,10 +21,6 @@ pub const ALL: &[Package] = &[
         why: "ALSA, for sound (bevy_audio via cpal)",
     },
     Package {
-        name: "libudev-dev",
-        why: "udev, for input devices and gamepads",
-    },
-    Package {
         name: "libxkbcommon-dev",
         why: "xkbcommon, for keyboard layouts",
     },
