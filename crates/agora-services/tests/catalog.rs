@@ -348,3 +348,28 @@ fn example_answers_are_approved_on_other_days_than_the_examples() {
 fn day(year: i32, month: time::Month, day: u8) -> time::Date {
     time::Date::from_calendar_date(year, month, day).expect("a day")
 }
+
+/// The planning consultation promises nothing the software does not do: votes reach the
+/// department with the voter's did:key and nothing tallies them, so no text of the service, in
+/// either language, may speak of anonymity or tell a voter their vote was counted. (The
+/// policy's rule still says a response "is counted" as valid; rewording it is a new policy
+/// version.)
+#[test]
+fn the_consultation_makes_no_promise_of_a_secret_ballot() {
+    let text = fs::read_to_string(assets().join("services/planning-consultation.json"))
+        .expect("the consultation's file");
+    for claim in [
+        "without names",
+        "without your name",
+        "anonymous",
+        "vote is counted",
+        "匿名",
+        "已计入",
+    ] {
+        assert!(
+            !text.contains(claim),
+            "the planning consultation still says {claim:?}"
+        );
+    }
+    assert!(text.contains("not a secret ballot") && text.contains("不是无记名投票"));
+}
