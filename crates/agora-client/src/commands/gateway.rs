@@ -125,18 +125,15 @@ pub fn submit(
     let file = read_answers(answers, service_id)?;
     // A file that pins the day of its dry run (`submitted_at`, as the shipped examples do) is
     // submitted as if written today: its dates move by as many days, and the citizen is told.
-    let today = file.submitted_at.map_or_else(
-        || time::OffsetDateTime::now_utc().date(),
-        |pinned| {
-            time::OffsetDateTime::now_utc()
-                .to_offset(pinned.offset())
-                .date()
-        },
-    );
+    let now = time::OffsetDateTime::now_utc();
+    let today = file
+        .submitted_at
+        .map_or(now, |pinned| now.to_offset(pinned.offset()))
+        .date();
     let (moved_answers, moved) = file
         .moved_to(service, today)
         .map_err(|problem| CommandError::input(format!("{}: {problem}", answers.display())))?;
-    if let (Some(pinned), false) = (file.submitted_at, moved.is_empty()) {
+    if let Some(pinned) = file.submitted_at.filter(|_| !moved.is_empty()) {
         let changes: Vec<String> = moved
             .iter()
             .map(|m| format!("{} {} → {}", m.field, m.from, m.to))

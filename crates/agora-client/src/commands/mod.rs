@@ -53,9 +53,7 @@ impl CommandError {
             answer: None,
         }
     }
-}
 
-impl CommandError {
     /// The same error, with an answer printed on standard output beside it.
     pub fn with_answer(mut self, answer: impl Into<String>) -> Self {
         self.answer = Some(answer.into());
