@@ -76,11 +76,19 @@ enum Command {
         #[arg(long)]
         pin_stdin: bool,
     },
-    /// Check a signed document: exit 0 when valid, 1 with the reason when not.
+    /// Check a signed document or a receipt: exit 0 when valid, 1 with the reason when not.
+    /// A receipt counts only from a ledger whose key is trusted: this device's own, or one
+    /// pinned here.
     Verify {
         /// The signed JSON document.
         #[arg(value_name = "FILE.json")]
         file: PathBuf,
+        /// Trust this ledger key (name+hash+base64, as the city publishes it). Repeatable.
+        #[arg(long = "trust-ledger", value_name = "KEY")]
+        trust_ledger: Vec<String>,
+        /// Trust the ledger keys in this file, one per line (`#` starts a comment). Repeatable.
+        #[arg(long = "trusted-ledgers", value_name = "FILE")]
+        trusted_ledgers: Vec<PathBuf>,
     },
     /// The city's service catalog.
     Services {
@@ -259,7 +267,17 @@ fn run_command(command: Command) -> ExitCode {
             created.as_deref(),
             &pins(pin_stdin),
         ),
-        Command::Verify { file } => identity::verify(&file),
+        Command::Verify {
+            file,
+            trust_ledger,
+            trusted_ledgers,
+        } => identity::verify(
+            &file,
+            &gateway::Trust {
+                pinned: trust_ledger,
+                lists: trusted_ledgers,
+            },
+        ),
         Command::Services { action } => match action {
             ServicesAction::List { lang } => services::list(lang.into()),
             ServicesAction::Check { dir } => services::check_dir(&dir),

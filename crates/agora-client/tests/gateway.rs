@@ -81,6 +81,53 @@ fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
         verified.stdout
     );
 
+    // On a stranger's machine the receipt's ledger is no one's they trust until they pin its
+    // key, by hand or from a list the city publishes.
+    let stranger = dir.path().join("stranger");
+    std::fs::create_dir(&stranger).expect("home");
+    let path = receipt_path.to_str().expect("utf-8");
+    let unpinned = agora(&stranger, &["verify", path], "");
+    assert_eq!(unpinned.code, 1, "{}", unpinned.stdout);
+    assert!(
+        unpinned.stderr.contains("not one this verifier trusts")
+            && unpinned.stderr.contains("--trust-ledger"),
+        "{}",
+        unpinned.stderr
+    );
+    let key = receipt["ledger"]["key"].as_str().expect("a key");
+    let pinned = agora(&stranger, &["verify", path, "--trust-ledger", key], "");
+    assert_eq!(pinned.code, 0, "{}", pinned.stderr);
+    assert!(
+        pinned.stdout.contains("pinned with --trust-ledger"),
+        "{}",
+        pinned.stdout
+    );
+    let list = stranger.join("city-ledgers.txt");
+    std::fs::write(&list, format!("# the city's ledgers\n\n{key}\n")).expect("written");
+    let listed = agora(
+        &stranger,
+        &[
+            "verify",
+            path,
+            "--trusted-ledgers",
+            list.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(listed.stdout.contains("listed in"), "{}", listed.stdout);
+    let garbled = agora(
+        &stranger,
+        &["verify", path, "--trust-ledger", "not a key"],
+        "",
+    );
+    assert_eq!(garbled.code, 2, "{}", garbled.stderr);
+    assert!(
+        garbled.stderr.contains("not a ledger key"),
+        "{}",
+        garbled.stderr
+    );
+
     // The policy allows one permit in 90 days: the second is rejected, with the reason on
     // standard error and the receipt, which records the rejection, on standard output.
     let second = submit(home, &answers);

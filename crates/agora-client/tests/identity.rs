@@ -96,6 +96,13 @@ fn agora_sign_reproduces_the_published_vector_byte_for_byte() {
         run.stdout
             .contains("did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")
     );
+    // Its issuer is a web address, which the signer's key cannot be compared with: said so.
+    assert!(
+        run.stdout
+            .contains("its issuer https://vc.example/issuers/5678 is not a did:key"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -159,6 +166,28 @@ fn a_profile_key_signs_and_its_signatures_verify_until_changed() {
     let tampered = run_tampered(home.path(), &signed, "assertionMethod", "authentication");
     assert_eq!(tampered.code, 1);
     assert!(tampered.stderr.contains("purpose"), "{}", tampered.stderr);
+
+    // A document that names someone else as its issuer is not valid, though its proof is.
+    let other = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+    std::fs::write(
+        home.path().join("claims.json"),
+        format!(r#"{{"issuer":"{other}","claim":"this citizen owes nothing"}}"#),
+    )
+    .expect("written");
+    let run = agora(
+        home.path(),
+        &["sign", "claims.json", "--pin-stdin"],
+        "correct horse\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::write(home.path().join("claims-signed.json"), &run.stdout).expect("written");
+    let run = agora(home.path(), &["verify", "claims-signed.json"], "");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&format!("names the issuer {other}")),
+        "{}",
+        run.stderr
+    );
 }
 
 fn run_tampered(home: &Path, signed: &Path, from: &str, to: &str) -> Run {

@@ -386,7 +386,21 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
         .expect("a receipt file")
         .expect("readable")
         .path();
-    let verdict = agora_client::commands::identity::verify(&receipt)
+    // The plaza's home is not the process's, so its ledger's key is pinned as a stranger would.
+    let ledger_key = agora_ledger::Ledger::open(
+        &home
+            .path()
+            .join(agora_client::commands::gateway::LEDGER_DIR),
+        Catalog::embedded().expect("the catalog"),
+    )
+    .expect("the plaza's ledger opens")
+    .verifier()
+    .to_string();
+    let trust = agora_client::commands::gateway::Trust {
+        pinned: vec![ledger_key],
+        lists: Vec::new(),
+    };
+    let verdict = agora_client::commands::identity::verify(&receipt, &trust)
         .unwrap_or_else(|e| panic!("the exported receipt does not verify: {e}"));
     assert!(verdict.starts_with("valid receipt"), "{verdict}");
 

@@ -18,9 +18,9 @@
 //! 3. **Receipts with a million entries.** Inclusion-proof generation and offline receipt
 //!    verification at 10^6 entries, beside 10^3. Filling a real ledger with 10^6 signed
 //!    entries takes longer than a benchmark may (each one's signature is verified on append),
-//!    so the tree is built directly with the code the ledger uses: a ct-merkle
-//!    `MemoryBackedTree<Sha256, [u8; 32]>` whose leaves are the SHA-256 of each entry's leaf
-//!    record, as `agora_ledger::store` pushes them. One real submission (taken, with its
+//!    so the tree is built directly with the code the ledger uses: an `agora_ledger::tree::Tree`
+//!    whose leaves are the RFC 6962 leaf hashes of each entry's leaf record, as
+//!    `agora_ledger::store` pushes them. One real submission (taken, with its
 //!    append time, from a real receipt of run 1) is placed at the middle index; every other
 //!    leaf is a synthetic hash, which no step of proving or verifying can tell from a real
 //!    one. The checkpoint over that tree is signed as the ledger signs its own
@@ -53,15 +53,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use agora_gateway::receipt::{
     self, AGORA_LEDGER, Inclusion, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION, Receipt,
+    TrustedLedgers,
 };
 use agora_gateway::{Ledger, LocalLedger, Prepared, prepare};
 use agora_identity::Identity;
+use agora_ledger::tree::{self, Tree};
 use agora_ledger::{Checkpoint, StoredEntry, VerifierKey};
 use agora_services::{Catalog, Service, ValidAnswers, example_answers};
-use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use rusqlite::Connection;
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
@@ -165,9 +165,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     receipt::verify(
         &serde_json::to_value(&real_receipt)?,
         &catalog,
+        &TrustedLedgers::new([ledger.verifier().clone()]),
         SystemTime::now(),
     )?;
     let checkpoint_key = Identity::generate()?;
+    let synthetic = TrustedLedgers::new([VerifierKey::new(
+        ORIGIN,
+        checkpoint_key.signing_key().verifying_key(),
+    )?]);
     let mut trees = Vec::new();
     for &size in sizes.tree_sizes {
         let start = Instant::now();
@@ -175,7 +180,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         trees.push((tree, start.elapsed()));
     }
     for (tree, _) in &trees {
-        let verified = receipt::verify(&tree.receipt, &catalog, SystemTime::now())?;
+        let verified = receipt::verify(&tree.receipt, &catalog, &synthetic, SystemTime::now())?;
         if verified.index != tree.index || verified.checkpoint.size != tree.tree.len() {
             return Err("a synthetic receipt verified as another entry or tree".into());
         }
@@ -213,7 +218,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         if counted {
             for ((tree, _), times) in trees.iter().zip(&mut tree_rounds) {
                 times[0].push(tree.time_proofs(sizes.proof_iterations)?);
-                times[1].push(tree.time_verify(&catalog, sizes.verify_iterations)?);
+                times[1].push(tree.time_verify(&catalog, &synthetic, sizes.verify_iterations)?);
                 times[2].push(tree.time_inclusion(sizes.verify_iterations)?);
             }
             let time = runtime.block_on(time_ledger_receipts(
@@ -456,7 +461,7 @@ async fn time_ledger_receipts(
 /// A Merkle tree as the ledger keeps it, of synthetic leaves around one real submission, and
 /// a receipt for that submission against a checkpoint of the whole tree.
 struct SyntheticTree {
-    tree: MemoryBackedTree<Sha256, [u8; 32]>,
+    tree: Tree,
     /// Where the real submission is.
     index: u64,
     /// Its leaf hash.
@@ -478,23 +483,23 @@ impl SyntheticTree {
             time: submission.time,
             entry: submission.entry.clone(),
         };
-        let leaf: [u8; 32] = Sha256::digest(stored.leaf_bytes()?).into();
-        let mut tree = MemoryBackedTree::<Sha256, [u8; 32]>::new();
+        let leaf = tree::leaf_hash(&stored.leaf_bytes()?);
+        let mut tree = Tree::default();
         for i in 0..size {
             if i == index {
                 tree.push(leaf);
             } else {
-                tree.push(Sha256::digest(i.to_be_bytes()).into());
+                tree.push(tree::leaf_hash(&i.to_be_bytes()));
             }
         }
         let checkpoint = Checkpoint {
             origin: ORIGIN.to_owned(),
             size,
-            root: tree.root().as_bytes().as_slice().try_into()?,
+            root: tree.root(),
         };
         let note = checkpoint.sign(key.signing_key())?;
         let verifier = VerifierKey::new(ORIGIN, key.signing_key().verifying_key())?;
-        let proof = tree.prove_inclusion(usize::try_from(index)?);
+        let proof = tree.prove_inclusion(index);
         let receipt = Receipt {
             kind: RECEIPT_TYPE.to_owned(),
             version: RECEIPT_VERSION,
@@ -511,7 +516,7 @@ impl SyntheticTree {
             tree,
             index,
             leaf,
-            proof_hashes: proof.as_bytes().len() / 32,
+            proof_hashes: proof.len(),
             receipt: serde_json::to_value(&receipt)?,
         })
     }
@@ -524,9 +529,7 @@ impl SyntheticTree {
         for i in 0..u64::from(iterations) {
             // A multiplicative hash of the iteration: indices all over the tree, not in order.
             let index = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % size;
-            hashes += black_box(self.tree.prove_inclusion(usize::try_from(index)?))
-                .as_bytes()
-                .len();
+            hashes += black_box(self.tree.prove_inclusion(index)).len();
         }
         let elapsed = start.elapsed();
         black_box(hashes);
@@ -534,11 +537,16 @@ impl SyntheticTree {
     }
 
     /// The mean time to verify the receipt, from its JSON, `iterations` times.
-    fn time_verify(&self, catalog: &Catalog, iterations: u32) -> Result<Duration, Box<dyn Error>> {
+    fn time_verify(
+        &self,
+        catalog: &Catalog,
+        trusted: &TrustedLedgers,
+        iterations: u32,
+    ) -> Result<Duration, Box<dyn Error>> {
         let now = SystemTime::now();
         let start = Instant::now();
         for _ in 0..iterations {
-            receipt::verify(black_box(&self.receipt), catalog, now)?;
+            receipt::verify(black_box(&self.receipt), catalog, trusted, now)?;
         }
         Ok(start.elapsed() / iterations)
     }
@@ -546,11 +554,12 @@ impl SyntheticTree {
     /// The mean time of the inclusion check alone (the part of verifying that grows with the
     /// tree), `iterations` times.
     fn time_inclusion(&self, iterations: u32) -> Result<Duration, Box<dyn Error>> {
-        let proof = self.tree.prove_inclusion(usize::try_from(self.index)?);
+        let proof = self.tree.prove_inclusion(self.index);
         let root = self.tree.root();
+        let size = self.tree.len();
         let start = Instant::now();
         for _ in 0..iterations {
-            root.verify_inclusion(black_box(&self.leaf), self.index, &proof)
+            tree::verify_inclusion(&root, size, black_box(&self.leaf), self.index, &proof)
                 .map_err(|_| "the real submission's inclusion proof does not verify")?;
         }
         Ok(start.elapsed() / iterations)

@@ -54,6 +54,10 @@ pub trait Ledger: Send + Sync + fmt::Debug {
     /// The ledger, in words, for messages: "the embedded ledger in /home/…/ledger".
     fn describe(&self) -> String;
 
+    /// The ledger's name: the origin line of its checkpoints, which a decision names as the
+    /// ledger its application was anchored on.
+    fn origin(&self) -> String;
+
     /// Appends a signed entry (a submission or a decision).
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError>;
 
@@ -192,6 +196,10 @@ fn unavailable(error: StoreError) -> LedgerError {
 impl Ledger for LocalLedger {
     fn describe(&self) -> String {
         format!("the embedded ledger in {}", self.dir.display())
+    }
+
+    fn origin(&self) -> String {
+        self.verifier.name().to_owned()
     }
 
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {

@@ -21,11 +21,13 @@ use agora_identity::canonical::parse_strict;
 use agora_identity::proof::{ProofOptions, VerifyOptions};
 use agora_identity::{Identity, proof};
 use agora_ledger::entry::{Entry, Submission, check_entry, digest_hex};
+use agora_ledger::store::StoredEntry;
 use agora_ledger::store::open_durable;
-use agora_services::{Application, Catalog, Decision, Message, Outcome, ReviewContext, Verdict};
+use agora_services::{
+    Anchor, Application, Catalog, Decision, Message, Outcome, ReviewContext, Verdict,
+};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::Deserialize;
-use serde_json::Value;
 use thiserror::Error;
 use time::OffsetDateTime;
 
@@ -286,7 +288,7 @@ impl Desk {
             }
             for stored in entries {
                 report.read += 1;
-                if let Some(outcome) = self.consider(ledger, &stored.entry, stored.time).await? {
+                if let Some(outcome) = self.consider(ledger, &stored).await? {
                     report.decided.push(outcome);
                 }
                 self.state
@@ -302,9 +304,9 @@ impl Desk {
     async fn consider(
         &self,
         ledger: &dyn Ledger,
-        json: &Value,
-        anchored: OffsetDateTime,
+        stored: &StoredEntry,
     ) -> Result<Option<(String, Outcome)>, DeskError> {
+        let (json, anchored) = (&stored.entry, stored.time);
         let Ok(Entry::Submission(submission)) = check_entry(json, &self.catalog, anchored.into())
         else {
             return Ok(None);
@@ -338,7 +340,12 @@ impl Desk {
                 problems: Vec::new(),
             },
         };
-        let decision = Decision::new(
+        let decision = Decision::anchored(
+            Anchor {
+                ledger: ledger.origin(),
+                index: stored.index,
+                time: anchored,
+            },
             submission.id,
             submission.application_sha256.clone(),
             &service.id,

@@ -27,4 +27,4 @@ pub use archive::{Archive, Archived, State};
 pub use backend::{Ledger, LedgerError, LocalLedger};
 pub use desk::{Desk, DeskKeys};
 pub use prepare::{Prepared, prepare};
-pub use receipt::{Receipt, ReceiptError, VerifiedReceipt};
+pub use receipt::{Receipt, ReceiptError, TrustedLedgers, VerifiedReceipt};

@@ -6,10 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use agora_gateway::archive::{self, ARCHIVE_FILE};
 use agora_gateway::desk::DESK_FILE;
-use agora_gateway::receipt::{self, Part};
+use agora_gateway::receipt::{self, Part, TrustedLedgers};
 use agora_gateway::{Archive, Desk, DeskKeys, Ledger, LedgerError, LocalLedger, State, prepare};
 use agora_identity::Identity;
-use agora_ledger::Refusal;
+use agora_ledger::tree::{self, Tree};
+use agora_ledger::{Checkpoint, Refusal, StoredEntry, VerifierKey};
 use agora_services::{Catalog, Outcome, ValidAnswers, example_answers};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -61,6 +62,11 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 impl World {
+    /// The ledger keys a verifier on this device trusts: its own ledger's.
+    fn trusted(&self) -> TrustedLedgers {
+        TrustedLedgers::new([self.ledger.verifier().clone()])
+    }
+
     /// Queues a parking-permit application and takes it through delivery, the desk and a
     /// refresh.
     async fn apply(&mut self) -> agora_gateway::Archived {
@@ -106,8 +112,14 @@ fn an_application_is_anchored_decided_and_its_receipt_verifies() {
 
         let receipt =
             serde_json::to_value(first.receipt.as_ref().expect("a receipt")).expect("json");
-        let verified = receipt::verify(&receipt, &world.catalog, SystemTime::now())
-            .expect("the receipt verifies");
+        let verified = receipt::verify(
+            &receipt,
+            &world.catalog,
+            &world.trusted(),
+            SystemTime::now(),
+        )
+        .expect("the receipt verifies");
+        assert_eq!(verified.version, receipt::RECEIPT_VERSION);
         assert_eq!(verified.application.id, first.id);
         assert_eq!(verified.applicant, world.citizen.did());
         assert_eq!(verified.outcome(), Some(Outcome::Approve));
@@ -211,14 +223,13 @@ fn a_dead_ledger_leaves_the_application_queued_and_retries_later() {
         fn describe(&self) -> String {
             "a ledger that is down".to_owned()
         }
+        fn origin(&self) -> String {
+            "down.example/ledger".to_owned()
+        }
         async fn append(&self, _: Value) -> Result<agora_ledger::Appended, LedgerError> {
             Err(LedgerError::Unavailable("connection refused".to_owned()))
         }
-        async fn entries_since(
-            &self,
-            _: u64,
-            _: usize,
-        ) -> Result<Vec<agora_ledger::StoredEntry>, LedgerError> {
+        async fn entries_since(&self, _: u64, _: usize) -> Result<Vec<StoredEntry>, LedgerError> {
             Err(LedgerError::Unavailable("connection refused".to_owned()))
         }
         async fn application(
@@ -282,17 +293,18 @@ fn a_dead_ledger_leaves_the_application_queued_and_retries_later() {
 #[test]
 fn any_single_changed_byte_of_a_receipt_fails_verification() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (receipt, catalog) = runtime().block_on(async {
+    let (receipt, catalog, trusted) = runtime().block_on(async {
         let mut world = world(dir.path());
         let archived = world.apply().await;
         (
             serde_json::to_string(&archived.receipt.expect("receipt")).expect("json"),
-            world.catalog,
+            world.catalog.clone(),
+            world.trusted(),
         )
     });
     let now = SystemTime::now();
     let parsed: Value = serde_json::from_str(&receipt).expect("json");
-    receipt::verify(&parsed, &catalog, now).expect("the untouched receipt verifies");
+    receipt::verify(&parsed, &catalog, &trusted, now).expect("the untouched receipt verifies");
     let bytes = receipt.as_bytes();
     let mut changed_and_still_json = 0;
     for at in 0..bytes.len() {
@@ -309,7 +321,7 @@ fn any_single_changed_byte_of_a_receipt_fails_verification() {
             continue;
         }
         changed_and_still_json += 1;
-        let result = receipt::verify(&value, &catalog, now);
+        let result = receipt::verify(&value, &catalog, &trusted, now);
         assert!(
             result.is_err(),
             "a receipt with byte {at} changed ({:?}) verified",
@@ -325,19 +337,20 @@ fn any_single_changed_byte_of_a_receipt_fails_verification() {
 #[test]
 fn receipt_failures_name_the_part_that_failed() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (receipt, catalog) = runtime().block_on(async {
+    let (receipt, catalog, trusted) = runtime().block_on(async {
         let mut world = world(dir.path());
         let archived = world.apply().await;
         (
             serde_json::to_value(archived.receipt.expect("receipt")).expect("json"),
-            world.catalog,
+            world.catalog.clone(),
+            world.trusted(),
         )
     });
     let now = SystemTime::now();
     let part = |mutate: &dyn Fn(&mut Value)| {
         let mut forged = receipt.clone();
         mutate(&mut forged);
-        receipt::verify(&forged, &catalog, now)
+        receipt::verify(&forged, &catalog, &trusted, now)
             .expect_err("forged")
             .part
     };
@@ -370,4 +383,253 @@ fn receipt_failures_name_the_part_that_failed() {
         Part::DecisionInclusion
     );
     assert_eq!(part(&|r| r["type"] = json!("Receipt")), Part::Receipt);
+}
+
+/// A genuine application and decision, with `forge` building the ledger part of a receipt
+/// around them: a tree of the forger's own, signed with the forger's key, and that key
+/// trusted (as if the forger had talked a verifier into pinning it). What must still fail is
+/// the decision's anchoring.
+struct Forgery {
+    genuine: receipt::Receipt,
+    catalog: Catalog,
+    key: Identity,
+    origin: String,
+}
+
+impl Forgery {
+    fn new(dir: &Path) -> Self {
+        let (genuine, catalog) = runtime().block_on(async {
+            let mut world = world(dir);
+            let archived = world.apply().await;
+            (archived.receipt.expect("a receipt"), world.catalog.clone())
+        });
+        Self {
+            genuine,
+            catalog,
+            key: Identity::generate().expect("randomness"),
+            origin: "forger.example/ledger".to_owned(),
+        }
+    }
+
+    fn verifier(&self) -> VerifierKey {
+        VerifierKey::new(self.origin.clone(), self.key.signing_key().verifying_key())
+            .expect("a key")
+    }
+
+    /// The genuine entries at leaves 0 and 1 of a private tree, with these times.
+    fn receipt(&self, submitted: OffsetDateTime, decided: OffsetDateTime) -> Value {
+        self.build(submitted, decided, receipt::RECEIPT_VERSION)
+    }
+
+    /// [`Forgery::receipt`] as a receipt of `version` (1: leaves hashed the old way).
+    fn build(&self, submitted: OffsetDateTime, decided: OffsetDateTime, version: u32) -> Value {
+        let ledger = &self.genuine.ledger;
+        let decision = ledger.decision.as_ref().expect("decided");
+        let entries = [
+            (ledger.submission.entry.clone(), submitted),
+            (decision.entry.clone(), decided),
+        ];
+        let mut tree = Tree::default();
+        let stored: Vec<StoredEntry> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(index, (entry, time))| StoredEntry {
+                index: index as u64,
+                time,
+                entry,
+            })
+            .collect();
+        for entry in &stored {
+            let record = entry.leaf_bytes().expect("canonical");
+            tree.push(if version == receipt::RECEIPT_VERSION_1 {
+                tree::legacy_leaf_hash(&record)
+            } else {
+                tree::leaf_hash(&record)
+            });
+        }
+        let checkpoint = Checkpoint {
+            origin: self.origin.clone(),
+            size: tree.len(),
+            root: tree.root(),
+        };
+        let mut forged = self.genuine.clone();
+        forged.version = version;
+        forged.ledger.key = self.verifier().to_string();
+        forged.ledger.checkpoint = checkpoint.sign(self.key.signing_key()).expect("signs");
+        let proofs = [tree.prove_inclusion(0), tree.prove_inclusion(1)];
+        let [submission, decision] = <[StoredEntry; 2]>::try_from(stored).expect("two");
+        forged.ledger.submission = receipt::Inclusion::new(submission, &proofs[0]);
+        forged.ledger.decision = Some(receipt::Inclusion::new(decision, &proofs[1]));
+        serde_json::to_value(forged).expect("json")
+    }
+}
+
+#[test]
+fn a_receipt_from_a_ledger_the_verifier_does_not_trust_does_not_verify() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (receipt, catalog, trusted) = runtime().block_on(async {
+        let mut world = world(dir.path());
+        let archived = world.apply().await;
+        (
+            serde_json::to_value(archived.receipt.expect("receipt")).expect("json"),
+            world.catalog.clone(),
+            world.trusted(),
+        )
+    });
+    let now = SystemTime::now();
+    receipt::verify(&receipt, &catalog, &trusted, now).expect("verifies where it is trusted");
+    let error = receipt::verify(&receipt, &catalog, &TrustedLedgers::default(), now)
+        .expect_err("a ledger nobody trusts");
+    assert_eq!(error.part, Part::Ledger);
+    assert!(
+        error.problem.contains("--trust-ledger")
+            && error.problem.contains(&trusted.keys()[0].to_string()),
+        "{error}"
+    );
+    let other = LocalLedger::open(&dir.path().join("other"), catalog.clone()).expect("opens");
+    let error = receipt::verify(
+        &receipt,
+        &catalog,
+        &TrustedLedgers::new([other.verifier().clone()]),
+        now,
+    )
+    .expect_err("another ledger's key");
+    assert_eq!(error.part, Part::Ledger);
+}
+
+#[test]
+fn a_genuine_decision_replayed_into_a_private_tree_does_not_verify() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let forgery = Forgery::new(dir.path());
+    let trusted = TrustedLedgers::new([forgery.verifier()]);
+    let now = SystemTime::now();
+    let genuine = &forgery.genuine.ledger;
+    let decided = genuine.decision.as_ref().expect("decided").time;
+    for (case, submitted) in [
+        (
+            "backdated a month",
+            genuine.submission.time - time::Duration::days(30),
+        ),
+        ("at its true time", genuine.submission.time),
+    ] {
+        let forged = forgery.receipt(submitted, decided);
+        let error = receipt::verify(&forged, &forgery.catalog, &trusted, now)
+            .expect_err("a replayed decision");
+        assert_eq!(error.part, Part::Decision, "{case}: {error}");
+        assert!(
+            error.problem.contains("forger.example/ledger"),
+            "{case}: {error}"
+        );
+    }
+    // The same private tree under the genuine ledger's name is still not where the decision
+    // says its application was anchored.
+    let named = Forgery {
+        origin: genuine_origin(&forgery.genuine),
+        ..forgery
+    };
+    let trusted = TrustedLedgers::new([named.verifier()]);
+    let forged = named.receipt(
+        named.genuine.ledger.submission.time - time::Duration::days(30),
+        decided,
+    );
+    let error = receipt::verify(&forged, &named.catalog, &trusted, now).expect_err("backdated");
+    assert_eq!(error.part, Part::Decision, "{error}");
+    assert!(error.problem.contains("leaf"), "{error}");
+}
+
+#[test]
+fn a_version_1_receipt_with_its_older_leaf_hashes_still_verifies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let forgery = Forgery::new(dir.path());
+    // The genuine tree, rebuilt as a format 1 ledger would have: same name, same leaves and
+    // times, leaves hashed as SHA-256(0x00 ‖ SHA-256(record)).
+    let rebuilt = Forgery {
+        origin: genuine_origin(&forgery.genuine),
+        ..forgery
+    };
+    let trusted = TrustedLedgers::new([rebuilt.verifier()]);
+    let genuine = &rebuilt.genuine.ledger;
+    assert_eq!(
+        (
+            genuine.submission.index,
+            genuine.decision.as_ref().map(|d| d.index)
+        ),
+        (0, Some(1))
+    );
+    let (submitted, decided) = (
+        genuine.submission.time,
+        genuine.decision.as_ref().expect("decided").time,
+    );
+    let now = SystemTime::now();
+    let v1 = rebuilt.build(submitted, decided, receipt::RECEIPT_VERSION_1);
+    let verified = receipt::verify(&v1, &rebuilt.catalog, &trusted, now).expect("version 1 reads");
+    assert_eq!(verified.version, receipt::RECEIPT_VERSION_1);
+    assert_eq!(verified.outcome(), Some(Outcome::Approve));
+    // Each version's leaves are its own: read as the other, neither verifies.
+    let mut as_v2 = v1.clone();
+    as_v2["version"] = json!(receipt::RECEIPT_VERSION);
+    assert_eq!(
+        receipt::verify(&as_v2, &rebuilt.catalog, &trusted, now)
+            .expect_err("wrong leaves")
+            .part,
+        Part::SubmissionInclusion
+    );
+    let v2 = rebuilt.build(submitted, decided, receipt::RECEIPT_VERSION);
+    receipt::verify(&v2, &rebuilt.catalog, &trusted, now).expect("version 2 reads");
+    let mut as_v1 = v2;
+    as_v1["version"] = json!(receipt::RECEIPT_VERSION_1);
+    assert_eq!(
+        receipt::verify(&as_v1, &rebuilt.catalog, &trusted, now)
+            .expect_err("wrong leaves")
+            .part,
+        Part::SubmissionInclusion
+    );
+}
+
+fn genuine_origin(receipt: &receipt::Receipt) -> String {
+    VerifierKey::parse(&receipt.ledger.key)
+        .expect("a key")
+        .name()
+        .to_owned()
+}
+
+#[test]
+fn hostile_sizes_and_indices_in_a_receipt_are_refused_without_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let forgery = Forgery::new(dir.path());
+    let trusted = TrustedLedgers::new([forgery.verifier()]);
+    let now = SystemTime::now();
+    let genuine = &forgery.genuine.ledger;
+    let mut receipt = forgery.receipt(
+        genuine.submission.time,
+        genuine.decision.as_ref().expect("decided").time,
+    );
+    for (size, index) in [
+        (u64::MAX, (1u64 << 63) + 1),
+        ((1 << 63) + 2, (1 << 63) + 1),
+        (1 << 62, (1 << 62) - 1),
+        (2, u64::MAX),
+    ] {
+        let checkpoint = Checkpoint {
+            origin: forgery.origin.clone(),
+            size,
+            root: [3; 32],
+        };
+        receipt["ledger"]["checkpoint"] =
+            json!(checkpoint.sign(forgery.key.signing_key()).expect("signs"));
+        receipt["ledger"]["submission"]["index"] = json!(index);
+        let error =
+            receipt::verify(&receipt, &forgery.catalog, &trusted, now).expect_err("a hostile tree");
+        assert!(
+            matches!(error.part, Part::Checkpoint | Part::SubmissionInclusion),
+            "{size} {index}: {error}"
+        );
+    }
+    receipt["ledger"]["submission"]["proof"] = json!(vec![
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        100_000
+    ]);
+    let error =
+        receipt::verify(&receipt, &forgery.catalog, &trusted, now).expect_err("a long proof");
+    assert_eq!(error.part, Part::SubmissionInclusion, "{error}");
 }

@@ -351,15 +351,24 @@ impl Verified {
     /// the members in this order, the entry in its own canonical form, and a UTC time has no
     /// character that needs escaping.
     pub fn leaf_bytes(&self, time: OffsetDateTime) -> Vec<u8> {
-        let time = agora_services::time_format::format_utc(time);
-        let mut leaf = Vec::with_capacity(self.canonical.len() + time.len() + 20);
-        leaf.extend_from_slice(b"{\"entry\":");
-        leaf.extend_from_slice(&self.canonical);
-        leaf.extend_from_slice(b",\"time\":\"");
-        leaf.extend_from_slice(time.as_bytes());
-        leaf.extend_from_slice(b"\"}");
-        leaf
+        leaf_record(
+            &self.canonical,
+            &agora_services::time_format::format_utc(time),
+        )
     }
+}
+
+/// The leaf record of an entry already in canonical form, appended at `time` (UTC, RFC 3339,
+/// as `format_utc` writes it): `{"entry":<entry>,"time":"<time>"}`, which is what RFC 8785
+/// makes of it (see [`Verified::leaf_bytes`]).
+pub(crate) fn leaf_record(canonical: &[u8], time: &str) -> Vec<u8> {
+    let mut leaf = Vec::with_capacity(canonical.len() + time.len() + 20);
+    leaf.extend_from_slice(b"{\"entry\":");
+    leaf.extend_from_slice(canonical);
+    leaf.extend_from_slice(b",\"time\":\"");
+    leaf.extend_from_slice(time.as_bytes());
+    leaf.extend_from_slice(b"\"}");
+    leaf
 }
 
 fn check_submission(submission: &Submission) -> Result<(), Refusal> {

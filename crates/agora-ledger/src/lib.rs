@@ -17,6 +17,7 @@
 pub mod entry;
 pub mod note;
 pub mod store;
+pub mod tree;
 
 pub use entry::{Entry, Refusal, SignedEntry, Submission, Verified};
 pub use note::{Checkpoint, NoteError, VerifierKey};

@@ -327,9 +327,13 @@ impl Checkpoint {
                 "the tree size is not a decimal number without leading zeros",
             ));
         }
-        let size = size
+        let size: u64 = size
             .parse()
-            .map_err(|_| NoteError::Checkpoint("the tree size does not fit 64 bits"))?;
+            .ok()
+            .filter(|size| *size <= crate::tree::MAX_SIZE)
+            .ok_or(NoteError::Checkpoint(
+                "the tree size is larger than 2^62, more than any ledger holds",
+            ))?;
         let root = lines
             .next()
             .ok_or(NoteError::Checkpoint("it has no root hash line"))?;
@@ -460,8 +464,14 @@ mod tests {
             "o\n1\nAAAA\n",
             "o\n1\n",
             "\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+            // Sizes that would overflow a verifier's index arithmetic.
+            "o\n18446744073709551615\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+            "o\n9223372036854775810\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+            "o\n4611686018427387905\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
         ] {
             assert!(Checkpoint::parse(text).is_err(), "{text:?} was accepted");
         }
+        let largest = "o\n4611686018427387904\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+        assert_eq!(Checkpoint::parse(largest).map(|c| c.size), Ok(1 << 62));
     }
 }

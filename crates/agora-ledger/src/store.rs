@@ -24,8 +24,6 @@ use std::time::{Duration, SystemTime};
 use agora_identity::Identity;
 use agora_identity::multikey;
 use agora_services::{ApplicationId, Catalog};
-use ct_merkle::InclusionProof;
-use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use ed25519_dalek::SigningKey;
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavior, params};
 use serde_json::Value;
@@ -33,15 +31,16 @@ use sha2::{Digest as _, Sha256};
 use thiserror::Error;
 use time::OffsetDateTime;
 
-use crate::entry::{Entry, Refusal, Verified, check_entry, hex, is_final, leaf_bytes};
+use crate::entry::{Entry, Refusal, Verified, check_entry, hex, is_final, leaf_bytes, leaf_record};
 use crate::note::{Checkpoint, VerifierKey};
+use crate::tree::{Hash, Tree, leaf_hash, legacy_leaf_hash};
 
 /// The store file's name in the ledger directory.
 pub const STORE_FILE: &str = "ledger.sqlite";
 /// The key file's name in the ledger directory.
 pub const KEY_FILE: &str = "ledger.key";
 /// The store format this code writes and reads.
-pub const FORMAT: i64 = 1;
+pub const FORMAT: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -166,7 +165,7 @@ pub struct AuditReport {
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
-    tree: MemoryBackedTree<Sha256, [u8; 32]>,
+    tree: Tree,
     key: SigningKey,
     verifier: VerifierKey,
     catalog: Catalog,
@@ -207,7 +206,7 @@ impl Ledger {
         let mut ledger = Self {
             conn,
             path,
-            tree: MemoryBackedTree::new(),
+            tree: Tree::default(),
             key,
             verifier,
             catalog,
@@ -273,11 +272,6 @@ impl Ledger {
                 .map_err(|e| self.sqlite(e))?;
             }
             (Some(format), Some(key)) => {
-                if format != FORMAT.to_string() {
-                    return Err(self.corrupt(format!(
-                        "it is in format {format}, and this version of Agora reads format {FORMAT}"
-                    )));
-                }
                 if key != self.verifier.to_string() {
                     return Err(StoreError::Key {
                         path: self.path.with_file_name(KEY_FILE),
@@ -286,10 +280,127 @@ impl Ledger {
                         ),
                     });
                 }
+                match format.as_str() {
+                    "2" => {}
+                    "1" => self.migrate_from_format_1(&tx)?,
+                    _ => {
+                        return Err(self.corrupt(format!(
+                            "it is in format {format}, and this version of Agora reads formats 1 and {FORMAT}"
+                        )));
+                    }
+                }
             }
             _ => return Err(self.corrupt("its `meta` table is incomplete")),
         }
         tx.commit().map_err(|e| self.sqlite(e))
+    }
+
+    /// Format 1 hashed each leaf record's SHA-256 as the leaf (`legacy_leaf_hash`); format 2
+    /// hashes the record itself, as RFC 6962 does. The migration first checks the whole tree
+    /// the old way against the newest checkpoint, so that a damaged store is refused rather
+    /// than signed afresh; then it rewrites the leaf hashes, keeps the old checkpoints in
+    /// `checkpoints_format1`, and signs one checkpoint over the new tree. Receipts made from a
+    /// format 1 store keep verifying: they carry their own checkpoint (receipt version 1).
+    fn migrate_from_format_1(&self, tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+        let sqlite = |e| self.sqlite(e);
+        let mut legacy = Tree::default();
+        let mut tree = Tree::default();
+        {
+            let mut entries = tx
+                .prepare("SELECT idx, time, entry FROM entries ORDER BY idx")
+                .map_err(sqlite)?;
+            let mut leaves = tx
+                .prepare("SELECT idx, hash FROM leaves ORDER BY idx")
+                .map_err(sqlite)?;
+            let mut update = tx
+                .prepare("UPDATE leaves SET hash = ?2 WHERE idx = ?1")
+                .map_err(sqlite)?;
+            let mut entries = entries.query([]).map_err(sqlite)?;
+            let mut leaves = leaves.query([]).map_err(sqlite)?;
+            loop {
+                let entry = entries.next().map_err(sqlite)?;
+                let leaf = leaves.next().map_err(sqlite)?;
+                let index = legacy.len();
+                let (entry, leaf) = match (entry, leaf) {
+                    (None, None) => break,
+                    (Some(entry), Some(leaf)) => (entry, leaf),
+                    _ => {
+                        return Err(self.corrupt(format!(
+                            "its entries and leaf hashes part at entry {index}"
+                        )));
+                    }
+                };
+                let (entry_index, time, bytes): EntryRow = entry_row(entry).map_err(sqlite)?;
+                let leaf_index: i64 = leaf.get(0).map_err(sqlite)?;
+                let stored: Vec<u8> = leaf.get(1).map_err(sqlite)?;
+                if entry_index != index as i64 || leaf_index != index as i64 {
+                    return Err(self.corrupt(format!("entry {index} is missing")));
+                }
+                let record = leaf_record(&bytes, &time);
+                let old = legacy_leaf_hash(&record);
+                if stored != old {
+                    return Err(self.corrupt(format!(
+                        "entry {index} does not match its leaf hash: its bytes were changed"
+                    )));
+                }
+                let new = leaf_hash(&record);
+                update
+                    .execute(params![index as i64, new.as_slice()])
+                    .map_err(sqlite)?;
+                legacy.push(old);
+                tree.push(new);
+            }
+        }
+        let latest = read_latest_checkpoint(tx).map_err(sqlite)?;
+        match latest {
+            None if legacy.is_empty() => {}
+            None => {
+                return Err(self.corrupt(format!(
+                    "it holds {} entries but no signed checkpoint",
+                    legacy.len()
+                )));
+            }
+            Some((_, note)) => {
+                let checkpoint = Checkpoint::open(&note, &self.verifier).map_err(|error| {
+                    self.corrupt(format!("its newest checkpoint does not verify: {error}"))
+                })?;
+                if checkpoint.size != legacy.len() || checkpoint.root != legacy.root() {
+                    return Err(self.corrupt(format!(
+                        "its {} entries are not the ones its newest checkpoint signed",
+                        legacy.len()
+                    )));
+                }
+            }
+        }
+        tx.execute_batch(
+            "ALTER TABLE checkpoints RENAME TO checkpoints_format1;
+             CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;",
+        )
+        .map_err(sqlite)?;
+        if !tree.is_empty() {
+            let checkpoint = Checkpoint {
+                origin: self.verifier.name().to_owned(),
+                size: tree.len(),
+                root: tree.root(),
+            };
+            let note = checkpoint
+                .sign(&self.key)
+                .map_err(|error| StoreError::Key {
+                    path: self.path.with_file_name(KEY_FILE),
+                    problem: error.to_string(),
+                })?;
+            tx.execute(
+                "INSERT INTO checkpoints (size, note) VALUES (?1, ?2)",
+                params![checkpoint.size as i64, note],
+            )
+            .map_err(sqlite)?;
+        }
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE name = 'format'",
+            [FORMAT.to_string()],
+        )
+        .map_err(sqlite)?;
+        Ok(())
     }
 
     /// Reads what other writers appended and checks the tree against the newest checkpoint.
@@ -341,10 +452,7 @@ impl Ledger {
     }
 
     fn root(&self) -> [u8; 32] {
-        let root = self.tree.root();
-        let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(root.as_bytes());
-        bytes
+        self.tree.root()
     }
 
     /// Appends entries in one transaction with one new checkpoint (group commit), and returns
@@ -396,7 +504,7 @@ impl Ledger {
         let result = self.commit(checked, time);
         if result.is_err() {
             // The transaction rolled back; the tree may hold leaves that never landed.
-            self.tree = MemoryBackedTree::new();
+            self.tree = Tree::default();
             self.refresh()?;
         }
         result
@@ -437,7 +545,7 @@ impl Ledger {
                     Ok(None) => {
                         let entry = verified.entry();
                         let index = self.tree.len();
-                        let hash: [u8; 32] = Sha256::digest(verified.leaf_bytes(time)).into();
+                        let hash = leaf_hash(&verified.leaf_bytes(time));
                         tx.execute(
                             "INSERT INTO entries (idx, kind, application_id, application_sha256, time, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                             params![
@@ -530,11 +638,18 @@ impl Ledger {
                 Ok(Ok(None))
             }
             Entry::Decision(decision) => {
-                let Some(((_, _, submitted), digest)) = submission else {
+                let Some(((submitted_index, submitted_time, submitted), digest)) = submission
+                else {
                     return Ok(Err(Refusal::UnknownApplication(id)));
                 };
                 let subject = &decision.credential_subject;
                 let submitted: Value = serde_json::from_slice(&submitted).unwrap_or(Value::Null);
+                let anchored = agora_services::Anchor {
+                    ledger: self.verifier.name().to_owned(),
+                    index: submitted_index as u64,
+                    time: agora_services::time_format::parse_utc(&submitted_time)
+                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                };
                 let mismatch = if subject.application_sha256 != digest {
                     Some("it names another application digest".to_owned())
                 } else if submitted.get("service").and_then(Value::as_str) != Some(&subject.service)
@@ -542,6 +657,13 @@ impl Ledger {
                     Some(format!(
                         "the application was made to another service than `{}`",
                         subject.service
+                    ))
+                } else if subject.anchored.as_ref() != Some(&anchored) {
+                    Some(format!(
+                        "it must say where the application was anchored: on `{}` at leaf {}, {}",
+                        anchored.ledger,
+                        anchored.index,
+                        agora_services::time_format::format_utc(anchored.time)
                     ))
                 } else {
                     None
@@ -647,7 +769,7 @@ impl Ledger {
     pub fn prove(
         &mut self,
         indices: &[u64],
-    ) -> Result<(SignedCheckpoint, Vec<InclusionProof<Sha256>>), StoreError> {
+    ) -> Result<(SignedCheckpoint, Vec<Vec<Hash>>), StoreError> {
         self.refresh()?;
         let size = self.tree.len();
         let (_, note) = read_latest_checkpoint(&self.conn)
@@ -664,7 +786,7 @@ impl Ledger {
             .iter()
             .map(|&index| {
                 if index < size {
-                    Ok(self.tree.prove_inclusion(index as usize))
+                    Ok(self.tree.prove_inclusion(index))
                 } else {
                     Err(self.corrupt(format!("there is no entry {index} to prove")))
                 }
@@ -717,7 +839,7 @@ impl Ledger {
             checkpoints: 0,
             latest: None,
         };
-        let mut tree = MemoryBackedTree::<Sha256, [u8; 32]>::new();
+        let mut tree = Tree::default();
         let mut ids: HashMap<ApplicationId, (String, String)> = HashMap::new();
         let mut digests: HashSet<String> = HashSet::new();
         let mut decided: HashSet<ApplicationId> = HashSet::new();
@@ -744,7 +866,7 @@ impl Ledger {
                 let leaf = stored
                     .leaf_bytes()
                     .map_err(|error| self.corrupt(format!("entry {index}: {error}")))?;
-                let hash: [u8; 32] = Sha256::digest(&leaf).into();
+                let hash = leaf_hash(&leaf);
                 if hash != stored_hash {
                     return Err(self.corrupt(format!(
                         "entry {index} does not match its leaf hash: its bytes were changed"
@@ -807,9 +929,7 @@ impl Ledger {
                     let checkpoint = Checkpoint::open(&note, &self.verifier).map_err(|error| {
                         self.corrupt(format!("the checkpoint at size {size}: {error}"))
                     })?;
-                    let mut root = [0u8; 32];
-                    root.copy_from_slice(tree.root().as_bytes());
-                    if checkpoint.size != tree.len() || checkpoint.root != root {
+                    if checkpoint.size != tree.len() || checkpoint.root != tree.root() {
                         return Err(self.corrupt(format!(
                             "the checkpoint at size {size} does not match the entries before it"
                         )));
@@ -943,19 +1063,6 @@ fn load_or_create_key(path: &Path, store_exists: bool) -> Result<SigningKey, Sto
             source,
         }),
     }
-}
-
-/// Re-exported for receipts: an inclusion proof's hashes, in order.
-pub fn proof_hashes(proof: &InclusionProof<Sha256>) -> Vec<[u8; 32]> {
-    proof
-        .as_bytes()
-        .chunks_exact(32)
-        .map(|chunk| {
-            let mut hash = [0u8; 32];
-            hash.copy_from_slice(chunk);
-            hash
-        })
-        .collect()
 }
 
 /// Opens (creating) the SQLite database at `path` the way every Agora store is kept: WAL, so

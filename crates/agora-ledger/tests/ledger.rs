@@ -16,10 +16,11 @@ use agora_ledger::entry::{SEAL_SUITE, SUBMISSION_TYPE, Sealed, digest_hex, leaf_
 use agora_ledger::store::{KEY_FILE, STORE_FILE};
 use agora_ledger::{Appended, Checkpoint, Ledger, Refusal, StoreError, Submission, Verified};
 use agora_services::catalog::EMBEDDED_SERVICES;
-use agora_services::{ApplicationId, Catalog, Decision, Outcome, Verdict};
+use agora_services::{Anchor, ApplicationId, Catalog, Decision, Outcome, Verdict};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use ct_merkle::RootHash;
+use ct_merkle::mem_backed_tree::MemoryBackedTree;
+use ct_merkle::{InclusionProof, RootHash};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
@@ -101,8 +102,33 @@ fn department_key(catalog: &Catalog, service: &str) -> Identity {
     identity
 }
 
-/// A decision on `submission` with `outcome`, signed by `signer` (who is named its issuer).
-fn decision(catalog: &Catalog, submission: &Value, outcome: Outcome, signer: &Identity) -> Value {
+/// A decision on `submission` with `outcome`, signed by `signer` (who is named its issuer),
+/// naming where `ledger` anchored the submission (or, for one it does not hold, leaf 0 now).
+fn decision(ledger: &mut Ledger, submission: &Value, outcome: Outcome, signer: &Identity) -> Value {
+    let id = ApplicationId::parse(submission["id"].as_str().expect("id")).expect("an id");
+    let anchored = match ledger.application(id).expect("reads") {
+        Some(record) => Anchor {
+            ledger: ledger.verifier().name().to_owned(),
+            index: record.submission.index,
+            time: record.submission.time,
+        },
+        None => Anchor {
+            ledger: ledger.verifier().name().to_owned(),
+            index: 0,
+            time: agora_services::time_format::to_utc_second(OffsetDateTime::now_utc()),
+        },
+    };
+    unanchored_decision(&catalog(), submission, outcome, signer, Some(anchored))
+}
+
+/// [`decision`] naming `anchored`, or no anchor.
+fn unanchored_decision(
+    catalog: &Catalog,
+    submission: &Value,
+    outcome: Outcome,
+    signer: &Identity,
+    anchored: Option<Anchor>,
+) -> Value {
     let service = catalog
         .service(submission["service"].as_str().expect("service"))
         .expect("a known service");
@@ -114,14 +140,25 @@ fn decision(catalog: &Catalog, submission: &Value, outcome: Outcome, signer: &Id
         problems: Vec::new(),
     };
     let digest = submission["application_sha256"].as_str().expect("digest");
-    let decision = Decision::new(
-        id,
-        digest.to_owned(),
-        &service.id,
-        &verdict,
-        signer.did(),
-        OffsetDateTime::now_utc(),
-    );
+    let decision = match anchored {
+        Some(anchored) => Decision::anchored(
+            anchored,
+            id,
+            digest.to_owned(),
+            &service.id,
+            &verdict,
+            signer.did(),
+            OffsetDateTime::now_utc(),
+        ),
+        None => Decision::new(
+            id,
+            digest.to_owned(),
+            &service.id,
+            &verdict,
+            signer.did(),
+            OffsetDateTime::now_utc(),
+        ),
+    };
     sign(signer, &decision.to_json())
 }
 
@@ -149,7 +186,7 @@ fn filled(dir: &Path) -> (Ledger, Vec<Value>) {
         landed(&result);
     }
     let department = department_key(&catalog, SERVICE);
-    let decided = decision(&catalog, &submissions[0], Outcome::Approve, &department);
+    let decided = decision(&mut ledger, &submissions[0], Outcome::Approve, &department);
     landed(&append(&mut ledger, std::slice::from_ref(&decided))[0]);
     let mut entries = submissions;
     entries.push(decided);
@@ -193,10 +230,16 @@ fn inclusion_proofs_verify_against_the_signed_checkpoint() {
     let checkpoint =
         Checkpoint::open(&signed.note, ledger.verifier()).expect("the checkpoint verifies");
     assert_eq!(checkpoint, signed.checkpoint);
+    // Checked with ct-merkle's own RFC 6962 tree over the leaf records themselves, as any
+    // tlog tool would: the leaf hash is SHA-256(0x00 ‖ record), not of the record's digest.
     let root = RootHash::<Sha256>::new(checkpoint.root.into(), checkpoint.size);
-    let leaves: Vec<[u8; 32]> = stored
+    let leaves: Vec<Vec<u8>> = stored
         .iter()
-        .map(|entry| Sha256::digest(entry.leaf_bytes().expect("canonical")).into())
+        .map(|entry| entry.leaf_bytes().expect("canonical"))
+        .collect();
+    let proofs: Vec<InclusionProof<Sha256>> = proofs
+        .iter()
+        .map(|hashes| InclusionProof::from_bytes(hashes.concat()))
         .collect();
     for ((entry, leaf), proof) in stored.iter().zip(&leaves).zip(&proofs) {
         root.verify_inclusion(leaf, entry.index, proof)
@@ -222,23 +265,18 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
     let mut ledger = open(dir.path());
     let first = citizen.submission(SERVICE);
     let decided = citizen.submission(SERVICE);
-    for result in append(
-        &mut ledger,
-        &[
-            first.clone(),
-            decided.clone(),
-            decision(&catalog, &decided, Outcome::Reject, &department),
-        ],
-    ) {
+    for result in append(&mut ledger, &[first.clone(), decided.clone()]) {
         landed(&result);
     }
+    let rejection = decision(&mut ledger, &decided, Outcome::Reject, &department);
+    landed(&append(&mut ledger, &[rejection])[0]);
     let first_id = ApplicationId::parse(first["id"].as_str().expect("id")).expect("id");
     let first_digest = first["application_sha256"].as_str().expect("digest");
     let decided_id = decided["id"].as_str().expect("id").to_owned();
     let unheld = citizen.submission(SERVICE);
     let mut changed = citizen.submission(SERVICE);
     changed["service"] = json!("noise-complaint");
-    let mut other_digest = decision(&catalog, &first, Outcome::Approve, &department);
+    let mut other_digest = decision(&mut ledger, &first, Outcome::Approve, &department);
     other_digest["credentialSubject"]["application_sha256"] =
         json!(digest_of(ApplicationId::random().expect("randomness")));
     let other_digest = sign(
@@ -246,7 +284,49 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
         &without_proof(&other_digest), // re-signed, so only the digest is wrong
     );
 
-    let cases: Vec<(&str, Value, Refusal)> = vec![
+    // A decision must say where the application was anchored, and say it truly: one replayed
+    // from another ledger, or naming another leaf or time, is refused.
+    let record = ledger.application(first_id).expect("reads").expect("held");
+    let anchored = Anchor {
+        ledger: ledger.verifier().name().to_owned(),
+        index: record.submission.index,
+        time: record.submission.time,
+    };
+    let where_ = format!(
+        "it must say where the application was anchored: on `{}` at leaf {}, {}",
+        anchored.ledger,
+        anchored.index,
+        agora_services::time_format::format_utc(anchored.time)
+    );
+    let misplaced = |anchor: Option<Anchor>| {
+        unanchored_decision(&catalog, &first, Outcome::Approve, &department, anchor)
+    };
+    let misplacements = [
+        ("a decision that does not say where", misplaced(None)),
+        (
+            "a decision from another ledger",
+            misplaced(Some(Anchor {
+                ledger: "city.example/ledger".to_owned(),
+                ..anchored.clone()
+            })),
+        ),
+        (
+            "a decision naming another leaf",
+            misplaced(Some(Anchor {
+                index: anchored.index + 1,
+                ..anchored.clone()
+            })),
+        ),
+        (
+            "a decision naming an earlier time",
+            misplaced(Some(Anchor {
+                time: anchored.time - time::Duration::days(30),
+                ..anchored.clone()
+            })),
+        ),
+    ];
+
+    let mut cases: Vec<(&str, Value, Refusal)> = vec![
         (
             "the same id, another application",
             citizen.submission_of(
@@ -272,12 +352,12 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
         ),
         (
             "a decision on an application the ledger does not hold",
-            decision(&catalog, &unheld, Outcome::Approve, &department),
+            decision(&mut ledger, &unheld, Outcome::Approve, &department),
             Refusal::UnknownApplication(unheld["id"].as_str().expect("id").to_owned()),
         ),
         (
             "a second final decision",
-            decision(&catalog, &decided, Outcome::Approve, &department),
+            decision(&mut ledger, &decided, Outcome::Approve, &department),
             Refusal::AlreadyDecided(decided_id),
         ),
         (
@@ -289,6 +369,16 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
             },
         ),
     ];
+    for (case, entry) in misplacements {
+        cases.push((
+            case,
+            entry,
+            Refusal::DecisionMismatch {
+                id: first_id.to_string(),
+                problem: where_.clone(),
+            },
+        ));
+    }
     let before = ledger.size().expect("reads");
     let entries: Vec<Value> = cases.iter().map(|(_, entry, _)| entry.clone()).collect();
     let results = append(&mut ledger, &entries);
@@ -302,7 +392,7 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
     );
 
     // Refusals whose text names a key or a proof: the kind, and the reason in words.
-    let by_citizen = decision(&catalog, &first, Outcome::Approve, &citizen.0);
+    let by_citizen = decision(&mut ledger, &first, Outcome::Approve, &citizen.0);
     let results = append(&mut ledger, &[changed, by_citizen]);
     match &results[0] {
         Err(Refusal::BadSignature(reason)) => assert!(
@@ -456,6 +546,110 @@ fn a_proof_that_expires_before_the_commit_is_refused() {
         other => panic!("an expired proof was appended: {other:?}"),
     }
     assert_eq!(ledger.size().expect("reads"), 0);
+}
+
+/// Turns the closed store in `dir` back into format 1, as Agora wrote it before its leaves
+/// were RFC 6962's: each leaf the SHA-256 of the record's SHA-256, and checkpoints signed over
+/// that tree.
+fn make_format_1(dir: &Path) {
+    let key = agora_identity::multikey::decode_secret(
+        std::fs::read_to_string(dir.join(KEY_FILE))
+            .expect("reads")
+            .trim(),
+    )
+    .expect("the key reads");
+    let origin = open(dir).verifier().name().to_owned();
+    let conn = rusqlite::Connection::open(dir.join(STORE_FILE)).expect("opens");
+    let rows: Vec<(i64, String, Vec<u8>)> = conn
+        .prepare("SELECT idx, time, entry FROM entries ORDER BY idx")
+        .expect("prepares")
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .expect("reads")
+        .collect::<Result<_, _>>()
+        .expect("reads");
+    let mut tree = MemoryBackedTree::<Sha256, [u8; 32]>::new();
+    conn.execute("DELETE FROM checkpoints", [])
+        .expect("deletes");
+    for (index, time, entry) in rows {
+        let entry: Value = serde_json::from_slice(&entry).expect("JSON");
+        let time = agora_services::time_format::parse_utc(&time).expect("a time");
+        let digest: [u8; 32] = Sha256::digest(leaf_bytes(&entry, time).expect("canonical")).into();
+        tree.push(digest);
+        conn.execute(
+            "UPDATE leaves SET hash = ?2 WHERE idx = ?1",
+            rusqlite::params![index, agora_ledger::tree::leaf_hash(&digest).as_slice()],
+        )
+        .expect("updates");
+        let checkpoint = Checkpoint {
+            origin: origin.clone(),
+            size: tree.len(),
+            root: (*tree.root().as_bytes()).into(),
+        };
+        conn.execute(
+            "INSERT INTO checkpoints (size, note) VALUES (?1, ?2)",
+            rusqlite::params![tree.len() as i64, checkpoint.sign(&key).expect("signs")],
+        )
+        .expect("inserts");
+    }
+    conn.execute("UPDATE meta SET value = '1' WHERE name = 'format'", [])
+        .expect("updates");
+}
+
+#[test]
+fn a_format_1_store_is_checked_and_migrated_to_rfc_6962_leaves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ledger, entries) = filled(dir.path());
+    let before = ledger.verifier().clone();
+    drop(ledger);
+    make_format_1(dir.path());
+    // A format 1 store whose entry was changed is refused, not signed afresh.
+    let damaged = tempfile::tempdir().expect("tempdir");
+    for file in [KEY_FILE, STORE_FILE] {
+        std::fs::copy(dir.path().join(file), damaged.path().join(file)).expect("copies");
+    }
+    let conn = rusqlite::Connection::open(damaged.path().join(STORE_FILE)).expect("opens");
+    conn.execute(
+        "UPDATE entries SET time = '2020-01-01T00:00:00Z' WHERE idx = 1",
+        [],
+    )
+    .expect("updates");
+    drop(conn);
+    match Ledger::open(damaged.path(), catalog()) {
+        Err(StoreError::Corrupt { problem, .. }) => {
+            assert!(problem.contains("entry 1"), "{problem}");
+        }
+        other => panic!("a changed format 1 store was migrated: {other:?}"),
+    }
+
+    let mut migrated = open(dir.path());
+    assert_eq!(
+        *migrated.verifier(),
+        before,
+        "the same ledger, the same key"
+    );
+    let stored = migrated.entries_since(0, 100).expect("reads");
+    assert_eq!(
+        stored.iter().map(|e| &e.entry).collect::<Vec<_>>(),
+        entries.iter().collect::<Vec<_>>()
+    );
+    let report = migrated
+        .audit()
+        .expect("the migrated store passes its audit");
+    assert_eq!((report.entries, report.checkpoints), (4, 1));
+    // Its new checkpoint is over RFC 6962 leaves, and it takes new entries.
+    let (signed, proofs) = migrated.prove(&[0]).expect("proves");
+    let root = RootHash::<Sha256>::new(signed.checkpoint.root.into(), signed.checkpoint.size);
+    root.verify_inclusion(
+        &stored[0].leaf_bytes().expect("canonical"),
+        0,
+        &InclusionProof::from_bytes(proofs[0].concat()),
+    )
+    .expect("the migrated tree's proofs are RFC 6962's");
+    landed(&append(&mut migrated, &[Citizen::new().submission(SERVICE)])[0]);
+    drop(migrated);
+    open(dir.path())
+        .audit()
+        .expect("and it reopens as format 2");
 }
 
 /// Opening must fail, or else the audit.

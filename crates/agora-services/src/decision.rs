@@ -13,7 +13,8 @@
 //!     "service": "parking-permit",
 //!     "outcome": "approve",
 //!     "reasons": [{"key": "parking-permit.eligible"}],
-//!     "policy": {"id": "transport/residential-parking-permit", "version": 1, "sha256": "…"}
+//!     "policy": {"id": "transport/residential-parking-permit", "version": 1, "sha256": "…"},
+//!     "anchored": {"ledger": "agora.local/ledger/1f0e2d3c4b5a6978", "index": 1040, "time": "2026-11-24T01:30:02Z"}
 //!   }
 //! }
 //! ```
@@ -29,6 +30,11 @@
 //! - `reasons`: localized messages ([`crate::Message`]), in the order the policy gave them.
 //! - `policy`: the policy that decided: anyone holding the application and the published
 //!   policy can re-run it and compare.
+//! - `anchored`: where the application was anchored when the department decided it: the
+//!   ledger (its checkpoints' origin), the submission's leaf index, and the time the ledger
+//!   gave it. A receipt's submission must be there, so a decision cannot be replayed into
+//!   another tree, at another place or time. Decisions made before this member existed
+//!   (receipts of version 1) lack it; a ledger takes no new decision without it.
 
 use agora_identity::DidKey;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -72,6 +78,22 @@ pub struct DecisionSubject {
     pub reasons: Vec<Message>,
     /// The policy that decided.
     pub policy: PolicyRef,
+    /// Where the decided application was anchored (absent in decisions of receipts version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchored: Option<Anchor>,
+}
+
+/// Where a ledger anchored an application: which ledger, at which leaf, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anchor {
+    /// The ledger: the origin line of its checkpoints.
+    pub ledger: String,
+    /// The submission's leaf index.
+    pub index: u64,
+    /// When the ledger appended the submission (UTC, to the second).
+    #[serde(with = "time_format::utc")]
+    pub time: OffsetDateTime,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +126,47 @@ impl Decision {
         department: DidKey,
         decided_at: OffsetDateTime,
     ) -> Self {
+        Self::made(
+            application,
+            application_sha256,
+            service,
+            verdict,
+            department,
+            decided_at,
+            None,
+        )
+    }
+
+    /// [`Decision::new`] for the application anchored at `anchored`: what a desk signs.
+    pub fn anchored(
+        anchored: Anchor,
+        application: ApplicationId,
+        application_sha256: String,
+        service: &str,
+        verdict: &Verdict,
+        department: DidKey,
+        decided_at: OffsetDateTime,
+    ) -> Self {
+        Self::made(
+            application,
+            application_sha256,
+            service,
+            verdict,
+            department,
+            decided_at,
+            Some(anchored),
+        )
+    }
+
+    fn made(
+        application: ApplicationId,
+        application_sha256: String,
+        service: &str,
+        verdict: &Verdict,
+        department: DidKey,
+        decided_at: OffsetDateTime,
+        anchored: Option<Anchor>,
+    ) -> Self {
         Self {
             issuer: department,
             valid_from: to_utc_second(decided_at),
@@ -114,6 +177,7 @@ impl Decision {
                 outcome: verdict.outcome,
                 reasons: verdict.reasons.clone(),
                 policy: verdict.policy.clone(),
+                anchored,
             },
         }
     }
@@ -121,7 +185,7 @@ impl Decision {
     /// The document as JSON, ready for the department to sign.
     pub fn to_json(&self) -> Value {
         let subject = &self.credential_subject;
-        json!({
+        let mut json = json!({
             "@context": vc::context(),
             "type": DECISION_TYPE,
             "issuer": self.issuer.to_string(),
@@ -134,7 +198,15 @@ impl Decision {
                 "reasons": subject.reasons,
                 "policy": subject.policy,
             },
-        })
+        });
+        if let Some(anchored) = &subject.anchored {
+            json["credentialSubject"]["anchored"] = json!({
+                "ledger": anchored.ledger,
+                "index": anchored.index,
+                "time": format_utc(anchored.time),
+            });
+        }
+        json
     }
 
     /// Reads a decision, signed or not (a `proof` is ignored here: verify it with

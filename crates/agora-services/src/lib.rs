@@ -57,7 +57,7 @@ pub use catalog::{
     Catalog, Department, Problem, Report, Service, check, embedded_example, example_answers,
     example_applicant,
 };
-pub use decision::{Decision, DecisionSubject};
+pub use decision::{Anchor, Decision, DecisionSubject};
 pub use form::{Answer, Field, FieldError, FieldKind, Form, ValidAnswers};
 pub use keys::{EncryptionKey, EncryptionKeyError};
 pub use lang::{Lang, Text};

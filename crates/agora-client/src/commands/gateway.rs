@@ -11,8 +11,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use agora_gateway::archive::{self, ARCHIVE_FILE, Archived};
 use agora_gateway::desk::DESK_FILE;
-use agora_gateway::{Archive, Desk, DeskKeys, Ledger as _, LocalLedger, State, prepare};
+use agora_gateway::{
+    Archive, Desk, DeskKeys, Ledger as _, LocalLedger, State, TrustedLedgers, prepare,
+};
 use agora_identity::default_home;
+use agora_ledger::VerifierKey;
 use agora_services::{ApplicationId, Catalog, Lang, Outcome};
 
 use super::CommandError;
@@ -447,11 +450,70 @@ pub fn ledger_audit() -> Result<String, CommandError> {
     ))
 }
 
-/// `agora verify` of a receipt: everything checked offline; which part failed if not.
-pub fn verify_receipt(file: &Path, document: &serde_json::Value) -> Result<String, CommandError> {
+/// The ledger keys `agora verify` trusts, and why each: this device's own embedded ledger,
+/// keys pinned with `--trust-ledger`, and keys listed in `--trusted-ledgers` files (what a
+/// city publishes).
+pub struct Trust {
+    /// Keys pinned on the command line.
+    pub pinned: Vec<String>,
+    /// Files of keys, one per line.
+    pub lists: Vec<PathBuf>,
+}
+
+impl Trust {
+    fn gather(
+        &self,
+        catalog: &Catalog,
+    ) -> Result<(TrustedLedgers, Vec<(VerifierKey, String)>), CommandError> {
+        let mut trusted = TrustedLedgers::default();
+        let mut why = Vec::new();
+        let own = home()
+            .ok()
+            .map(|home| home.join(LEDGER_DIR))
+            .filter(|dir| dir.join(agora_ledger::store::STORE_FILE).exists())
+            .and_then(|dir| agora_ledger::Ledger::open(&dir, catalog.clone()).ok());
+        if let Some(own) = own {
+            trusted.add(own.verifier().clone());
+            why.push((
+                own.verifier().clone(),
+                "this device's own embedded ledger".to_owned(),
+            ));
+        }
+        for key in &self.pinned {
+            let key = VerifierKey::parse(key.trim()).map_err(|e| {
+                CommandError::input(format!(
+                    "--trust-ledger {key}: not a ledger key (name+hash+base64, as `agora ledger log` prints it): {e}"
+                ))
+            })?;
+            trusted.add(key.clone());
+            why.push((key, "pinned with --trust-ledger".to_owned()));
+        }
+        for list in &self.lists {
+            let text = std::fs::read_to_string(list).map_err(|e| {
+                CommandError::input(format!("--trusted-ledgers {}: {e}", list.display()))
+            })?;
+            let listed = TrustedLedgers::parse(&text, &list.display().to_string())
+                .map_err(CommandError::input)?;
+            for key in listed.keys() {
+                trusted.add(key.clone());
+                why.push((key.clone(), format!("listed in {}", list.display())));
+            }
+        }
+        Ok((trusted, why))
+    }
+}
+
+/// `agora verify` of a receipt: everything checked offline, against the ledger keys `trust`
+/// gathers; which part failed if not.
+pub fn verify_receipt(
+    file: &Path,
+    document: &serde_json::Value,
+    trust: &Trust,
+) -> Result<String, CommandError> {
     let catalog = catalog()?;
-    let verified =
-        agora_gateway::receipt::verify(document, &catalog, SystemTime::now()).map_err(|e| {
+    let (trusted, why) = trust.gather(&catalog)?;
+    let verified = agora_gateway::receipt::verify(document, &catalog, &trusted, SystemTime::now())
+        .map_err(|e| {
             CommandError::negative(format!("{} is not a valid receipt: {e}", file.display()))
         })?;
     let subject = &verified.application.credential_subject;
@@ -469,17 +531,16 @@ pub fn verify_receipt(file: &Path, document: &serde_json::Value) -> Result<Strin
         ),
         format!("    {}", verified.ledger_key),
     ];
-    let own = home()
-        .ok()
-        .map(|home| home.join(LEDGER_DIR))
-        .filter(|dir| dir.join(agora_ledger::store::STORE_FILE).exists())
-        .and_then(|dir| agora_ledger::Ledger::open(&dir, catalog.clone()).ok())
-        .is_some_and(|ledger| *ledger.verifier() == verified.ledger_key);
-    lines.push(if own {
-        "    (this device's own embedded ledger)".to_owned()
-    } else {
-        "    compare this key with the one the ledger's operator publishes".to_owned()
-    });
+    let reason = why
+        .iter()
+        .find(|(key, _)| *key == verified.ledger_key)
+        .map_or("trusted", |(_, why)| why.as_str());
+    lines.push(format!("    ({reason})"));
+    if verified.version == agora_gateway::receipt::RECEIPT_VERSION_1 {
+        lines.push(
+            "  a version 1 receipt: its decision does not name where the application was anchored, so its time rests on the ledger key alone".to_owned(),
+        );
+    }
     match &verified.decision {
         Some(decision) => {
             let d = &decision.credential_subject;

@@ -91,6 +91,10 @@ impl<'a> Ledger for Holding<'a> {
         self.0.describe()
     }
 
+    fn origin(&self) -> String {
+        self.0.origin()
+    }
+
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {
         let submission =
             entry.get("type").and_then(Value::as_str) == Some(agora_ledger::entry::SUBMISSION_TYPE);

@@ -193,13 +193,36 @@ pub fn sign(
 
 /// `agora verify FILE.json`: whether a signed document's proof holds, or, for a receipt
 /// (`"type": "AgoraReceipt"`), whether every part of it does.
-pub fn verify(file: &Path) -> Result<String, CommandError> {
+pub fn verify(file: &Path, trust: &super::gateway::Trust) -> Result<String, CommandError> {
     let document = read_document(file)?;
     if document.get("type").and_then(Value::as_str) == Some(agora_gateway::receipt::RECEIPT_TYPE) {
-        return super::gateway::verify_receipt(file, &document);
+        return super::gateway::verify_receipt(file, &document, trust);
     }
     let verified = proof::verify(&document, &VerifyOptions::assertion())
         .map_err(|e| CommandError::negative(format!("{} is not valid: {e}", file.display())))?;
+    // A document whose issuer is a did:key is valid only when that key signed it; another
+    // kind of issuer (a web address, say) cannot be tied to the key here, and is said so.
+    let issuer = document.get("issuer").and_then(|issuer| {
+        issuer
+            .as_str()
+            .or_else(|| issuer.get("id").and_then(Value::as_str))
+    });
+    let mut caveat = String::new();
+    if let Some(issuer) = issuer {
+        if issuer.starts_with("did:key:") {
+            if issuer != verified.signer.to_string() {
+                return Err(CommandError::negative(format!(
+                    "{} is not valid: it names the issuer {issuer}, but {} signed it",
+                    file.display(),
+                    verified.signer
+                )));
+            }
+        } else {
+            caveat = format!(
+                "\n  its issuer {issuer} is not a did:key, so nothing here ties it to the key that signed"
+            );
+        }
+    }
     let created = verified
         .proof
         .get("created")
@@ -207,7 +230,7 @@ pub fn verify(file: &Path) -> Result<String, CommandError> {
         .map(|at| format!(" on {at}"))
         .unwrap_or_default();
     Ok(format!(
-        "valid: {} was signed by {}{created} (eddsa-jcs-2022, assertionMethod)",
+        "valid: {} was signed by {}{created} (eddsa-jcs-2022, assertionMethod){caveat}",
         file.display(),
         verified.signer
     ))
