@@ -167,6 +167,35 @@ fn a_profile_key_signs_and_its_signatures_verify_until_changed() {
     assert_eq!(tampered.code, 1);
     assert!(tampered.stderr.contains("purpose"), "{}", tampered.stderr);
 
+    // Agora's own documents are not signed by `agora sign`: a crafted submission or
+    // application would otherwise be one in this citizen's name. Refused before any PIN.
+    for (file, document, kind) in [
+        (
+            "submission.json",
+            r#"{"type":"AgoraSubmission","id":"urn:uuid:3f1c2a4e-8b7d-4c1e-9a2f-5d6e7f8a9b0c","service":"parking-permit"}"#,
+            "submission",
+        ),
+        (
+            "crafted-application.json",
+            r#"{"type":["VerifiableCredential","AgoraApplication"],"credentialSubject":{}}"#,
+            "application",
+        ),
+        (
+            "decision.json",
+            r#"{"type":["VerifiableCredential","AgoraDecision"]}"#,
+            "decision",
+        ),
+    ] {
+        std::fs::write(home.path().join(file), document).expect("written");
+        let run = agora(home.path(), &["sign", file, "--pin-stdin"], "");
+        assert_eq!(run.code, 2, "{file}: {}", run.stdout);
+        assert!(
+            run.stderr.contains(&format!("is an Agora {kind}")) && run.stdout.is_empty(),
+            "{file}: {}",
+            run.stderr
+        );
+    }
+
     // A document that names someone else as its issuer is not valid, though its proof is.
     let other = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
     std::fs::write(

@@ -154,6 +154,12 @@ pub fn sign(
     pins: &PinSource,
 ) -> Result<String, CommandError> {
     let document = read_document(input)?;
+    if let Some(kind) = agora_document_type(&document) {
+        return Err(CommandError::input(format!(
+            "{} is an Agora {kind}: `agora sign` does not sign Agora's own documents, so that a crafted file cannot become an application or a submission in your name. Applications are signed by `agora submit` and at the plaza's windows, which show what is signed",
+            input.display()
+        )));
+    }
     let identity = match key_file {
         Some(path) => {
             let secret = read_multikey(path)?.ok_or_else(|| {
@@ -189,6 +195,29 @@ pub fn sign(
         .map_err(|e| CommandError::input(format!("cannot sign {}: {e}", input.display())))?;
     serde_json::to_string_pretty(&signed)
         .map_err(|e| CommandError::failure(format!("cannot print the signed document: {e}")))
+}
+
+/// The kind of Agora document `document` is, by its `type` (a string or a list): what
+/// `agora sign` refuses, since the same key signs citizens' applications and submissions.
+fn agora_document_type(document: &Value) -> Option<&'static str> {
+    let kinds = [
+        (
+            agora_services::application::APPLICATION_TYPE[1],
+            "application",
+        ),
+        (agora_services::decision::DECISION_TYPE[1], "decision"),
+        (agora_ledger::entry::SUBMISSION_TYPE, "submission"),
+        (agora_gateway::receipt::RECEIPT_TYPE, "receipt"),
+    ];
+    let types: Vec<&str> = match document.get("type") {
+        Some(Value::String(kind)) => vec![kind.as_str()],
+        Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    kinds
+        .iter()
+        .find(|(name, _)| types.contains(name))
+        .map(|(_, kind)| *kind)
 }
 
 /// `agora verify FILE.json`: whether a signed document's proof holds, or, for a receipt
