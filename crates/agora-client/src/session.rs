@@ -406,11 +406,16 @@ fn write_receipt(
     id: ApplicationId,
     receipt: &agora_gateway::Receipt,
 ) -> Result<PathBuf, String> {
-    let dir = home.join("receipts");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(format!("agora-receipt-{}.json", id.uuid()));
+    // A receipt holds the citizen's answers: private to them, like the rest of the home.
+    let path = home
+        .join("receipts")
+        .join(format!("agora-receipt-{}.json", id.uuid()));
     let text = serde_json::to_string_pretty(receipt).map_err(|e| e.to_string())?;
-    std::fs::write(&path, text + "\n")
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    agora_identity::keystore::files::write_private(
+        &path,
+        (text + "\n").as_bytes(),
+        agora_identity::keystore::files::Replace::Allowed,
+    )
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }

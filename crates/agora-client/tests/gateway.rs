@@ -46,6 +46,54 @@ fn submit(home: &Path, answers: &Path) -> Run {
     )
 }
 
+/// Everything under the data directory `home` (which the test made 0755, as an older version
+/// or a loose umask would) is private to its owner: the directories 0700, the files 0600,
+/// SQLite's write-ahead logs included.
+#[cfg(unix)]
+fn assert_private(home: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut seen = Vec::new();
+    let mut pending = vec![home.to_owned()];
+    while let Some(path) = pending.pop() {
+        let metadata = std::fs::metadata(&path).expect("reads");
+        let mode = metadata.permissions().mode() & 0o777;
+        if metadata.is_dir() {
+            assert_eq!(mode, 0o700, "{} is {mode:o}", path.display());
+            pending.extend(
+                std::fs::read_dir(&path)
+                    .expect("reads")
+                    .map(|entry| entry.expect("reads").path()),
+            );
+        } else {
+            // The answers file is the test's own, not Agora's.
+            if path.extension().is_some_and(|ext| ext == "json") && path.parent() == Some(home) {
+                continue;
+            }
+            assert_eq!(mode, 0o600, "{} is {mode:o}", path.display());
+            seen.push(
+                path.file_name()
+                    .expect("a name")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    for file in [
+        "archive.sqlite",
+        "ledger.sqlite",
+        "ledger.key",
+        "desk.sqlite",
+    ] {
+        assert!(
+            seen.iter().any(|name| name == file),
+            "no {file} in {seen:?}"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn assert_private(_: &Path) {}
+
 #[test]
 fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -59,6 +107,7 @@ fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
     let run = submit(home, &answers);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("queued: urn:uuid:"), "{}", run.stderr);
+    assert_private(home);
     let receipt: Value = serde_json::from_str(&run.stdout).expect("the receipt is JSON");
     assert_eq!(
         receipt["ledger"]["decision"]["entry"]["credentialSubject"]["outcome"],

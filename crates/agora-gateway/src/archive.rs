@@ -185,9 +185,11 @@ impl Archive {
     /// Opens (or creates) the archive at `path`.
     pub fn open(path: &Path) -> Result<Self, ArchiveError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| ArchiveError::Io {
-                path: dir.to_owned(),
-                source,
+            agora_identity::keystore::files::create_private_dir(dir).map_err(|source| {
+                ArchiveError::Io {
+                    path: dir.to_owned(),
+                    source,
+                }
             })?;
         }
         let sqlite = |source| ArchiveError::Sqlite {

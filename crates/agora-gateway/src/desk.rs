@@ -242,7 +242,7 @@ impl Desk {
             by_department.insert(key.department.clone(), key);
         }
         if let Some(dir) = state_path.parent() {
-            let _ = std::fs::create_dir_all(dir);
+            let _ = agora_identity::keystore::files::create_private_dir(dir);
         }
         let state = open_durable(
             state_path,

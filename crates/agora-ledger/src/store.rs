@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use agora_identity::Identity;
+use agora_identity::keystore::files;
 use agora_identity::multikey;
 use agora_services::{ApplicationId, Catalog};
 use ed25519_dalek::SigningKey;
@@ -185,7 +186,7 @@ impl Ledger {
     /// Opens the ledger in `dir`, creating it (and its key) when the directory holds none.
     /// `catalog` names the services the ledger takes and their departments.
     pub fn open(dir: &Path, catalog: Catalog) -> Result<Self, StoreError> {
-        fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        files::create_private_dir(dir).map_err(|source| StoreError::Io {
             path: dir.to_owned(),
             source,
         })?;
@@ -1068,7 +1069,28 @@ fn load_or_create_key(path: &Path, store_exists: bool) -> Result<SigningKey, Sto
 /// Opens (creating) the SQLite database at `path` the way every Agora store is kept: WAL, so
 /// that readers in other processes go on while one writes; `synchronous=FULL`, so that every
 /// commit is durable before it returns; a 30 s wait for another process's lock; then `schema`.
+///
+/// Every such file may hold a citizen's answers or what they did, so the file is made 0600
+/// (in a 0700 directory) before SQLite opens it, and SQLite gives its `-wal` and `-shm` files
+/// the same mode; files an earlier version left readable to others are made private.
 pub fn open_durable(path: &Path, schema: &str) -> rusqlite::Result<Connection> {
+    let private = |result: std::io::Result<()>| {
+        result.map_err(|error| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!(
+                    "cannot make {} private to its owner: {error}",
+                    path.display()
+                )),
+            )
+        })
+    };
+    private(files::create_private_file(path))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        private(files::make_private(Path::new(&side)))?;
+    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE

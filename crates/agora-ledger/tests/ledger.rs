@@ -751,3 +751,41 @@ fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
         .map(|(at, _)| at)
         .collect()
 }
+
+#[cfg(unix)]
+#[test]
+fn a_store_and_its_write_ahead_log_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger_dir = dir.path().join("home").join("ledger");
+    let mut ledger = open(&ledger_dir);
+    landed(&append(&mut ledger, &[Citizen::new().submission(SERVICE)])[0]);
+    // While the store is open its write-ahead log and shared memory exist: private too.
+    for file in [
+        STORE_FILE,
+        KEY_FILE,
+        "ledger.sqlite-wal",
+        "ledger.sqlite-shm",
+    ] {
+        assert_eq!(mode(&ledger_dir.join(file)), 0o600, "{file}");
+    }
+    assert_eq!(mode(&ledger_dir), 0o700);
+    assert_eq!(mode(&dir.path().join("home")), 0o700);
+    drop(ledger);
+
+    // A store an earlier version left readable to others is made private when it opens.
+    for path in [ledger_dir.join(STORE_FILE), ledger_dir.clone()] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let ledger = open(&ledger_dir);
+    assert_eq!(mode(&ledger_dir.join(STORE_FILE)), 0o600);
+    assert_eq!(mode(&ledger_dir), 0o700);
+    drop(ledger);
+}

@@ -79,6 +79,12 @@ impl Local {
 
     /// The default set-up in the data directory `home`.
     pub(crate) fn open_in(home: &Path) -> Result<Self, CommandError> {
+        // The data directory holds answers in the clear: private before anything is written.
+        agora_identity::keystore::files::create_private_dir(home)
+            .and_then(|()| agora_identity::keystore::files::make_private(home))
+            .map_err(|e| {
+                CommandError::failure(format!("cannot make {} private: {e}", home.display()))
+            })?;
         let catalog = catalog()?;
         let ledger = LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
             .map_err(|e| CommandError::failure(e.to_string()))?;

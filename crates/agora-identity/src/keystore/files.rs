@@ -29,6 +29,52 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Makes an existing file or directory private to its owner on Unix (0600, or 0700 for a
+/// directory) when it is readable by anyone else: data written by an earlier version, or
+/// under a looser umask. Nothing to do when it does not exist.
+pub fn make_private(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = match fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        if metadata.permissions().mode() & 0o077 != 0 {
+            let mode = if metadata.is_dir() { 0o700 } else { 0o600 };
+            fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+    }
+    Ok(())
+}
+
+/// Creates the empty file `path` with mode 0600 unless it exists (then makes it private), in
+/// a private directory: how a database file is made before SQLite opens it, so that SQLite's
+/// own files beside it (`-wal`, `-shm`, `-journal`) take its mode.
+pub fn create_private_file(path: &Path) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+        make_private(dir)?;
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => make_private(path),
+        Err(error) => Err(error),
+    }
+}
+
 /// A temporary name beside `path`, unique enough that two writers never share one.
 fn temporary_path(path: &Path) -> io::Result<PathBuf> {
     let mut random = [0u8; 8];

@@ -10,7 +10,7 @@
 //! [`StoreError::LockedOut`] with the time left, before any key derivation is tried.
 
 pub mod backoff;
-mod files;
+pub mod files;
 pub mod format;
 mod kdf;
 
