@@ -13,6 +13,7 @@ use agora_identity::{
     PinError, Profile, StoreError, resolve_home,
 };
 use serde_json::json;
+use sha2::{Digest as _, Sha256};
 
 /// A clock the test moves by hand.
 #[derive(Debug)]
@@ -377,6 +378,13 @@ fn a_backup_round_trips_under_its_own_passphrase() {
         )
         .expect("exports");
     assert_eq!(exported, identity.did());
+    // A backup costs more to guess at than the device's key: four times the memory, one more
+    // pass (the device's are this test's tiny 8 KiB and 1 pass).
+    let sealed = format::parse(&std::fs::read(&backup).expect("reads")).expect("a key file");
+    assert_eq!(
+        (sealed.kdf().memory_kib(), sealed.kdf().iterations()),
+        (32, 2)
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -502,6 +510,102 @@ fn raising_the_kdf_parameters_re_encrypts_at_the_next_unlock() {
             .ok(),
         Some(identity.did())
     );
+}
+
+#[test]
+fn a_backup_passphrase_that_is_easy_to_guess_is_refused() {
+    let home = temp_dir();
+    let clock = ManualClock::new();
+    let store = store(&home.path().join("identity"), &clock);
+    let profile = Profile::default();
+    let long_pin = "my long device pin";
+    store
+        .create(&profile, &pin(long_pin), Overwrite::Refuse)
+        .expect("creates");
+    let backup = home.path().join("backup.key");
+    for (passphrase, says) in [
+        ("backup1", "at least 12"),
+        ("aaaaaaaaaaaaaaaa", "too few characters"),
+        (long_pin, "the profile's PIN"),
+    ] {
+        match store.export_backup(
+            &profile,
+            &pin(long_pin),
+            &backup,
+            &pin(passphrase),
+            Overwrite::Refuse,
+        ) {
+            Err(StoreError::WeakPassphrase { problem }) => {
+                assert!(problem.contains(says), "{passphrase}: {problem}");
+            }
+            other => panic!("{passphrase:?} was taken for a backup: {other:?}"),
+        }
+        assert!(
+            !backup.exists(),
+            "a backup was written under {passphrase:?}"
+        );
+    }
+    store
+        .export_backup(
+            &profile,
+            &pin(long_pin),
+            &backup,
+            &pin("three random words"),
+            Overwrite::Refuse,
+        )
+        .expect("a good passphrase");
+}
+
+#[test]
+fn a_key_file_that_demands_too_much_argon2_is_refused_before_it_runs() {
+    let home = temp_dir();
+    let clock = ManualClock::new();
+    let store = store(home.path(), &clock);
+    let profile = Profile::default();
+    store
+        .create(&profile, &pin("246810"), Overwrite::Refuse)
+        .expect("creates");
+    let genuine = std::fs::read(store.key_path(&profile)).expect("the key file");
+    // The same file with other parameters, its checksum made to match again, as a hostile
+    // sender would.
+    let with = |memory_kib: u32, iterations: u32, lanes: u32| {
+        let mut bytes = genuine.clone();
+        bytes[10..14].copy_from_slice(&memory_kib.to_le_bytes());
+        bytes[14..18].copy_from_slice(&iterations.to_le_bytes());
+        bytes[18..22].copy_from_slice(&lanes.to_le_bytes());
+        let checksum = Sha256::digest(&bytes[..142]);
+        bytes[142..174].copy_from_slice(&checksum);
+        bytes
+    };
+    let gib = 1024 * 1024;
+    for (memory_kib, iterations, lanes) in [
+        (2 * gib, 16, 16),
+        (2 * gib, 1, 1),
+        (gib, 8, 1),
+        (gib / 2, 9, 1),
+        (64 * 1024, 3, 9),
+    ] {
+        let hostile = home.path().join("hostile.key");
+        std::fs::write(&hostile, with(memory_kib, iterations, lanes)).expect("written");
+        match agora_identity::keystore::open_backup(&hostile, &pin("anything at all")) {
+            Err(StoreError::Corrupt {
+                damage: Damage::KdfParams { .. },
+                ..
+            }) => {}
+            other => panic!("{memory_kib} KiB × {iterations} was not refused: {other:?}"),
+        }
+    }
+    // The most a file may ask for still reads (it is not run here).
+    for (memory_kib, iterations) in [(gib, 4), (gib / 2, 8)] {
+        assert!(
+            format::parse(&with(memory_kib, iterations, 8)).is_ok(),
+            "{memory_kib} KiB × {iterations}"
+        );
+    }
+    let error = format::parse(&with(2 * gib, 16, 16))
+        .expect_err("refused")
+        .to_string();
+    assert!(error.contains("at most 1 GiB"), "{error}");
 }
 
 #[test]

@@ -83,7 +83,8 @@ pub fn export(file: &Path, pins: &PinSource) -> Result<String, CommandError> {
         }));
     }
     let pin = pins.read("PIN: ")?;
-    let passphrase = pins.read_new("Passphrase for the backup (at least 6 characters): ")?;
+    let passphrase =
+        pins.read_new("Passphrase for the backup (at least 12 characters; a few words): ")?;
     let did = store
         .export_backup(&profile, &pin, file, &passphrase, Overwrite::Refuse)
         .map_err(store_error)?;

@@ -75,7 +75,9 @@ pub enum Damage {
     /// KDF parameters Argon2 refuses or that exceed what a file may demand.
     #[error(
         "its Argon2id parameters ({memory_kib} KiB, {iterations} iterations, {parallelism} lanes) \
-         are invalid or more than a key file may demand"
+         are invalid or more than a key file may demand (at most 1 GiB, 8 iterations, 8 lanes, \
+         and 4 GiB of memory passes in all): it was not made by Agora, or was made to tie up \
+         this machine"
     )]
     KdfParams {
         /// Memory, in KiB.

@@ -35,10 +35,12 @@ pub enum KdfParamsError {
     /// Above what any reader of the file will accept.
     #[error(
         "Argon2id with {memory_kib} KiB, {iterations} iterations, {parallelism} lanes is more \
-         than a key file may ask for (at most {} KiB, {} iterations, {} lanes)",
+         than a key file may ask for (at most {} KiB, {} iterations, {} lanes, and {} KiB \
+         of memory passes in all)",
         KdfParams::MAX.memory_kib,
         KdfParams::MAX.iterations,
-        KdfParams::MAX.parallelism
+        KdfParams::MAX.parallelism,
+        KdfParams::MAX_WORK_KIB
     )]
     TooCostly {
         /// Memory asked for, in KiB.
@@ -66,12 +68,33 @@ impl KdfParams {
     };
 
     /// The most a file may demand when it is read. A key file or backup comes from outside
-    /// the program, and one asking for terabytes of memory must not take the machine down.
+    /// the program, and one asking for terabytes of memory, or hours of hashing, must not take
+    /// the machine down: 1 GiB, 8 iterations, 8 lanes, and at most [`KdfParams::MAX_WORK_KIB`]
+    /// of memory passes in all.
     pub const MAX: Self = Self {
-        memory_kib: 2 * 1024 * 1024,
-        iterations: 16,
-        parallelism: 16,
+        memory_kib: 1024 * 1024,
+        iterations: 8,
+        parallelism: 8,
     };
+
+    /// The most memory × iterations a file may demand, in KiB: 4 GiB of passes (1 GiB four
+    /// times, or 512 MiB eight times), some seconds on a slow machine.
+    pub const MAX_WORK_KIB: u64 = 4 * 1024 * 1024;
+
+    /// Parameters for a backup, derived from the device's: a backup leaves the device (on a
+    /// stick, in a cloud) and its passphrase faces offline guessing with no back-off, so it
+    /// costs four times the memory and one more pass, within [`KdfParams::MAX`].
+    pub fn for_backup(&self) -> Self {
+        let memory_kib = self.memory_kib.saturating_mul(4).min(Self::MAX.memory_kib);
+        let most_iterations = u32::try_from(Self::MAX_WORK_KIB / u64::from(memory_kib.max(1)))
+            .unwrap_or(u32::MAX)
+            .min(Self::MAX.iterations);
+        Self {
+            memory_kib,
+            iterations: (self.iterations + 1).min(most_iterations).max(1),
+            parallelism: self.parallelism,
+        }
+    }
 
     /// Parameters for new key files, refused when weaker than OWASP's minimum or costlier
     /// than [`KdfParams::MAX`].
@@ -147,6 +170,7 @@ impl KdfParams {
         self.memory_kib <= Self::MAX.memory_kib
             && self.iterations <= Self::MAX.iterations
             && self.parallelism <= Self::MAX.parallelism
+            && u64::from(self.memory_kib) * u64::from(self.iterations) <= Self::MAX_WORK_KIB
     }
 
     /// The `argon2` crate's parameters, with a 32-byte output.

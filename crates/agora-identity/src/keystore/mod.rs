@@ -200,6 +200,12 @@ pub enum StoreError {
         /// How long to wait before the next attempt.
         retry_after: Duration,
     },
+    /// The passphrase chosen for a backup is too easy to guess.
+    #[error("that passphrase is too weak for a backup: {problem}")]
+    WeakPassphrase {
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The backup passphrase did not decrypt the backup.
     #[error("wrong passphrase for the backup {}", path.display())]
     WrongBackupPassphrase {
@@ -467,8 +473,9 @@ impl KeyStore {
                 path: backup.to_owned(),
             });
         }
+        check_backup_passphrase(passphrase, pin)?;
         let identity = self.unlock(profile, pin)?;
-        let bytes = format::seal(identity.signing_key(), passphrase, &self.kdf)?;
+        let bytes = format::seal(identity.signing_key(), passphrase, &self.kdf.for_backup())?;
         write(backup, &bytes, overwrite.into())?;
         Ok(identity.did())
     }
@@ -562,6 +569,33 @@ fn write(path: &Path, bytes: &[u8], replace: Replace) -> Result<(), StoreError> 
 
 fn remove(path: &Path) -> Result<(), StoreError> {
     files::remove_if_present(path).map_err(io_error("remove", path))
+}
+
+/// The fewest characters a backup passphrase may have.
+pub const MIN_BACKUP_PASSPHRASE_CHARS: usize = 12;
+
+/// A backup can be guessed at offline, with no back-off: its passphrase must be at least
+/// [`MIN_BACKUP_PASSPHRASE_CHARS`] characters, not mostly one character repeated, and not
+/// the PIN that already sits beside the key on the device.
+fn check_backup_passphrase(passphrase: &Pin, pin: &Pin) -> Result<(), StoreError> {
+    let text = passphrase.0.as_str();
+    let chars = text.chars().count();
+    let distinct = text.chars().collect::<std::collections::HashSet<_>>().len();
+    let problem = if chars < MIN_BACKUP_PASSPHRASE_CHARS {
+        Some(format!(
+            "it has {chars} characters; a backup needs at least {MIN_BACKUP_PASSPHRASE_CHARS} (a few words make a good one)"
+        ))
+    } else if distinct < 5 {
+        Some("it repeats too few characters; use a few words".to_owned())
+    } else if text == pin.0.as_str() {
+        Some("it is the profile's PIN; a backup needs a passphrase of its own".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(StoreError::WeakPassphrase { problem }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
