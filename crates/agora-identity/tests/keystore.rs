@@ -242,6 +242,86 @@ fn turning_the_clock_back_does_not_end_the_wait() {
 }
 
 #[test]
+fn a_damaged_wrong_pin_record_slows_the_next_unlock_once_and_then_lets_it_through() {
+    let dir = temp_dir();
+    let clock = ManualClock::new();
+    let profile = Profile::default();
+    let store = store(dir.path(), &clock);
+    store
+        .create(&profile, &pin("246810"), Overwrite::Refuse)
+        .expect("creates");
+    let record = dir.path().join("default.key.attempts");
+    assert_eq!(record, {
+        let mut name = store.key_path(&profile).into_os_string();
+        name.push(".attempts");
+        std::path::PathBuf::from(name)
+    });
+    std::fs::write(&record, "failures=lots\n").expect("written");
+    // Unreadable: taken as the first wait, which must run out, however often it is read.
+    let wait = match store.unlock(&profile, &pin("246810")) {
+        Err(StoreError::LockedOut { retry_after, .. }) => retry_after,
+        other => panic!("a damaged record gave a free attempt: {other:?}"),
+    };
+    assert_eq!(wait, BackoffPolicy::default().base_delay);
+    clock.advance(Duration::from_secs(10));
+    assert!(matches!(
+        store.unlock(&profile, &pin("246810")),
+        Err(StoreError::LockedOut { .. })
+    ));
+    clock.advance(wait);
+    store
+        .unlock(&profile, &pin("246810"))
+        .expect("the wait ran out and the right PIN unlocks");
+    assert!(!record.exists(), "a correct PIN clears the record");
+}
+
+#[test]
+fn unlocks_running_side_by_side_take_turns_and_each_wrong_pin_counts() {
+    let dir = temp_dir();
+    let clock = ManualClock::new();
+    let profile = Profile::default();
+    store(dir.path(), &clock)
+        .create(&profile, &pin("246810"), Overwrite::Refuse)
+        .expect("creates");
+    // Twelve processes' worth of stores guessing at once, at one instant: only the free
+    // attempts are tried; every other one waits its turn and finds the profile locked.
+    let free = BackoffPolicy::default().free_attempts;
+    let results: Vec<Result<Identity, StoreError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|guess| {
+                let store = store(dir.path(), &clock);
+                let profile = profile.clone();
+                scope.spawn(move || store.unlock(&profile, &pin(&format!("9{guess:05}"))))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("no panic"))
+            .collect()
+    });
+    let tried = results
+        .iter()
+        .filter(|result| matches!(result, Err(StoreError::WrongPin { .. })))
+        .count();
+    let held = results
+        .iter()
+        .filter(|result| matches!(result, Err(StoreError::LockedOut { .. })))
+        .count();
+    assert_eq!(
+        (tried, held),
+        (free as usize, 12 - free as usize),
+        "{results:?}"
+    );
+    assert_eq!(
+        store(dir.path(), &clock)
+            .lockout(&profile)
+            .map(|(failures, _)| failures)
+            .ok(),
+        Some(free)
+    );
+}
+
+#[test]
 fn damaged_key_files_are_named_as_damaged_and_not_counted_as_wrong_pins() {
     let dir = temp_dir();
     let clock = ManualClock::new();

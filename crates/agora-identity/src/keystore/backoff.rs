@@ -70,11 +70,26 @@ impl Attempts {
     /// Reads the record's text. A record that cannot be read is taken as one that has just
     /// reached the first wait: a damaged or tampered record must not grant free attempts, and
     /// must not lock the citizen out for good either.
+    ///
+    /// The store writes such a substitute back at once ([`Attempts::read`] says when), so that
+    /// its wait runs from the first time it was read rather than afresh at every unlock.
     pub fn parse(text: &str, policy: &BackoffPolicy, now: SystemTime) -> Self {
-        Self::parse_strict(text).unwrap_or(Self {
-            failures: policy.free_attempts,
-            last_failure: unix_seconds(now),
-        })
+        Self::read(text, policy, now).0
+    }
+
+    /// [`Attempts::parse`], and whether the text was unreadable (so that the record returned
+    /// is a substitute, to be written back).
+    pub fn read(text: &str, policy: &BackoffPolicy, now: SystemTime) -> (Self, bool) {
+        match Self::parse_strict(text) {
+            Some(attempts) => (attempts, false),
+            None => (
+                Self {
+                    failures: policy.free_attempts,
+                    last_failure: unix_seconds(now),
+                },
+                true,
+            ),
+        }
     }
 
     fn parse_strict(text: &str) -> Option<Self> {
@@ -122,6 +137,15 @@ impl Attempts {
 }
 
 /// The record's path for a key file: `<key file>.attempts`.
+/// The lock file beside a key file, `<name>.key.lock`: held while a PIN is tried, so that
+/// unlocks in several processes take their turns and each is counted.
+pub fn lock_path(key_path: &Path) -> std::path::PathBuf {
+    let mut name = key_path.as_os_str().to_owned();
+    name.push(".lock");
+    name.into()
+}
+
+/// The back-off record's path beside a key file, `<name>.key.attempts`.
 pub fn attempts_path(key_path: &Path) -> std::path::PathBuf {
     let mut name = key_path.as_os_str().to_owned();
     name.push(".attempts");

@@ -15,6 +15,7 @@ pub mod format;
 mod kdf;
 
 use std::fmt;
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,7 +29,7 @@ use crate::did_key::DidKey;
 use crate::identity::{Identity, RandomError};
 use crate::multikey::MultikeyError;
 pub use backoff::BackoffPolicy;
-use backoff::{Attempts, attempts_path};
+use backoff::{Attempts, attempts_path, lock_path};
 use files::Replace;
 pub use format::Damage;
 use format::{OpenError, SealError};
@@ -405,16 +406,22 @@ impl KeyStore {
     /// damaged file fails with [`StoreError::Corrupt`] and is not counted. A correct PIN
     /// clears the record, and re-encrypts the key if the store's Argon2id parameters have
     /// been raised since it was written.
+    ///
+    /// Unlocks of one profile take turns (a lock file, `<name>.key.lock`, held for the whole
+    /// attempt), and each attempt is counted before the key is derived, so neither processes
+    /// running side by side nor one killed during Argon2 try a PIN for free.
     pub fn unlock(&self, profile: &Profile, pin: &Pin) -> Result<Identity, StoreError> {
         let path = self.key_path(profile);
         let sealed = self.read_sealed(profile, &path)?;
+        let _turn = self.take_turn(&path)?;
         let record_path = attempts_path(&path);
         let now = self.clock.now();
-        let attempts = self.read_attempts(&record_path)?;
-        if backoff::unix_seconds(now) < attempts.last_failure {
-            // The clock went back: count the wait from now rather than from a future time.
+        let (attempts, unreadable) = self.read_attempts(&record_path)?;
+        if unreadable || backoff::unix_seconds(now) < attempts.last_failure {
+            // A damaged record is replaced once, so its wait runs out; a clock that went
+            // back counts the wait from now rather than from a future time.
             let moved = Attempts {
-                last_failure: backoff::unix_seconds(now),
+                last_failure: backoff::unix_seconds(now).min(attempts.last_failure),
                 ..attempts
             };
             write(&record_path, moved.to_text().as_bytes(), Replace::Allowed)?;
@@ -427,6 +434,16 @@ impl KeyStore {
                 retry_after,
             });
         }
+        let counted = attempts.failed(now);
+        write(&record_path, counted.to_text().as_bytes(), Replace::Allowed)?;
+        let uncount = || match attempts.failures {
+            0 => remove(&record_path),
+            _ => write(
+                &record_path,
+                attempts.to_text().as_bytes(),
+                Replace::Allowed,
+            ),
+        };
         match sealed.open(pin) {
             Ok(key) => {
                 remove(&record_path)?;
@@ -436,24 +453,42 @@ impl KeyStore {
                 }
                 Ok(Identity::from_signing_key(key))
             }
-            Err(OpenError::WrongPin) => {
-                let failed = attempts.failed(now);
-                write(&record_path, failed.to_text().as_bytes(), Replace::Allowed)?;
-                Err(StoreError::WrongPin {
-                    profile: profile.clone(),
-                    failures: failed.failures,
-                    retry_after: self.backoff.delay_after(failed.failures),
-                })
+            Err(OpenError::WrongPin) => Err(StoreError::WrongPin {
+                profile: profile.clone(),
+                failures: counted.failures,
+                retry_after: self.backoff.delay_after(counted.failures),
+            }),
+            // Not a wrong PIN: the attempt is not held against the citizen.
+            Err(OpenError::Damaged(damage)) => {
+                uncount()?;
+                Err(StoreError::Corrupt { path, damage })
             }
-            Err(OpenError::Damaged(damage)) => Err(StoreError::Corrupt { path, damage }),
-            Err(OpenError::Kdf(error)) => Err(StoreError::Kdf(error)),
+            Err(OpenError::Kdf(error)) => {
+                uncount()?;
+                Err(StoreError::Kdf(error))
+            }
         }
+    }
+
+    /// Waits for, and holds until dropped, the lock on `key_path`'s PIN attempts.
+    fn take_turn(&self, key_path: &Path) -> Result<fs::File, StoreError> {
+        let path = lock_path(key_path);
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(io_error("open", &path))?;
+        file.lock().map_err(io_error("lock", &path))?;
+        Ok(file)
     }
 
     /// The back-off state of `profile`: wrong PINs in a row and the wait before the next
     /// attempt (zero when one may be made now).
     pub fn lockout(&self, profile: &Profile) -> Result<(u32, Duration), StoreError> {
-        let attempts = self.read_attempts(&attempts_path(&self.key_path(profile)))?;
+        let (attempts, _) = self.read_attempts(&attempts_path(&self.key_path(profile)))?;
         let wait = attempts.remaining_wait(&self.backoff, self.clock.now());
         Ok((attempts.failures, wait))
     }
@@ -511,14 +546,17 @@ impl KeyStore {
         })
     }
 
-    fn read_attempts(&self, path: &Path) -> Result<Attempts, StoreError> {
+    /// The back-off record, and whether it was unreadable (see [`Attempts::read`]).
+    fn read_attempts(&self, path: &Path) -> Result<(Attempts, bool), StoreError> {
         match files::read_limited(path, READ_LIMIT) {
-            Ok(bytes) => Ok(Attempts::parse(
+            Ok(bytes) => Ok(Attempts::read(
                 &String::from_utf8_lossy(&bytes),
                 &self.backoff,
                 self.clock.now(),
             )),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Attempts::default()),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                Ok((Attempts::default(), false))
+            }
             Err(error) => Err(io_error("read", path)(error)),
         }
     }
