@@ -410,8 +410,13 @@ impl Desk {
         if digest_hex(&signed).map_err(|e| e.to_string())? != submission.application_sha256 {
             return Err("the sealed application is not the one the submission names".to_owned());
         }
-        let verified = proof::verify(&signed, &VerifyOptions::assertion().at(anchored.into()))
-            .map_err(|e| e.to_string())?;
+        let verified = proof::verify(
+            &signed,
+            &VerifyOptions::assertion()
+                .at(anchored.into())
+                .exact_context(),
+        )
+        .map_err(|e| e.to_string())?;
         let application = Application::from_json(&verified.document).map_err(|e| e.to_string())?;
         if verified.signer != submission.applicant
             || application.id != submission.id

@@ -288,8 +288,11 @@ pub fn verify(
     }
 
     // 1. The application.
-    let verified = proof::verify(&receipt.application, &VerifyOptions::assertion().at(now))
-        .map_err(|error| fail(Part::Application)(error.to_string()))?;
+    let verified = proof::verify(
+        &receipt.application,
+        &VerifyOptions::assertion().at(now).exact_context(),
+    )
+    .map_err(|error| fail(Part::Application)(error.to_string()))?;
     let application = Application::from_json(&verified.document)
         .map_err(|error| fail(Part::Application)(error.to_string()))?;
     if verified.signer != application.issuer {

@@ -379,7 +379,7 @@ fn receipt_failures_name_the_part_that_failed() {
         Part::Decision
     );
     assert_eq!(
-        part(&|r| r["ledger"]["decision"]["time"] = json!("2026-01-01T00:00:00Z")),
+        part(&|r| r["ledger"]["decision"]["time"] = json!("2099-01-01T00:00:00Z")),
         Part::DecisionInclusion
     );
     assert_eq!(part(&|r| r["type"] = json!("Receipt")), Part::Receipt);
@@ -505,10 +505,17 @@ fn a_genuine_decision_replayed_into_a_private_tree_does_not_verify() {
     let now = SystemTime::now();
     let genuine = &forgery.genuine.ledger;
     let decided = genuine.decision.as_ref().expect("decided").time;
+    // Backdated by more than clocks may disagree, the submission's own proof gives it away (it
+    // was made after the time the tree claims); within that, the decision's anchoring does.
+    let month_ago = forgery.receipt(genuine.submission.time - time::Duration::days(30), decided);
+    let error = receipt::verify(&month_ago, &forgery.catalog, &trusted, now)
+        .expect_err("backdated a month");
+    assert_eq!(error.part, Part::Submission, "{error}");
+    assert!(error.problem.contains("in the future"), "{error}");
     for (case, submitted) in [
         (
-            "backdated a month",
-            genuine.submission.time - time::Duration::days(30),
+            "backdated a minute",
+            genuine.submission.time - time::Duration::minutes(1),
         ),
         ("at its true time", genuine.submission.time),
     ] {
@@ -529,7 +536,7 @@ fn a_genuine_decision_replayed_into_a_private_tree_does_not_verify() {
     };
     let trusted = TrustedLedgers::new([named.verifier()]);
     let forged = named.receipt(
-        named.genuine.ledger.submission.time - time::Duration::days(30),
+        named.genuine.ledger.submission.time - time::Duration::minutes(1),
         decided,
     );
     let error = receipt::verify(&forged, &named.catalog, &trusted, now).expect_err("backdated");

@@ -18,7 +18,7 @@
 //! Only a single proof per document is supported; proof sets and chains are refused, not
 //! half-checked.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use ed25519_dalek::{Signature, Signer, SigningKey};
 use serde_json::{Map, Value};
@@ -103,9 +103,17 @@ fn parse_time(value: &str) -> Result<OffsetDateTime, time::error::Parse> {
 pub struct VerifyOptions {
     /// The `proofPurpose` the proof must have, such as [`ASSERTION_METHOD`].
     pub expected_purpose: String,
-    /// The time to judge the proof's `expires` against.
+    /// The time to judge the proof's `expires` and `created` against.
     pub now: SystemTime,
+    /// Whether the document's `@context` must be exactly the proof's, rather than only start
+    /// with it (§3.3.2 allows contexts added after signing, for a later proof in a chain).
+    /// Where a verifier keeps or forwards the document, the exact form means the bytes kept
+    /// are the bytes signed.
+    pub exact_context: bool,
 }
+
+/// How far in the future a proof's `created` may be, for clocks that disagree a little.
+pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
 impl VerifyOptions {
     /// Expect an `assertionMethod` proof, judged at the current time.
@@ -113,12 +121,19 @@ impl VerifyOptions {
         Self {
             expected_purpose: ASSERTION_METHOD.to_owned(),
             now: SystemTime::now(),
+            exact_context: false,
         }
     }
 
     /// The same options, judged at `now` instead.
     pub fn at(mut self, now: SystemTime) -> Self {
         self.now = now;
+        self
+    }
+
+    /// The same options, requiring the document's `@context` to be the proof's exactly.
+    pub fn exact_context(mut self) -> Self {
+        self.exact_context = true;
         self
     }
 }
@@ -235,6 +250,17 @@ pub enum VerifyError {
         /// What the parser found.
         reason: String,
     },
+    /// The proof says it was made later than now (beyond [`MAX_CLOCK_SKEW`]).
+    #[error("the proof says it was created at {created}, which is in the future")]
+    CreatedInFuture {
+        /// The `created` value.
+        created: String,
+    },
+    /// The document's `@context` is not exactly the proof's where that is required.
+    #[error(
+        "the document's `@context` is not the one it was signed with: contexts were added after signing"
+    )]
+    ContextAdded,
     /// The proof's `expires` time has passed.
     #[error("the proof expired at {expires}")]
     Expired {
@@ -402,7 +428,12 @@ pub fn verify(secured: &Value, options: &VerifyOptions) -> Result<Verified, Veri
         });
     }
     if proof.contains_key("created") {
-        time_field(proof, "created")?;
+        let created = time_field(proof, "created")?;
+        if created > OffsetDateTime::from(options.now + MAX_CLOCK_SKEW) {
+            return Err(VerifyError::CreatedInFuture {
+                created: string_field(proof, "created")?.to_owned(),
+            });
+        }
     }
     if proof.contains_key("expires") {
         let expires = time_field(proof, "expires")?;
@@ -426,9 +457,14 @@ pub fn verify(secured: &Value, options: &VerifyOptions) -> Result<Verified, Veri
     if let Some(proof_context) = proof_options.get("@context") {
         let document_context = unsecured.get("@context").map(context_list);
         let starts_with = document_context
+            .as_ref()
             .is_some_and(|document| document.starts_with(&context_list(proof_context)));
         if !starts_with {
             return Err(VerifyError::ContextMismatch);
+        }
+        if options.exact_context && document_context.as_ref() != Some(&context_list(proof_context))
+        {
+            return Err(VerifyError::ContextAdded);
         }
         unsecured.insert("@context".to_owned(), proof_context.clone());
     }

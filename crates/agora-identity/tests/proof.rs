@@ -174,8 +174,8 @@ fn any_change_to_the_proof_is_refused_with_the_reason() {
     };
 
     check(
-        "a later created time",
-        set("created", json!("2026-01-02T00:00:00Z")),
+        "an earlier created time",
+        set("created", json!("2025-12-31T00:00:00Z")),
         |e| matches!(e, VerifyError::InvalidSignature { .. }),
     );
     check(
@@ -350,6 +350,39 @@ fn contexts_added_after_signing_keep_the_proof_valid() {
         verified.document["@context"],
         json!(["https://www.w3.org/ns/credentials/v2"])
     );
+    // Where the verifier keeps what it received (a ledger, a receipt), it asks for the
+    // context as signed, so a relay cannot change the bytes kept.
+    let exact = VerifyOptions::assertion().exact_context();
+    assert!(matches!(
+        proof::verify(&document, &exact),
+        Err(VerifyError::ContextAdded)
+    ));
+    assert!(proof::verify(&signed(&identity), &exact).is_ok());
+}
+
+#[test]
+fn a_proof_created_in_the_future_is_refused() {
+    let identity = Identity::generate().expect("randomness");
+    let options = ProofOptions::assertion().created_at(at(SIGNED_AT));
+    let document = identity
+        .sign(&application(&identity), &options)
+        .expect("signs");
+    // A few minutes of disagreeing clocks are allowed; an hour is not.
+    let skew = proof::MAX_CLOCK_SKEW.as_secs();
+    assert!(
+        proof::verify(
+            &document,
+            &VerifyOptions::assertion().at(at(SIGNED_AT - skew))
+        )
+        .is_ok()
+    );
+    assert!(matches!(
+        proof::verify(
+            &document,
+            &VerifyOptions::assertion().at(at(SIGNED_AT - 3600))
+        ),
+        Err(VerifyError::CreatedInFuture { .. })
+    ));
 }
 
 #[test]

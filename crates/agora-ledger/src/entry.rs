@@ -268,7 +268,7 @@ impl Verified {
     /// whether a decision is by the service's department, depend on a catalog:
     /// [`Verified::check_catalog`].
     pub fn check(json: &Value, now: SystemTime) -> Result<Self, Refusal> {
-        let verified = proof::verify(json, &VerifyOptions::assertion().at(now))
+        let verified = proof::verify(json, &VerifyOptions::assertion().at(now).exact_context())
             .map_err(|error| Refusal::BadSignature(error.to_string()))?;
         let entry = if json.get("type") == Some(&Value::from(SUBMISSION_TYPE)) {
             let submission: Submission = serde_json::from_value(verified.document)

@@ -707,7 +707,7 @@ impl Ledger {
             )
             .map_err(|e| self.sqlite(e))?;
         let rows = statement
-            .query_map(params![from as i64, limit as i64], entry_row)
+            .query_map(params![sql_int(from), sql_int(limit)], entry_row)
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sqlite(e))?;
         drop(statement);
@@ -974,6 +974,12 @@ fn application_sha256(entry: &Entry) -> &str {
 /// An entry's row as the store reads it back: `idx, time, entry`.
 type EntryRow = (i64, String, Vec<u8>);
 
+/// A position or count as SQLite's integer, saturating: a `--from` beyond any ledger reads
+/// nothing rather than wrapping round to a negative number and reading everything.
+fn sql_int(value: impl TryInto<i64>) -> i64 {
+    value.try_into().unwrap_or(i64::MAX)
+}
+
 /// Reads an [`EntryRow`] from the first three columns of a `SELECT idx, time, entry`.
 fn entry_row(row: &rusqlite::Row<'_>) -> Result<EntryRow, rusqlite::Error> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
@@ -995,7 +1001,7 @@ fn read_leaves_range(
 ) -> Result<Vec<(u64, [u8; 32])>, rusqlite::Error> {
     let mut statement =
         conn.prepare_cached("SELECT idx, hash FROM leaves WHERE idx >= ?1 ORDER BY idx LIMIT ?2")?;
-    let rows = statement.query_map(params![from as i64, limit as i64], |row| {
+    let rows = statement.query_map(params![sql_int(from), sql_int(limit)], |row| {
         let index: i64 = row.get(0)?;
         let hash: Vec<u8> = row.get(1)?;
         let hash: [u8; 32] = hash.try_into().map_err(|_| {

@@ -200,6 +200,15 @@ fn a_reopened_store_holds_the_same_entries_under_the_same_checkpoint() {
     let checkpoint = ledger.checkpoint().expect("reads").expect("a checkpoint");
     assert_eq!(checkpoint.checkpoint.size, 4);
     let stored = ledger.entries_since(0, 100).expect("reads");
+
+    // Positions beyond any ledger read nothing (they once wrapped round to "everything").
+    assert!(
+        ledger
+            .entries_since(u64::MAX, usize::MAX)
+            .expect("reads")
+            .is_empty()
+    );
+    assert!(ledger.entries_since(1 << 63, 10).expect("reads").is_empty());
     drop(ledger);
 
     let mut reopened = open(dir.path());
@@ -788,4 +797,32 @@ fn a_store_and_its_write_ahead_log_are_private_to_their_owner() {
     assert_eq!(mode(&ledger_dir.join(STORE_FILE)), 0o600);
     assert_eq!(mode(&ledger_dir), 0o700);
     drop(ledger);
+}
+
+#[test]
+fn an_entry_whose_context_grew_after_signing_is_refused_so_the_ledger_keeps_what_was_signed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = catalog();
+    let mut ledger = open(dir.path());
+    let submission = Citizen::new().submission(SERVICE);
+    landed(&append(&mut ledger, std::slice::from_ref(&submission))[0]);
+    let department = department_key(&catalog, SERVICE);
+    let mut relayed = decision(&mut ledger, &submission, Outcome::Approve, &department);
+    // A relay adds a context: the proof still verifies under Data Integrity's prefix rule,
+    // but the bytes a ledger would keep are no longer the ones signed.
+    assert!(
+        relayed["proof"].get("@context").is_some(),
+        "a decision's proof carries its context"
+    );
+    relayed["@context"]
+        .as_array_mut()
+        .expect("a list of contexts")
+        .push(json!("https://relay.example/context/v1"));
+    match &append(&mut ledger, &[relayed])[0] {
+        Err(Refusal::BadSignature(reason)) => {
+            assert!(reason.contains("added after signing"), "{reason}");
+        }
+        other => panic!("an entry with a grown context was taken: {other:?}"),
+    }
+    assert_eq!(ledger.size().expect("reads"), 1);
 }
