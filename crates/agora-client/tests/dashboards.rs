@@ -76,7 +76,7 @@ fn plaza_with_feed(port: u16) -> PlazaLayout {
             kind: Gauge,
             unit: Some("AQI"),
             range: Some((0.0, 200.0)),
-            source: Http(url: "http://127.0.0.1:{port}/air.json", value: "/aqi", time: Some("/at"), every: 1),
+            source: Http(url: "http://127.0.0.1:{port}/air.json", value: "/aqi", time: Some("/at"), every: 1, allow_plain_http: true, allow_private_network: true),
         )],
     )],
 )"##

@@ -22,7 +22,7 @@ pub enum Source {
     },
     /// Any HTTP endpoint answering JSON, polled; the value is picked by a JSON Pointer.
     Http {
-        /// `https://…` (plain `http://` only for loopback, or with `allow_plain_http`).
+        /// `https://…` (plain `http://` only with `allow_plain_http`).
         url: String,
         /// RFC 6901 JSON Pointer to the number, e.g. `/data/0/value`.
         value: String,
@@ -32,9 +32,13 @@ pub enum Source {
         /// Seconds between polls.
         #[serde(default = "default_every")]
         every: u32,
-        /// Allow plain `http://` to hosts other than loopback.
+        /// Allow plain `http://` (this machine included).
         #[serde(default)]
         allow_plain_http: bool,
+        /// Allow a host on a private network, this machine or a link-local address, checked
+        /// again wherever its name resolves.
+        #[serde(default)]
+        allow_private_network: bool,
     },
     /// An OGC SensorThings API v1.1 datastream; its observations become the samples.
     SensorThings {
@@ -46,9 +50,13 @@ pub enum Source {
         /// Seconds between polls.
         #[serde(default = "default_every")]
         every: u32,
-        /// Allow plain `http://` to hosts other than loopback.
+        /// Allow plain `http://` (this machine included).
         #[serde(default)]
         allow_plain_http: bool,
+        /// Allow a host on a private network, this machine or a link-local address, checked
+        /// again wherever its name resolves.
+        #[serde(default)]
+        allow_private_network: bool,
     },
 }
 
@@ -60,38 +68,37 @@ fn check_every(every: u32) -> Result<(), String> {
     }
 }
 
-/// Accepts `https://host/…`, and `http://` only for loopback or with `allow_plain_http`.
-fn check_url(url: &str, allow_plain_http: bool) -> Result<(), String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| format!("{url:?} is not an absolute URL like \"https://city.example/…\""))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.split(':').next().unwrap_or_default(),
+/// The rules of [`crate::transport::checked_url`], checked when a scene is loaded.
+fn check_url(url: &str, allow_plain_http: bool, allow_private_network: bool) -> Result<(), String> {
+    let reach = crate::transport::Reach {
+        plain_http: allow_plain_http,
+        private_network: allow_private_network,
     };
-    if host.is_empty() {
-        return Err(format!("{url:?} names no host"));
-    }
-    match scheme {
-        "https" => Ok(()),
-        "http" if allow_plain_http || is_loopback(host) => Ok(()),
-        "http" => Err(format!(
-            "{url:?} uses plain http://; use https://, or set allow_plain_http: true"
-        )),
-        other => Err(format!(
-            "{url:?}: the scheme {other:?} is not http or https"
-        )),
-    }
+    crate::transport::checked_url(url, reach)
+        .map(|_| ())
+        .map_err(|error| error.to_string())
 }
 
-/// Whether `host` names this machine.
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+impl Source {
+    /// What the feed may reach beyond public `https://` servers.
+    pub(crate) fn reach(&self) -> crate::transport::Reach {
+        match self {
+            Source::Simulated { .. } => crate::transport::Reach::default(),
+            Source::Http {
+                allow_plain_http,
+                allow_private_network,
+                ..
+            }
+            | Source::SensorThings {
+                allow_plain_http,
+                allow_private_network,
+                ..
+            } => crate::transport::Reach {
+                plain_http: *allow_plain_http,
+                private_network: *allow_private_network,
+            },
+        }
+    }
 }
 
 fn default_every() -> u32 {
@@ -110,9 +117,10 @@ impl Source {
                 time,
                 every,
                 allow_plain_http,
+                allow_private_network,
             } => {
                 check_every(*every)?;
-                check_url(url, *allow_plain_http)?;
+                check_url(url, *allow_plain_http, *allow_private_network)?;
                 for pointer in std::iter::once(value).chain(time) {
                     if !(pointer.is_empty() || pointer.starts_with('/')) {
                         return Err(format!(
@@ -126,10 +134,11 @@ impl Source {
                 datastream,
                 every,
                 allow_plain_http,
+                allow_private_network,
                 ..
             } => {
                 check_every(*every)?;
-                check_url(datastream, *allow_plain_http)?;
+                check_url(datastream, *allow_plain_http, *allow_private_network)?;
                 if !datastream.trim_end_matches('/').ends_with(')')
                     || !datastream.contains("Datastreams(")
                 {
@@ -213,36 +222,52 @@ impl Metric {
 mod tests {
     use super::*;
 
-    fn http(url: &str, allow_plain_http: bool) -> Source {
+    fn http(url: &str, allow_plain_http: bool, allow_private_network: bool) -> Source {
         Source::Http {
             url: url.to_owned(),
             value: "/value".to_owned(),
             time: None,
             every: 60,
             allow_plain_http,
+            allow_private_network,
         }
     }
 
     #[test]
-    fn plain_http_is_for_loopback_or_by_permission() {
-        for (url, allow, ok) in [
-            ("https://city.example/air", false, true),
-            ("http://127.0.0.1:8080/air", false, true),
-            ("http://[::1]:8080/air", false, true),
-            ("http://localhost/air", false, true),
-            ("http://city.example/air", false, false),
-            ("http://city.example/air", true, true),
-            ("ftp://city.example/air", true, false),
-            ("city.example/air", false, false),
-            ("https:///air", false, false),
+    fn plain_http_and_private_hosts_are_each_by_permission() {
+        for (url, plain, private, ok) in [
+            ("https://city.example/air", false, false, true),
+            ("http://127.0.0.1:8080/air", false, false, false),
+            ("http://127.0.0.1:8080/air", true, false, false),
+            ("http://127.0.0.1:8080/air", true, true, true),
+            ("http://[::1]:8080/air", true, true, true),
+            ("http://localhost/air", true, false, false),
+            ("https://localhost/air", false, true, true),
+            ("https://10.1.2.3/air", false, false, false),
+            ("https://[fe80::1]/air", false, false, false),
+            (
+                "https://169.254.169.254/latest/meta-data",
+                false,
+                false,
+                false,
+            ),
+            ("http://city.example/air", false, false, false),
+            ("http://city.example/air", true, false, true),
+            ("ftp://city.example/air", true, true, false),
+            ("city.example/air", false, false, false),
+            ("https:///air", false, false, false),
         ] {
-            assert_eq!(http(url, allow).check().is_ok(), ok, "{url} allow={allow}");
+            assert_eq!(
+                http(url, plain, private).check().is_ok(),
+                ok,
+                "{url} plain={plain} private={private}"
+            );
         }
     }
 
     #[test]
     fn pointers_and_datastreams_are_checked() {
-        let mut bad = http("https://city.example/air", false);
+        let mut bad = http("https://city.example/air", false, false);
         if let Source::Http { value, .. } = &mut bad {
             *value = "data.value".to_owned();
         }
@@ -256,6 +281,7 @@ mod tests {
             filter: None,
             every: 60,
             allow_plain_http: false,
+            allow_private_network: false,
         };
         assert!(
             stream("https://city.example/v1.1/Datastreams(42)")

@@ -33,6 +33,9 @@ pub struct Options {
     pub max_body_bytes: usize,
     /// The longest wait between retries of a failing feed (or its own interval, if longer).
     pub max_backoff: Duration,
+    /// Names answered with these addresses instead of asking DNS (a city's pinned hosts, or
+    /// a test's). The rules on private addresses apply to them as to any answer.
+    pub hosts: Vec<(String, std::net::IpAddr)>,
 }
 
 impl Default for Options {
@@ -42,6 +45,7 @@ impl Default for Options {
             timeout: Duration::from_secs(10),
             max_body_bytes: 1024 * 1024,
             max_backoff: Duration::from_secs(5 * 60),
+            hosts: Vec::new(),
         }
     }
 }

@@ -68,6 +68,18 @@ pub enum FeedError {
         /// Why.
         reason: String,
     },
+    /// A host on a private network, this machine or a link-local address, without
+    /// `allow_private_network`: a scene must not turn the plaza into a probe of the city's
+    /// own network.
+    #[error(
+        "{url:?} reaches {address}, which is on a private network (or this machine, or link-local); a feed reaches such a host only with allow_private_network: true"
+    )]
+    PrivateAddress {
+        /// The configured URL.
+        url: String,
+        /// The address it names or resolved to.
+        address: String,
+    },
     /// Plain HTTP to a host other than loopback, without `allow_plain_http`.
     #[error(
         "plain http:// is refused for {url:?}: use https://, or set allow_plain_http: true for this feed"

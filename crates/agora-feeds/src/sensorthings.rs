@@ -22,7 +22,7 @@ use url::Url;
 use crate::json;
 use crate::model::{FeedError, Sample};
 use crate::source::{Fetched, Known};
-use crate::transport::{Transport, checked_url, same_origin};
+use crate::transport::{Reach, Transport, checked_url, same_origin};
 
 /// Observations asked for per request; servers cap `$top` themselves (FROST at 100 by default).
 pub(crate) const PAGE_SIZE: usize = 100;
@@ -46,14 +46,14 @@ pub(crate) async fn fetch(
     transport: &Transport,
     datastream: &str,
     filter: Option<&str>,
-    allow_plain_http: bool,
+    reach: Reach,
     known: &Known,
 ) -> Result<Fetched, FeedError> {
-    let base = checked_url(datastream, allow_plain_http)?;
+    let base = checked_url(datastream, reach)?;
     let unit = if known.described {
         None
     } else {
-        let description = transport.get_json(&datastream_url(&base)).await?;
+        let description = transport.get_json(&datastream_url(&base), reach).await?;
         Some(unit(&description)?)
     };
     let wanted = known.capacity.max(1);
@@ -62,7 +62,7 @@ pub(crate) async fn fetch(
     let mut first_problem = None;
     let mut seen = 0;
     for _ in 0..MAX_PAGES {
-        let page = transport.get_json(&url).await?;
+        let page = transport.get_json(&url, reach).await?;
         let observations =
             page.get("value")
                 .and_then(Value::as_array)

@@ -62,14 +62,11 @@ pub(crate) async fn fetch(
             })
         }
         Source::Http {
-            url,
-            value,
-            time,
-            allow_plain_http,
-            ..
+            url, value, time, ..
         } => {
-            let url = checked_url(url, *allow_plain_http)?;
-            let document = transport.get_json(&url).await?;
+            let reach = source.reach();
+            let url = checked_url(url, reach)?;
+            let document = transport.get_json(&url, reach).await?;
             Ok(Fetched {
                 samples: vec![json::sample(&document, value, time.as_deref(), now)?],
                 unit: None,
@@ -77,16 +74,13 @@ pub(crate) async fn fetch(
             })
         }
         Source::SensorThings {
-            datastream,
-            filter,
-            allow_plain_http,
-            ..
+            datastream, filter, ..
         } => {
             sensorthings::fetch(
                 transport,
                 datastream,
                 filter.as_deref(),
-                *allow_plain_http,
+                source.reach(),
                 known,
             )
             .await

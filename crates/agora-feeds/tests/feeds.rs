@@ -36,11 +36,23 @@ fn quick_options(capacity: usize) -> Options {
         timeout: Duration::from_secs(3),
         max_body_bytes: 64 * 1024,
         max_backoff: Duration::from_secs(1),
+        hosts: Vec::new(),
     }
 }
 
-/// An HTTP JSON feed polled every second (the shortest interval a scene can name).
+/// An HTTP JSON feed polled every second (the shortest interval a scene can name), from one
+/// of the tests' servers on this machine: allowed plain HTTP and private addresses, as a
+/// scene must say for such a server.
 fn http_feed(name: &str, url: String, value: &str, time: Option<&str>) -> FeedConfig {
+    feed_with(name, url, value, time, true)
+}
+
+/// An HTTP JSON feed from a public server: no plain HTTP, no private addresses.
+fn public_feed(name: &str, url: String) -> FeedConfig {
+    feed_with(name, url, "/v", None, false)
+}
+
+fn feed_with(name: &str, url: String, value: &str, time: Option<&str>, local: bool) -> FeedConfig {
     FeedConfig {
         name: name.to_owned(),
         source: Source::Http {
@@ -48,7 +60,8 @@ fn http_feed(name: &str, url: String, value: &str, time: Option<&str>) -> FeedCo
             value: value.to_owned(),
             time: time.map(str::to_owned),
             every: 1,
-            allow_plain_http: false,
+            allow_plain_http: local,
+            allow_private_network: local,
         },
         unit: None,
     }

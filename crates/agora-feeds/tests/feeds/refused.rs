@@ -7,7 +7,7 @@ use agora_feeds::{FeedConfig, FeedError, Source, check};
 use serde_json::json;
 
 use crate::server::{Reply, Server};
-use crate::{http_feed, quick_options};
+use crate::{feed_with, http_feed, public_feed, quick_options};
 
 #[test]
 fn plain_http_beyond_loopback_is_refused_without_a_request() {
@@ -18,21 +18,17 @@ fn plain_http_beyond_loopback_is_refused_without_a_request() {
             filter: None,
             every: 60,
             allow_plain_http: false,
+            allow_private_network: false,
         },
         unit: None,
     };
     let feeds = vec![
-        http_feed(
-            "named",
-            "http://feeds.city.invalid/now".to_owned(),
-            "/v",
-            None,
-        ),
-        http_feed("address", "http://192.0.2.10/now".to_owned(), "/v", None),
-        http_feed("v6", "http://[2001:db8::1]/now".to_owned(), "/v", None),
+        public_feed("named", "http://feeds.city.invalid/now".to_owned()),
+        public_feed("address", "http://192.0.2.10/now".to_owned()),
+        public_feed("v6", "http://[2001:db8::1]/now".to_owned()),
         sensorthings,
-        http_feed("ftp", "ftp://feeds.city.invalid/now".to_owned(), "/v", None),
-        http_feed("typo", "feeds.city.invalid/now".to_owned(), "/v", None),
+        public_feed("ftp", "ftp://feeds.city.invalid/now".to_owned()),
+        public_feed("typo", "feeds.city.invalid/now".to_owned()),
     ];
     let results = check(&feeds, &quick_options(1));
     let plain = |url: &str| {
@@ -56,6 +52,69 @@ fn plain_http_beyond_loopback_is_refused_without_a_request() {
     // The message tells the operator what to do.
     let message = results[0].as_ref().expect_err("refused").to_string();
     assert!(message.contains("allow_plain_http"), "{message}");
+}
+
+#[test]
+fn private_and_loopback_hosts_are_refused_unless_the_scene_allows_them() {
+    let server = Server::start(|_| Reply::Json(json!({"v": 7})));
+    let url = server.url("/now");
+    let port = url
+        .rsplit(':')
+        .next()
+        .and_then(|rest| rest.split('/').next())
+        .expect("a port")
+        .to_owned();
+    // A name that DNS (here, the hub's pinned hosts) answers with this machine's address: as
+    // a rebinding name would. Only a feed that allows private networks reaches it.
+    let mut options = quick_options(1);
+    options.hosts = vec![(
+        "feeds.city.invalid".to_owned(),
+        "127.0.0.1".parse().expect("ip"),
+    )];
+    let rebinding = format!("http://feeds.city.invalid:{port}/now");
+    let plain_only = |name: &str, url: String| {
+        let mut feed = feed_with(name, url, "/v", None, true);
+        if let Source::Http {
+            allow_private_network,
+            ..
+        } = &mut feed.source
+        {
+            *allow_private_network = false;
+        }
+        feed
+    };
+    let feeds = vec![
+        plain_only("pinned name", rebinding.clone()),
+        plain_only("address", url.clone()),
+        public_feed("no permission at all", url.clone()),
+        http_feed("allowed", rebinding.clone(), "/v", None),
+    ];
+    let results = check(&feeds, &options);
+    match &results[0] {
+        Err(FeedError::PrivateAddress { url, address }) => {
+            assert_eq!(
+                (url.as_str(), address.as_str()),
+                (rebinding.as_str(), "127.0.0.1")
+            );
+        }
+        other => panic!("a name resolving to this machine was fetched: {other:?}"),
+    }
+    assert!(
+        matches!(&results[1], Err(FeedError::PrivateAddress { address, .. }) if address == "127.0.0.1"),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(results[2], Err(FeedError::PlainHttp { url: url.clone() }));
+    let message = results[0].as_ref().expect_err("refused").to_string();
+    assert!(message.contains("allow_private_network"), "{message}");
+    // Nothing reached the server until a feed was allowed to.
+    let reading = results[3].as_ref().expect("the allowed feed reads");
+    assert_eq!(reading.count, 1);
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "only the allowed feed's request"
+    );
 }
 
 #[test]

@@ -154,7 +154,8 @@ fn datastream_feed(server: &Server, filter: Option<&str>) -> FeedConfig {
             datastream: server.url(DATASTREAM),
             filter: filter.map(str::to_owned),
             every: 1,
-            allow_plain_http: false,
+            allow_plain_http: true,
+            allow_private_network: true,
         },
         unit: None,
     }
