@@ -534,6 +534,12 @@ impl Ledger {
             }
             self.tree.push(hash);
         }
+        if self.tree.len() > start {
+            // What another writer added must be what its checkpoint signed, before this
+            // commit signs a checkpoint over it.
+            let latest = read_latest_checkpoint(&tx).map_err(sqlite)?;
+            self.check_tree_against(latest)?;
+        }
         let before = self.tree.len();
         let stored_time = agora_services::time_format::format_utc(time);
         let mut results = Vec::with_capacity(checked.len());

@@ -137,8 +137,8 @@ pub struct WindowPanel {
     touched: BTreeSet<String>,
     /// Whether to show every field's problem (after asking to review an incomplete form).
     show_all: bool,
-    pin: String,
-    pin_again: String,
+    pin: Secret,
+    pin_again: Secret,
     /// The policy's likely verdict for the draft as it was last reviewed.
     verdict: Option<(Value, Verdict)>,
     /// The on-panel keyboard of a citizen in a headset.
@@ -376,8 +376,8 @@ pub fn show(
     {
         let (_, id) = model.submitted.remove(at);
         panel.step = Step::Sent(id);
-        panel.pin.clear();
-        panel.pin_again.clear();
+        panel.pin.wipe();
+        panel.pin_again.wipe();
     }
     Frame::new()
         .fill(BACKGROUND)
@@ -995,7 +995,7 @@ fn sign_step(
             }
         });
     ui.add_space(8.0);
-    let mismatch = first_time && !panel.pin_again.is_empty() && panel.pin != panel.pin_again;
+    let mismatch = first_time && !panel.pin_again.is_empty() && *panel.pin != *panel.pin_again;
     let short = !panel.pin.is_empty() && panel.pin.chars().count() < 6;
     if mismatch {
         ui.label(RichText::new(w.pins_differ).color(BAD));
@@ -1030,7 +1030,7 @@ fn sign_step(
         }
         let ready = !busy
             && !panel.pin.is_empty()
-            && (!first_time || (panel.pin == panel.pin_again && !short));
+            && (!first_time || (*panel.pin == *panel.pin_again && !short));
         let label = if first_time {
             w.create_and_sign
         } else {
@@ -1044,6 +1044,37 @@ fn sign_step(
             submit(panel, model, service, first_time, requests);
         }
     });
+}
+
+/// A PIN as the panel holds it while it is typed: wiped (zeroed, not merely cleared) once it is
+/// sent or the application is, and never printed.
+#[derive(Default)]
+struct Secret(zeroize::Zeroizing<String>);
+
+impl Secret {
+    /// Zeroes what was typed and empties the box.
+    fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut *self.0);
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl std::ops::Deref for Secret {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Secret {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.0
+    }
 }
 
 /// One labelled PIN box in the sign step's grid.
@@ -1073,10 +1104,17 @@ fn submit(
     first_time: bool,
     requests: &mut Vec<Request>,
 ) {
-    let (Ok(pin), Ok(again)) = (Pin::new(panel.pin.clone()), Pin::new(panel.pin.clone())) else {
+    let (Ok(pin), Ok(again)) = (
+        Pin::new(String::clone(&panel.pin)),
+        Pin::new(String::clone(&panel.pin)),
+    ) else {
         model.problem = Some((Task::Submit, "the PIN is not usable".to_owned()));
         return;
     };
+    // The PIN goes with the request; the panel keeps no copy, whatever the answer (after a
+    // wrong one the citizen types it again).
+    panel.pin.wipe();
+    panel.pin_again.wipe();
     model.problem = None;
     if first_time {
         requests.push(Request::CreateIdentity { pin });
@@ -1367,4 +1405,24 @@ fn mine(
                 ui.add_space(8.0);
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sent_pin_is_wiped_from_the_panel_and_never_printed() {
+        let catalog = Catalog::embedded().expect("the catalog");
+        let service = catalog.service("parking-permit").expect("a service");
+        let mut panel = WindowPanel::new(&service.id);
+        panel.pin.push_str("plaza-pin-1");
+        panel.pin_again.push_str("plaza-pin-1");
+        assert!(!format!("{panel:?}").contains("plaza-pin-1"));
+        let mut model = Model::default();
+        let mut requests = Vec::new();
+        submit(&mut panel, &mut model, service, true, &mut requests);
+        assert_eq!(requests.len(), 2, "an identity, then the application");
+        assert!(panel.pin.is_empty() && panel.pin_again.is_empty());
+    }
 }
