@@ -356,10 +356,15 @@ fn a_damaged_ledger_store_is_detected_and_left_as_it_is() {
         "the damaged store was changed"
     );
 
-    // Change one byte inside the entries instead.
+    // Change one byte inside the entry instead: in every copy of it in the file, since SQLite
+    // may leave an old copy of a row on a free page when it moves it.
     let mut flipped = bytes.clone();
-    let at = find(&flipped, b"AgoraSubmission").expect("a submission in the file");
-    flipped[at + 5] ^= 0x20;
+    let mut from = 0;
+    while let Some(at) = find(&flipped[from..], b"AgoraSubmission") {
+        flipped[from + at + 5] ^= 0x20;
+        from += at + 1;
+    }
+    assert_ne!(flipped, bytes, "a submission in the file");
     std::fs::write(&store, &flipped).expect("flipped");
     let audit = agora(home, &["ledger", "audit"], "");
     assert_eq!(

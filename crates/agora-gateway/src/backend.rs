@@ -16,6 +16,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::SystemTime;
 
+use agora_identity::DidKey;
 use agora_ledger::store::{Appended, ApplicationRecord, SignedCheckpoint, StoreError, StoredEntry};
 use agora_ledger::{Refusal, Verified, VerifierKey};
 use agora_services::{ApplicationId, Catalog};
@@ -68,10 +69,12 @@ pub trait Ledger: Send + Sync + fmt::Debug {
         limit: usize,
     ) -> Result<Vec<StoredEntry>, LedgerError>;
 
-    /// Application `id`'s entries, if the ledger holds it.
+    /// `applicant`'s application `id`: its entries, if the ledger holds it. (Ids are unique
+    /// per applicant: another applicant's submission under the same id is not this one.)
     async fn application(
         &self,
         id: ApplicationId,
+        applicant: DidKey,
     ) -> Result<Option<ApplicationRecord>, LedgerError>;
 
     /// The newest signed checkpoint, if anything was ever appended.
@@ -99,6 +102,7 @@ enum Request {
     ),
     Application(
         ApplicationId,
+        DidKey,
         oneshot::Sender<Result<Option<ApplicationRecord>, LedgerError>>,
     ),
     Checkpoint(oneshot::Sender<Result<Option<SignedCheckpoint>, LedgerError>>),
@@ -218,8 +222,10 @@ impl Ledger for LocalLedger {
     async fn application(
         &self,
         id: ApplicationId,
+        applicant: DidKey,
     ) -> Result<Option<ApplicationRecord>, LedgerError> {
-        self.ask(|reply| Request::Application(id, reply)).await
+        self.ask(|reply| Request::Application(id, applicant, reply))
+            .await
     }
 
     async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
@@ -291,8 +297,8 @@ fn serve(mut ledger: agora_ledger::Ledger, inbox: mpsc::Receiver<Request>) {
                 Request::Since(cursor, limit, reply) => {
                     let _ = reply.send(ledger.entries_since(cursor, limit).map_err(unavailable));
                 }
-                Request::Application(id, reply) => {
-                    let _ = reply.send(ledger.application(id).map_err(unavailable));
+                Request::Application(id, applicant, reply) => {
+                    let _ = reply.send(ledger.application(id, &applicant).map_err(unavailable));
                 }
                 Request::Checkpoint(reply) => {
                     let _ = reply.send(ledger.checkpoint().map_err(unavailable));
@@ -312,7 +318,15 @@ pub fn local_receipt(
     id: ApplicationId,
     application: Value,
 ) -> Result<Option<Receipt>, StoreError> {
-    let Some(record) = ledger.application(id)? else {
+    // The application's own issuer is whose submission it is.
+    let Some(applicant) = application
+        .get("issuer")
+        .and_then(Value::as_str)
+        .and_then(|issuer| DidKey::parse(issuer).ok())
+    else {
+        return Ok(None);
+    };
+    let Some(record) = ledger.application(id, &applicant)? else {
         return Ok(None);
     };
     let decision = record.decisions.last().cloned();

@@ -32,7 +32,7 @@ use thiserror::Error;
 use time::OffsetDateTime;
 
 use crate::backend::{Ledger, LedgerError};
-use crate::seal::{OpeningKey, associated_data};
+use crate::seal::{OpeningKey, associated_data, legacy_associated_data};
 
 /// The desk's state file name.
 pub const DESK_FILE: &str = "desk.sqlite";
@@ -248,7 +248,14 @@ impl Desk {
             state_path,
             "CREATE TABLE IF NOT EXISTS cursor (one INTEGER PRIMARY KEY CHECK (one = 1), next INTEGER NOT NULL) STRICT;
              CREATE TABLE IF NOT EXISTS decided (id TEXT PRIMARY KEY, applicant TEXT NOT NULL, service TEXT NOT NULL, submitted INTEGER NOT NULL) STRICT;
-             CREATE INDEX IF NOT EXISTS decided_by_applicant ON decided(applicant, service, submitted);",
+             CREATE INDEX IF NOT EXISTS decided_by_applicant ON decided(applicant, service, submitted);
+             -- Ids are unique per applicant: one applicant's copy of another's id must not
+             -- keep the other's application out of the count (`decided` is what earlier
+             -- versions kept, copied over once).
+             CREATE TABLE IF NOT EXISTS decided_per_applicant (id TEXT NOT NULL, applicant TEXT NOT NULL, service TEXT NOT NULL, submitted INTEGER NOT NULL, PRIMARY KEY (id, applicant)) STRICT;
+             CREATE INDEX IF NOT EXISTS decided_per_applicant_by_applicant ON decided_per_applicant(applicant, service, submitted);
+             INSERT OR IGNORE INTO decided_per_applicant SELECT id, applicant, service, submitted FROM decided;
+             DELETE FROM decided;",
         )
         .map_err(state_error)?;
         Ok(Self {
@@ -375,7 +382,7 @@ impl Desk {
         }
         self.state
             .execute(
-                "INSERT OR IGNORE INTO decided (id, applicant, service, submitted) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO decided_per_applicant (id, applicant, service, submitted) VALUES (?1, ?2, ?3, ?4)",
                 params![
                     submission.id.to_string(),
                     submission.applicant.to_string(),
@@ -395,14 +402,23 @@ impl Desk {
         keys: &DeskKeys,
         anchored: OffsetDateTime,
     ) -> Result<Application, String> {
+        let id = submission.id.to_string();
         let aad = associated_data(
-            &submission.id.to_string(),
+            &id,
             &submission.service,
             &submission.application_sha256,
+            &submission.applicant.to_string(),
         );
+        let legacy =
+            legacy_associated_data(&id, &submission.service, &submission.application_sha256);
         let plaintext = keys
             .opening
             .open(&submission.sealed, &aad)
+            .or_else(|error| {
+                keys.opening
+                    .open(&submission.sealed, &legacy)
+                    .map_err(|_| error)
+            })
             .map_err(|e| e.to_string())?;
         let text = std::str::from_utf8(&plaintext)
             .map_err(|_| "the sealed application is not UTF-8 text".to_owned())?;
@@ -439,7 +455,7 @@ impl Desk {
         let count: i64 = self
             .state
             .query_row(
-                "SELECT COUNT(*) FROM decided WHERE applicant = ?1 AND service = ?2 AND submitted >= ?3 AND submitted <= ?4 AND id != ?5",
+                "SELECT COUNT(*) FROM decided_per_applicant WHERE applicant = ?1 AND service = ?2 AND submitted >= ?3 AND submitted <= ?4 AND id != ?5",
                 params![
                     submission.applicant.to_string(),
                     submission.service,

@@ -66,7 +66,12 @@ pub fn prepare(
     let sealed = seal(
         &plaintext,
         &service.department.encryption_key,
-        &associated_data(&id.to_string(), &service.id, &digest),
+        &associated_data(
+            &id.to_string(),
+            &service.id,
+            &digest,
+            &identity.did().to_string(),
+        ),
     )?;
     let submission = Submission {
         kind: SUBMISSION_TYPE.to_owned(),

@@ -36,8 +36,21 @@ pub enum SealError {
     Malformed(String),
 }
 
-/// What a sealed application is bound to.
-pub fn associated_data(id: &str, service: &str, application_sha256: &str) -> Vec<u8> {
+/// What a sealed application is bound to: its submission's application id, service, digest
+/// and applicant, so that a ciphertext copied into someone else's submission does not open.
+pub fn associated_data(
+    id: &str,
+    service: &str,
+    application_sha256: &str,
+    applicant: &str,
+) -> Vec<u8> {
+    format!("{id}\n{service}\n{application_sha256}\n{applicant}").into_bytes()
+}
+
+/// The associated data of submissions sealed before the applicant was bound (what the desk
+/// still opens, for submissions already on a ledger; it checks then that the sealed
+/// application's signer is the submission's applicant).
+pub fn legacy_associated_data(id: &str, service: &str, application_sha256: &str) -> Vec<u8> {
     format!("{id}\n{service}\n{application_sha256}").into_bytes()
 }
 

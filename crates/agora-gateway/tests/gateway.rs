@@ -235,6 +235,7 @@ fn a_dead_ledger_leaves_the_application_queued_and_retries_later() {
         async fn application(
             &self,
             _: agora_services::ApplicationId,
+            _: agora_identity::DidKey,
         ) -> Result<Option<agora_ledger::ApplicationRecord>, LedgerError> {
             Err(LedgerError::Unavailable("connection refused".to_owned()))
         }
@@ -639,4 +640,96 @@ fn hostile_sizes_and_indices_in_a_receipt_are_refused_without_a_panic() {
     let error =
         receipt::verify(&receipt, &forgery.catalog, &trusted, now).expect_err("a long proof");
     assert_eq!(error.part, Part::SubmissionInclusion, "{error}");
+}
+
+#[test]
+fn a_pending_submission_copied_under_another_key_neither_blocks_nor_opens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let mut world = world(dir.path());
+        let service = world.catalog.service("parking-permit").expect("service");
+        let prepared = prepare(
+            service,
+            &parking_answers(&world.catalog),
+            &world.citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        // Someone who sees the pending submission (on a shared ledger's queue, say) sends it
+        // first under their own key: same id, same digest, same sealed answers.
+        let mallory = Identity::generate().expect("randomness");
+        let mut copy = prepared.submission.clone();
+        copy.as_object_mut().expect("an object").remove("proof");
+        copy["applicant"] = json!(mallory.did().to_string());
+        let copy = mallory
+            .sign(
+                &copy,
+                &agora_identity::proof::ProofOptions::assertion().created_at(SystemTime::now()),
+            )
+            .expect("signs");
+        let landed = world.ledger.append(copy).await.expect("the copy lands");
+        assert!(!landed.already);
+
+        // The citizen's own submission still lands: ids and digests are unique per applicant.
+        world
+            .archive
+            .enqueue(&prepared, SystemTime::now())
+            .expect("queues");
+        let delivery = archive::deliver(&world.archive, &world.ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        assert_eq!(delivery.anchored, vec![prepared.id], "{delivery:?}");
+
+        // The desk cannot open the copy (the answers are bound to the citizen's DID) and
+        // rejects it; the citizen's application is decided on its merits.
+        world
+            .desk
+            .run_once(&world.ledger)
+            .await
+            .expect("the desk runs");
+        let copied = world
+            .ledger
+            .application(prepared.id, mallory.did())
+            .await
+            .expect("reads")
+            .expect("the copy is on the ledger");
+        let outcome = |record: &agora_ledger::ApplicationRecord| {
+            record.decisions.last().map(|d| {
+                d.entry["credentialSubject"]["outcome"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        };
+        assert_eq!(outcome(&copied).as_deref(), Some("reject"));
+        let reason = &copied.decisions[0].entry["credentialSubject"]["reasons"][0];
+        assert_eq!(reason["key"], "review.unreadable", "{reason}");
+        let own = world
+            .ledger
+            .application(prepared.id, world.citizen.did())
+            .await
+            .expect("reads")
+            .expect("the citizen's is on the ledger");
+        assert_eq!(outcome(&own).as_deref(), Some("approve"));
+        archive::refresh(&world.archive, &world.ledger, SystemTime::now())
+            .await
+            .expect("refreshes");
+        let archived = world
+            .archive
+            .get(prepared.id)
+            .expect("reads")
+            .expect("archived");
+        assert_eq!(archived.outcome(), Some(Outcome::Approve));
+        receipt::verify(
+            &serde_json::to_value(archived.receipt.expect("a receipt")).expect("json"),
+            &world.catalog,
+            &world.trusted(),
+            SystemTime::now(),
+        )
+        .expect("the citizen's receipt verifies");
+        // And it counts for the policy: a second permit within 90 days is refused, although
+        // the copy was decided under the same id first.
+        let second = world.apply().await;
+        assert_eq!(second.outcome(), Some(Outcome::Reject));
+    });
 }

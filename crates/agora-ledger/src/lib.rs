@@ -7,8 +7,10 @@
 //!
 //! The ledger checks what it appends: signatures (`eddsa-jcs-2022`, by the applicant or by the
 //! service's department), known and open services, one submission per application id and per
-//! application digest, decisions only for applications it holds and none after a final one. It
-//! never sees a citizen's answers: a submission carries them sealed to the department.
+//! application digest of each applicant (so copying someone's pending submission under another
+//! key cannot keep theirs out), decisions only for a submission it holds, named by its leaf,
+//! and none after a final one. It never sees a citizen's answers: a submission carries them
+//! sealed to the department, bound to the applicant.
 //!
 //! The only I/O is the store directory the caller names.
 

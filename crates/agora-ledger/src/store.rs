@@ -41,8 +41,10 @@ pub const STORE_FILE: &str = "ledger.sqlite";
 /// The key file's name in the ledger directory.
 pub const KEY_FILE: &str = "ledger.key";
 /// The store format this code writes and reads.
-pub const FORMAT: i64 = 2;
+pub const FORMAT: i64 = 3;
 
+/// The tables. Each entry row names its applicant (a decision: its submission's) and, for a
+/// decision, the leaf of the submission it decides.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS entries (
@@ -51,14 +53,23 @@ CREATE TABLE IF NOT EXISTS entries (
     application_id TEXT NOT NULL,
     application_sha256 TEXT NOT NULL,
     time TEXT NOT NULL,
-    entry BLOB NOT NULL
+    entry BLOB NOT NULL,
+    applicant TEXT NOT NULL DEFAULT '',
+    submission_idx INTEGER
 ) STRICT;
-CREATE UNIQUE INDEX IF NOT EXISTS submissions_by_id ON entries(application_id) WHERE kind = 'submission';
-CREATE UNIQUE INDEX IF NOT EXISTS submissions_by_digest ON entries(application_sha256) WHERE kind = 'submission';
-CREATE INDEX IF NOT EXISTS decisions_by_id ON entries(application_id, idx) WHERE kind = 'decision';
 CREATE INDEX IF NOT EXISTS entries_by_application ON entries(application_id, idx);
 CREATE TABLE IF NOT EXISTS leaves (idx INTEGER PRIMARY KEY, hash BLOB NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;
+";
+
+/// The indexes of format 3: an application id and an application digest are unique per
+/// applicant, not across applicants, so copying someone's pending submission under another key
+/// cannot keep theirs off the ledger.
+const INDEXES: &str = "
+CREATE UNIQUE INDEX IF NOT EXISTS submissions_by_applicant_id ON entries(applicant, application_id) WHERE kind = 'submission';
+CREATE UNIQUE INDEX IF NOT EXISTS submissions_by_applicant_digest ON entries(applicant, application_sha256) WHERE kind = 'submission';
+CREATE INDEX IF NOT EXISTS decisions_by_submission ON entries(submission_idx, idx) WHERE kind = 'decision';
+CREATE INDEX IF NOT EXISTS entries_by_applicant ON entries(application_id, applicant, idx);
 ";
 
 /// Why a store cannot be used.
@@ -282,17 +293,22 @@ impl Ledger {
                     });
                 }
                 match format.as_str() {
-                    "2" => {}
-                    "1" => self.migrate_from_format_1(&tx)?,
+                    "3" => {}
+                    "2" => self.migrate_from_format_2(&tx)?,
+                    "1" => {
+                        self.migrate_from_format_1(&tx)?;
+                        self.migrate_from_format_2(&tx)?;
+                    }
                     _ => {
                         return Err(self.corrupt(format!(
-                            "it is in format {format}, and this version of Agora reads formats 1 and {FORMAT}"
+                            "it is in format {format}, and this version of Agora reads formats 1 to {FORMAT}"
                         )));
                     }
                 }
             }
             _ => return Err(self.corrupt("its `meta` table is incomplete")),
         }
+        tx.execute_batch(INDEXES).map_err(|e| self.sqlite(e))?;
         tx.commit().map_err(|e| self.sqlite(e))
     }
 
@@ -396,11 +412,75 @@ impl Ledger {
             )
             .map_err(sqlite)?;
         }
-        tx.execute(
-            "UPDATE meta SET value = ?1 WHERE name = 'format'",
-            [FORMAT.to_string()],
+        tx.execute("UPDATE meta SET value = '2' WHERE name = 'format'", [])
+            .map_err(sqlite)?;
+        Ok(())
+    }
+
+    /// Format 2 kept an application id and digest unique across applicants; format 3 keeps
+    /// them unique per applicant and ties each decision to its submission's leaf. Every row
+    /// gets its applicant (a decision, its submission's) and every decision its submission's
+    /// leaf, which in a format 2 store is the one submission with its id.
+    fn migrate_from_format_2(&self, tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+        let sqlite = |e| self.sqlite(e);
+        let columns: Vec<String> = {
+            let mut statement = tx
+                .prepare("SELECT name FROM pragma_table_info('entries')")
+                .map_err(sqlite)?;
+            statement
+                .query_map([], |row| row.get(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(sqlite)?
+        };
+        for (column, definition) in [
+            ("applicant", "TEXT NOT NULL DEFAULT ''"),
+            ("submission_idx", "INTEGER"),
+        ] {
+            if !columns.iter().any(|name| name == column) {
+                tx.execute_batch(&format!(
+                    "ALTER TABLE entries ADD COLUMN {column} {definition};"
+                ))
+                .map_err(sqlite)?;
+            }
+        }
+        tx.execute_batch(
+            "DROP INDEX IF EXISTS submissions_by_id;
+             DROP INDEX IF EXISTS submissions_by_digest;
+             DROP INDEX IF EXISTS decisions_by_id;",
         )
         .map_err(sqlite)?;
+        let submissions: Vec<(i64, Vec<u8>)> = {
+            let mut statement = tx
+                .prepare("SELECT idx, entry FROM entries WHERE kind = 'submission' ORDER BY idx")
+                .map_err(sqlite)?;
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(sqlite)?
+        };
+        for (index, entry) in submissions {
+            let applicant = serde_json::from_slice::<Value>(&entry)
+                .ok()
+                .and_then(|entry| entry.get("applicant")?.as_str().map(str::to_owned))
+                .ok_or_else(|| self.corrupt(format!("entry {index} names no applicant")))?;
+            tx.execute(
+                "UPDATE entries SET applicant = ?2 WHERE idx = ?1",
+                params![index, applicant],
+            )
+            .map_err(sqlite)?;
+        }
+        tx.execute(
+            "UPDATE entries AS d SET
+                 submission_idx = s.idx,
+                 applicant = s.applicant
+             FROM entries AS s
+             WHERE d.kind = 'decision' AND s.kind = 'submission'
+                 AND s.application_id = d.application_id",
+            [],
+        )
+        .map_err(sqlite)?;
+        tx.execute("UPDATE meta SET value = '3' WHERE name = 'format'", [])
+            .map_err(sqlite)?;
         Ok(())
     }
 
@@ -548,20 +628,25 @@ impl Ledger {
                 Err(refusal) => Err(refusal),
                 Ok(verified) => match self.admit(&tx, verified).map_err(sqlite)? {
                     Err(refusal) => Err(refusal),
-                    Ok(Some(already)) => Ok(already),
-                    Ok(None) => {
+                    Ok(Admission::Already(already)) => Ok(already),
+                    Ok(Admission::New {
+                        applicant,
+                        submission,
+                    }) => {
                         let entry = verified.entry();
                         let index = self.tree.len();
                         let hash = leaf_hash(&verified.leaf_bytes(time));
                         tx.execute(
-                            "INSERT INTO entries (idx, kind, application_id, application_sha256, time, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            "INSERT INTO entries (idx, kind, application_id, application_sha256, time, entry, applicant, submission_idx) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                             params![
                                 index as i64,
                                 entry.kind(),
                                 entry.application_id().to_string(),
                                 application_sha256(entry),
                                 stored_time,
-                                verified.canonical()
+                                verified.canonical(),
+                                applicant,
+                                submission
                             ],
                         )
                         .map_err(sqlite)?;
@@ -604,36 +689,37 @@ impl Ledger {
     }
 
     /// Whether `verified` may be appended given what the ledger holds (its catalog was checked
-    /// before): `Ok(None)` to append, `Ok(Some(_))` when the same entry is already there, `Err`
-    /// to refuse.
+    /// before): [`Admission::New`] with what its row records, [`Admission::Already`] when the
+    /// same entry is already there, or the refusal.
     fn admit(
         &self,
         tx: &rusqlite::Transaction<'_>,
         verified: &Verified,
-    ) -> Result<Result<Option<Appended>, Refusal>, rusqlite::Error> {
+    ) -> Result<Result<Admission, Refusal>, rusqlite::Error> {
         let entry = verified.entry();
         let id = entry.application_id().to_string();
         let canonical = verified.canonical();
-        let submission = tx
-            .query_row(
-                "SELECT idx, time, entry, application_sha256 FROM entries WHERE kind = 'submission' AND application_id = ?1",
-                [&id],
-                entry_row_with,
-            )
-            .optional()?;
         match entry {
             Entry::Submission(new) => {
-                if let Some(((index, time, stored), _)) = submission {
+                let applicant = new.applicant.to_string();
+                let same_id = tx
+                    .query_row(
+                        "SELECT idx, time, entry FROM entries WHERE kind = 'submission' AND applicant = ?1 AND application_id = ?2",
+                        params![applicant, id],
+                        entry_row,
+                    )
+                    .optional()?;
+                if let Some((index, time, stored)) = same_id {
                     return Ok(if stored == canonical {
-                        Ok(Some(already(index, &time)))
+                        Ok(Admission::Already(already(index, &time)))
                     } else {
                         Err(Refusal::DuplicateId(id))
                     });
                 }
                 let same_digest: Option<i64> = tx
                     .query_row(
-                        "SELECT idx FROM entries WHERE kind = 'submission' AND application_sha256 = ?1",
-                        [&new.application_sha256],
+                        "SELECT idx FROM entries WHERE kind = 'submission' AND applicant = ?1 AND application_sha256 = ?2",
+                        params![applicant, new.application_sha256],
                         |row| row.get(0),
                     )
                     .optional()?;
@@ -642,14 +728,40 @@ impl Ledger {
                         new.application_sha256.clone(),
                     )));
                 }
-                Ok(Ok(None))
+                Ok(Ok(Admission::New {
+                    applicant,
+                    submission: None,
+                }))
             }
             Entry::Decision(decision) => {
-                let Some(((submitted_index, submitted_time, submitted), digest)) = submission
+                let subject = &decision.credential_subject;
+                // The submission the decision names by its leaf; failing that (a decision
+                // that names none, or the wrong one), the first with its id, to say where.
+                let select = "SELECT idx, time, entry, application_sha256, applicant FROM entries WHERE kind = 'submission' AND application_id = ?1";
+                let row = |row: &rusqlite::Row<'_>| -> Result<(EntryRow, String, String), rusqlite::Error> {
+                    Ok((entry_row(row)?, row.get(3)?, row.get(4)?))
+                };
+                let named = match &subject.anchored {
+                    Some(anchored) => tx
+                        .query_row(
+                            &format!("{select} AND idx = ?2"),
+                            params![id, sql_int(anchored.index)],
+                            row,
+                        )
+                        .optional()?,
+                    None => None,
+                };
+                let submission = match named {
+                    Some(found) => Some(found),
+                    None => tx
+                        .query_row(&format!("{select} ORDER BY idx LIMIT 1"), [&id], row)
+                        .optional()?,
+                };
+                let Some(((submitted_index, submitted_time, submitted), digest, applicant)) =
+                    submission
                 else {
                     return Ok(Err(Refusal::UnknownApplication(id)));
                 };
-                let subject = &decision.credential_subject;
                 let submitted: Value = serde_json::from_slice(&submitted).unwrap_or(Value::Null);
                 let anchored = agora_services::Anchor {
                     ledger: self.verifier.name().to_owned(),
@@ -679,14 +791,14 @@ impl Ledger {
                     return Ok(Err(Refusal::DecisionMismatch { id, problem }));
                 }
                 let mut statement = tx.prepare_cached(
-                    "SELECT idx, time, entry FROM entries WHERE kind = 'decision' AND application_id = ?1 ORDER BY idx",
+                    "SELECT idx, time, entry FROM entries WHERE kind = 'decision' AND submission_idx = ?1 ORDER BY idx",
                 )?;
                 let earlier = statement
-                    .query_map([&id], entry_row)?
+                    .query_map([submitted_index], entry_row)?
                     .collect::<Result<Vec<_>, _>>()?;
                 for (index, time, stored) in earlier {
                     if stored == canonical {
-                        return Ok(Ok(Some(already(index, &time))));
+                        return Ok(Ok(Admission::Already(already(index, &time))));
                     }
                     let stored: Value = serde_json::from_slice(&stored).unwrap_or(Value::Null);
                     let final_ =
@@ -695,7 +807,10 @@ impl Ledger {
                         return Ok(Err(Refusal::AlreadyDecided(id)));
                     }
                 }
-                Ok(Ok(None))
+                Ok(Ok(Admission::New {
+                    applicant,
+                    submission: Some(submitted_index),
+                }))
             }
         }
     }
@@ -739,19 +854,25 @@ impl Ledger {
         })
     }
 
-    /// The entries about application `id`: its submission and decisions, if it is here.
+    /// The entries about `applicant`'s application `id`: its submission and decisions, if it
+    /// is here. (Another applicant may have sent a submission under the same id: it is not
+    /// this one.)
     pub fn application(
         &mut self,
         id: ApplicationId,
+        applicant: &agora_identity::DidKey,
     ) -> Result<Option<ApplicationRecord>, StoreError> {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT idx, time, entry, kind FROM entries WHERE application_id = ?1 ORDER BY idx",
+                "SELECT idx, time, entry, kind FROM entries WHERE application_id = ?1 AND applicant = ?2 ORDER BY idx",
             )
             .map_err(|e| self.sqlite(e))?;
         let rows = statement
-            .query_map([id.to_string()], entry_row_with)
+            .query_map(
+                params![id.to_string(), applicant.to_string()],
+                entry_row_with,
+            )
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sqlite(e))?;
         drop(statement);
@@ -816,7 +937,8 @@ impl Ledger {
     }
 
     /// Re-verifies the whole store: SQLite's own integrity check; every entry's leaf hash,
-    /// signature and the ledger's rules (one submission per id and per digest, decisions only
+    /// signature and the ledger's rules (one submission per id and per digest of each
+    /// applicant, decisions only
     /// by the service's department, for an application on the ledger, and none after a final
     /// one); the Merkle tree rebuilt from the entries themselves; and every checkpoint's
     /// signature and root against the tree at its size. The first problem found is the error.
@@ -847,9 +969,13 @@ impl Ledger {
             latest: None,
         };
         let mut tree = Tree::default();
-        let mut ids: HashMap<ApplicationId, (String, String)> = HashMap::new();
-        let mut digests: HashSet<String> = HashSet::new();
-        let mut decided: HashSet<ApplicationId> = HashSet::new();
+        // Submissions by leaf: their application, digest and service; the first leaf of each
+        // application id (what decisions of before format 3, which name no leaf, decide).
+        let mut submissions: HashMap<u64, (ApplicationId, String, String)> = HashMap::new();
+        let mut first_by_id: HashMap<ApplicationId, u64> = HashMap::new();
+        let mut ids: HashSet<(String, ApplicationId)> = HashSet::new();
+        let mut digests: HashSet<(String, String)> = HashSet::new();
+        let mut decided: HashSet<u64> = HashSet::new();
         let batch = 10_000;
         loop {
             let from = tree.len();
@@ -885,46 +1011,56 @@ impl Ledger {
                 match &entry {
                     Entry::Submission(submission) => {
                         report.submissions += 1;
-                        if ids
-                            .insert(
-                                id,
-                                (
-                                    submission.application_sha256.clone(),
-                                    submission.service.clone(),
-                                ),
-                            )
-                            .is_some()
-                        {
-                            return Err(
-                                self.corrupt(format!("entry {index}: a second submission of {id}"))
-                            );
+                        let applicant = submission.applicant.to_string();
+                        if !ids.insert((applicant.clone(), id)) {
+                            return Err(self.corrupt(format!(
+                                "entry {index}: a second submission of {id} by its applicant"
+                            )));
                         }
-                        if !digests.insert(submission.application_sha256.clone()) {
+                        if !digests.insert((applicant, submission.application_sha256.clone())) {
                             return Err(self.corrupt(format!(
                                 "entry {index}: an application submitted twice"
                             )));
                         }
+                        submissions.insert(
+                            index,
+                            (
+                                id,
+                                submission.application_sha256.clone(),
+                                submission.service.clone(),
+                            ),
+                        );
+                        first_by_id.entry(id).or_insert(index);
                     }
                     Entry::Decision(decision) => {
                         report.decisions += 1;
                         let subject = &decision.credential_subject;
-                        match ids.get(&id) {
-                            Some((digest, service))
-                                if *digest == subject.application_sha256
-                                    && *service == subject.service => {}
+                        let leaf = match &subject.anchored {
+                            Some(anchored) => Some(anchored.index),
+                            None => first_by_id.get(&id).copied(),
+                        };
+                        let decides = leaf.and_then(|leaf| Some((leaf, submissions.get(&leaf)?)));
+                        let leaf = match decides {
+                            Some((leaf, (decided_id, digest, service)))
+                                if *decided_id == id
+                                    && *digest == subject.application_sha256
+                                    && *service == subject.service =>
+                            {
+                                leaf
+                            }
                             _ => {
                                 return Err(self.corrupt(format!(
                                     "entry {index}: a decision for {id}, which is not on the ledger before it"
                                 )));
                             }
-                        }
-                        if decided.contains(&id) {
+                        };
+                        if decided.contains(&leaf) {
                             return Err(self.corrupt(format!(
                                 "entry {index}: a decision after {id}'s final one"
                             )));
                         }
                         if is_final(decision) {
-                            decided.insert(id);
+                            decided.insert(leaf);
                         }
                     }
                 }
@@ -979,6 +1115,17 @@ fn application_sha256(entry: &Entry) -> &str {
 
 /// An entry's row as the store reads it back: `idx, time, entry`.
 type EntryRow = (i64, String, Vec<u8>);
+
+/// What [`Ledger::admit`] decided about an entry that breaks no rule.
+enum Admission {
+    /// The same entry is already on the ledger, there.
+    Already(Appended),
+    /// A new entry: its row's applicant, and for a decision the leaf of its submission.
+    New {
+        applicant: String,
+        submission: Option<i64>,
+    },
+}
 
 /// A position or count as SQLite's integer, saturating: a `--from` beyond any ledger reads
 /// nothing rather than wrapping round to a negative number and reading everything.

@@ -10,8 +10,8 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use agora_identity::Identity;
 use agora_identity::proof::ProofOptions;
+use agora_identity::{DidKey, Identity};
 use agora_ledger::entry::{SEAL_SUITE, SUBMISSION_TYPE, Sealed, digest_hex, leaf_bytes};
 use agora_ledger::store::{KEY_FILE, STORE_FILE};
 use agora_ledger::{Appended, Checkpoint, Ledger, Refusal, StoreError, Submission, Verified};
@@ -106,7 +106,9 @@ fn department_key(catalog: &Catalog, service: &str) -> Identity {
 /// naming where `ledger` anchored the submission (or, for one it does not hold, leaf 0 now).
 fn decision(ledger: &mut Ledger, submission: &Value, outcome: Outcome, signer: &Identity) -> Value {
     let id = ApplicationId::parse(submission["id"].as_str().expect("id")).expect("an id");
-    let anchored = match ledger.application(id).expect("reads") {
+    let applicant =
+        DidKey::parse(submission["applicant"].as_str().expect("applicant")).expect("a did:key");
+    let anchored = match ledger.application(id, &applicant).expect("reads") {
         Some(record) => Anchor {
             ledger: ledger.verifier().name().to_owned(),
             index: record.submission.index,
@@ -295,7 +297,10 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
 
     // A decision must say where the application was anchored, and say it truly: one replayed
     // from another ledger, or naming another leaf or time, is refused.
-    let record = ledger.application(first_id).expect("reads").expect("held");
+    let record = ledger
+        .application(first_id, &citizen.0.did())
+        .expect("reads")
+        .expect("held");
     let anchored = Anchor {
         ledger: ledger.verifier().name().to_owned(),
         index: record.submission.index,
@@ -600,8 +605,19 @@ fn make_format_1(dir: &Path) {
         )
         .expect("inserts");
     }
-    conn.execute("UPDATE meta SET value = '1' WHERE name = 'format'", [])
-        .expect("updates");
+    conn.execute_batch(
+        "DROP INDEX submissions_by_applicant_id;
+         DROP INDEX submissions_by_applicant_digest;
+         DROP INDEX decisions_by_submission;
+         DROP INDEX entries_by_applicant;
+         ALTER TABLE entries DROP COLUMN applicant;
+         ALTER TABLE entries DROP COLUMN submission_idx;
+         CREATE UNIQUE INDEX submissions_by_id ON entries(application_id) WHERE kind = 'submission';
+         CREATE UNIQUE INDEX submissions_by_digest ON entries(application_sha256) WHERE kind = 'submission';
+         CREATE INDEX decisions_by_id ON entries(application_id, idx) WHERE kind = 'decision';
+         UPDATE meta SET value = '1' WHERE name = 'format';",
+    )
+    .expect("back to format 1");
 }
 
 #[test]
@@ -655,6 +671,15 @@ fn a_format_1_store_is_checked_and_migrated_to_rfc_6962_leaves() {
     )
     .expect("the migrated tree's proofs are RFC 6962's");
     landed(&append(&mut migrated, &[Citizen::new().submission(SERVICE)])[0]);
+    // The decision made before is still tied to its submission: a second one is refused.
+    let department = department_key(&catalog(), SERVICE);
+    let again = decision(&mut migrated, &entries[0], Outcome::Reject, &department);
+    assert_eq!(
+        append(&mut migrated, &[again])[0],
+        Err(Refusal::AlreadyDecided(
+            entries[0]["id"].as_str().expect("id").to_owned()
+        ))
+    );
     drop(migrated);
     open(dir.path())
         .audit()

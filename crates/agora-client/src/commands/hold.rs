@@ -118,8 +118,9 @@ impl<'a> Ledger for Holding<'a> {
     async fn application(
         &self,
         id: ApplicationId,
+        applicant: agora_identity::DidKey,
     ) -> Result<Option<ApplicationRecord>, LedgerError> {
-        self.0.application(id).await
+        self.0.application(id, applicant).await
     }
 
     async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
