@@ -93,21 +93,28 @@ impl DeskKeys {
         let file: KeysFile = serde_json::from_str(text).map_err(|e| problem(e.to_string()))?;
         let signing = Identity::from_secret_multikey(&file.signing_key.secret)
             .map_err(|e| problem(format!("signing_key: {e}")))?;
-        let secret = file
+        // Every copy of the secret's bytes on the way is wiped when dropped.
+        let decoded: Option<zeroize::Zeroizing<Vec<u8>>> = file
             .encryption_key
             .secret
             .strip_prefix('z')
             .and_then(|text| bs58::decode(text).into_vec().ok())
-            .and_then(|bytes| bytes.strip_prefix(&X25519_PRIV_PREFIX).map(<[u8]>::to_vec))
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())
-            .ok_or_else(|| {
-                problem(
+            .map(zeroize::Zeroizing::new);
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        match decoded
+            .as_deref()
+            .and_then(|bytes| bytes.strip_prefix(&X25519_PRIV_PREFIX))
+        {
+            Some(bytes) if bytes.len() == 32 => secret.copy_from_slice(bytes),
+            _ => {
+                return Err(problem(
                     "encryption_key: not an X25519 secret Multikey (z3we…, multicodec 0x1302)"
                         .to_owned(),
-                )
-            })?;
-        let opening = OpeningKey::from_bytes(&zeroize::Zeroizing::new(secret))
-            .map_err(|e| problem(format!("encryption_key: {e}")))?;
+                ));
+            }
+        }
+        let opening =
+            OpeningKey::from_bytes(&secret).map_err(|e| problem(format!("encryption_key: {e}")))?;
         Ok(Self {
             department: file.department,
             signing,
