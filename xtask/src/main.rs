@@ -6,14 +6,17 @@
 //!                                  the rendering check and the XR fallback
 //! cargo xtask screenshot [ARGS…]   render a view to target/xtask/ (or --screenshot FILE)
 //! cargo xtask bench [--profile P]  signing, frame time and time to the first frame
-//! cargo xtask setup                install the Debian packages the project needs
+//! cargo xtask setup                install the Debian packages and the npm tools the project needs
+//! cargo xtask contracts            recompile contracts/AgoraRegistry.sol into contracts/build/
 //! ```
 //!
 //! Every command first makes sure the machine has the system packages it needs, installing
-//! them when run as root and printing the exact command otherwise.
+//! them when run as root and printing the exact command otherwise; `setup`, `test`, `bench` and
+//! `contracts` also install the npm tools pinned in `tools/package-lock.json` (anvil, solc).
 
 mod picture;
 mod system;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -31,14 +34,21 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask <demo|test|screenshot|bench|setup> [ARGS…]";
+const USAGE: &str = "usage: cargo xtask <demo|test|screenshot|bench|setup|contracts> [ARGS…]";
 
 fn run(args: &[String]) -> anyhow::Result<()> {
     let (command, rest) = args.split_first().context(USAGE)?;
     // `cargo xtask demo -- --lang zh-CN` and `cargo xtask demo --lang zh-CN` mean the same.
     let rest = rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest);
     match command.as_str() {
-        "setup" => system::ensure_packages(system::ALL),
+        "setup" => {
+            system::ensure_packages(system::ALL)?;
+            tools::ensure()
+        }
+        "contracts" => {
+            tools::ensure()?;
+            tools::compile(&tools::artifacts())
+        }
         "demo" => {
             system::ensure_packages(system::ALL)?;
             let agora = build_workspace(Warnings::Show)?;
@@ -53,6 +63,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         }
         "bench" => {
             system::ensure_packages(system::ALL)?;
+            tools::ensure()?;
             bench(rest)
         }
         "-h" | "--help" | "help" => {
@@ -281,7 +292,9 @@ impl Stages {
 fn test() -> anyhow::Result<()> {
     let mut stages = Stages::default();
     stages.run("system packages", || system::ensure_packages(system::ALL))?;
+    stages.run("npm tools", tools::ensure)?;
     stages.run("fmt", || status(cargo().args(["fmt", "--all", "--check"])))?;
+    stages.run("contract artifacts", tools::check_artifacts)?;
     stages.run("fetch crates", || {
         status(cargo().args(["fetch", "--locked"]))
     })?;
@@ -300,7 +313,11 @@ fn test() -> anyhow::Result<()> {
     })?;
     let agora = stages.run("build and clippy", || build_workspace(Warnings::Deny))?;
     stages.run("tests", || {
-        status(cargo_build().args(["test", "--workspace", "--locked"]))
+        status(
+            cargo_build()
+                .args(["test", "--workspace", "--locked"])
+                .env("AGORA_ANVIL", tools::anvil()),
+        )
     })?;
     // The scene budget test passed above; show its numbers (the binaries are built already).
     stages.run("scene budget", || {
