@@ -51,13 +51,14 @@ contract AgoraRegistry {
     /// The city's admin account: registers services and changes them.
     address public immutable admin;
 
+    /// Services by key: keccak256 of the service's id in the catalog.
     mapping(bytes32 service => Service) private _services;
     mapping(uint32 number => bytes32 service) public serviceAt;
     uint32 public serviceCount;
 
     mapping(bytes32 root => Batch) private _batches;
 
-    /// What has been decided of an application (by its key, SHA-256 of "applicant\nid"):
+    /// What has been decided of an application (by its key, keccak256 of "applicant\nid"):
     /// 0 nothing, REFERRAL, or FINAL.
     mapping(bytes32 application => uint8) public decided;
 

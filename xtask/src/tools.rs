@@ -108,8 +108,8 @@ pub fn check_artifacts() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&scratch);
     compile(&scratch)?;
     let mut stale = Vec::new();
-    for entry in std::fs::read_dir(&scratch)
-        .with_context(|| format!("cannot read {}", scratch.display()))?
+    for entry in
+        std::fs::read_dir(&scratch).with_context(|| format!("cannot read {}", scratch.display()))?
     {
         let made = entry?.path();
         let name = made.file_name().context("an artifact's name")?.to_owned();

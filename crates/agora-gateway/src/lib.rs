@@ -10,6 +10,7 @@
 //! - [`desk`]: the department's side: open, verify, review with the published policy, and
 //!   append a signed decision.
 //! - [`receipt`]: self-contained receipts and their offline verification.
+//! - `evm` (feature `evm`): the registry contract on an Ethereum-compatible chain.
 //!
 //! The only I/O is the archive, the desk's state and the ledger store, in directories the
 //! caller names, and (in later backends) the network.
@@ -19,6 +20,8 @@
 pub mod archive;
 pub mod backend;
 pub mod desk;
+#[cfg(feature = "evm")]
+pub mod evm;
 pub mod prepare;
 pub mod receipt;
 pub mod seal;

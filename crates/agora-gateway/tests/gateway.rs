@@ -733,3 +733,8 @@ fn a_pending_submission_copied_under_another_key_neither_blocks_nor_opens() {
         assert_eq!(second.outcome(), Some(Outcome::Reject));
     });
 }
+
+/// The EVM backend against a real node (anvil, from the pinned npm package).
+#[cfg(feature = "evm")]
+#[path = "evm/contract.rs"]
+mod evm_contract;
