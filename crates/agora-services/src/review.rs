@@ -241,10 +241,12 @@ pub struct MovedDate {
 impl AnswersFile {
     /// The answers as they would read if the file had been written `today`: when the file
     /// pins `submitted_at`, every date answer of `service`'s form moves by the days from that
-    /// day to `today`, so that a policy that judges dates against the day of submission (a
-    /// start date no earlier than today, and within so many days) judges them today as the
-    /// file's dry run judged them. A file that pins no day is returned as it is. (A policy's
-    /// own fixed dates, such as a consultation's closing day, do not move.)
+    /// day to `today`, in whole weeks (rounded away from the file's day: a date ahead of it
+    /// stays ahead and one before it stays before, each at most six days further; a date on it
+    /// becomes today), so that a policy that judges dates against the day of submission (a
+    /// start date no earlier than today, and within so many days) and against the day of the
+    /// week (a clinic closed on Sundays) judges them today as the file's dry run judged them. A file that pins no day is returned as it is. (A policy's own fixed dates,
+    /// such as a consultation's closing day, do not move.)
     ///
     /// Returns the answers and the dates that moved; an error names a date answer that is not
     /// a date or cannot move that far.
@@ -257,9 +259,16 @@ impl AnswersFile {
         let Some(submitted_at) = self.submitted_at else {
             return Ok((answers, Vec::new()));
         };
-        let shift = today - submitted_at.date();
+        let days = (today - submitted_at.date()).whole_days();
+        let exact = time::Duration::days(days);
+        // Whole weeks keep a date on its weekday: rounded up for a date ahead of the file's day
+        // (it stays as far ahead or further), down for one before it (as far back or further);
+        // a date on the file's day itself moves to today.
+        let whole_weeks = days.div_euclid(7) * 7;
+        let weeks_down = time::Duration::days(whole_weeks);
+        let weeks_up = time::Duration::days(whole_weeks + if days % 7 == 0 { 0 } else { 7 });
         let mut moved = Vec::new();
-        if shift.is_zero() {
+        if exact.is_zero() {
             return Ok((answers, moved));
         }
         for field in service.form.fields() {
@@ -273,6 +282,11 @@ impl AnswersFile {
                 .as_str()
                 .and_then(|text| parse_date(text).ok())
                 .ok_or_else(|| format!("answers.{} is not a date", field.id))?;
+            let shift = match from.cmp(&submitted_at.date()) {
+                std::cmp::Ordering::Greater => weeks_up,
+                std::cmp::Ordering::Less => weeks_down,
+                std::cmp::Ordering::Equal => exact,
+            };
             let to = from.checked_add(shift).ok_or_else(|| {
                 format!(
                     "answers.{} cannot be moved from {from} to {today}",

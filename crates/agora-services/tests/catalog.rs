@@ -309,13 +309,16 @@ fn example_answers_are_approved_on_other_days_than_the_examples() {
     // The planning consultation runs from 1 November 2026 to 30 June 2027 by its policy's own
     // dates, which no moving of answers can change; the other services take applications on
     // any day.
-    let in_consultation = [
+    // Every day of a fortnight, too, so that every weekday is one of them (a clinic closed on
+    // Sundays must not make an example fail on one day of the week in seven).
+    let mut in_consultation = vec![
         day(2026, time::Month::November, 2),
         day(2027, time::Month::June, 29),
     ];
+    in_consultation.extend((1..=14).map(|d| day(2026, time::Month::December, d)));
     let later = day(2031, time::Month::December, 30);
     for service in catalog().services() {
-        let mut days = in_consultation.to_vec();
+        let mut days = in_consultation.clone();
         if service.id != "planning-consultation" {
             days.push(later);
         }
@@ -336,13 +339,18 @@ fn example_answers_are_approved_on_other_days_than_the_examples() {
             );
         }
     }
-    // The example applies a week ahead of its own day, and still does when moved.
+    // The example applies a week ahead of its own day, and when moved by a whole number of
+    // weeks (rounded up from the days between) still starts on the same weekday, at least a
+    // week ahead.
     let parking = catalog()
         .service("parking-permit")
         .cloned()
         .expect("parking");
     let moved = example_answers(&parking, day(2031, time::Month::December, 30)).expect("moved");
     assert_eq!(moved["start_date"], "2032-01-06");
+    // Eight days after the example's day: moved two weeks.
+    let moved = example_answers(&parking, day(2026, time::Month::December, 2)).expect("moved");
+    assert_eq!(moved["start_date"], "2026-12-15");
 }
 
 fn day(year: i32, month: time::Month, day: u8) -> time::Date {
