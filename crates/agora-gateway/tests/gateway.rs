@@ -738,3 +738,8 @@ fn a_pending_submission_copied_under_another_key_neither_blocks_nor_opens() {
 #[cfg(feature = "evm")]
 #[path = "evm/contract.rs"]
 mod evm_contract;
+
+/// The gateway's flow against the registry on a real node.
+#[cfg(feature = "evm")]
+#[path = "evm/ledger.rs"]
+mod evm_ledger;

@@ -4,13 +4,20 @@
 //!
 //! - [`contract`]: the contract's bindings, bytecode and keys.
 //! - [`chain`]: a connection to the registry through one account, with named failures.
+//! - [`codec`]: signed submissions in the compact form an anchoring call carries.
+//! - [`batch`]: a batch's RFC 6962 tree, root and inclusion proofs.
+//! - [`ledger`]: [`EvmLedger`], the registry behind the gateway's `Ledger` seam.
 //! - [`anvil`]: a local node for tests and benchmarks.
 
 pub mod anvil;
+pub mod batch;
 pub mod chain;
+pub mod codec;
 pub mod contract;
+pub mod ledger;
 
 pub use chain::{ChainError, Registry};
+pub use ledger::{EvmConfig, EvmLedger};
 
 /// The alloy this backend is built on, for callers that speak to the chain themselves.
 pub use alloy;

@@ -1,0 +1,890 @@
+//! [`EvmLedger`]: the registry on a chain behind the gateway's [`Ledger`] seam, so that the
+//! citizen's outbox and the department's desk work against a chain exactly as they do against
+//! the embedded ledger.
+//!
+//! - **Submissions** are anchored in batches: appends that arrive while one batch is on its
+//!   way wait for the next, and one of the waiting callers sends it (no background task, so
+//!   the backend runs on whatever executor its caller has). A batch holds one service's
+//!   submissions, at most [`EvmConfig::batch_max`].
+//! - **Finality**: an append is answered only once its transaction's block is
+//!   [`EvmConfig::confirmations`] deep. If a reorganisation drops the batch before that, it is
+//!   anchored again; the positions and time given are those of the block that stayed.
+//! - **Reading**: the ledger's entries are read from the registry's events in final blocks
+//!   only, the submissions decoded from their anchoring call's data and checked against the
+//!   root anchored (a batch whose data does not rebuild its root is not read). An application
+//!   anchored again later is the same application: the first position wins.
+//! - **Decisions** go to the registry's `decide`, from the department's account.
+//!
+//! Every entry the ledger hands out passed the same checks as on the embedded ledger (the
+//! signature, by the entry's own signer); its positions are the registry's `entries`
+//! sequence, and its times the anchoring blocks' timestamps.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Mutex as SyncMutex;
+use std::time::{Duration, SystemTime};
+
+use agora_identity::DidKey;
+use agora_identity::canonical::canonicalize;
+use agora_ledger::entry::{Entry, is_final};
+use agora_ledger::store::{Appended, ApplicationRecord, SignedCheckpoint, StoredEntry};
+use agora_ledger::tree::Hash;
+use agora_ledger::{Refusal, Verified};
+use agora_services::{ApplicationId, Catalog, Decision};
+use alloy::consensus::Transaction as _;
+use alloy::primitives::{Address, B256, Bytes};
+use alloy::providers::Provider as _;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::{SolCall as _, SolEvent as _};
+use async_trait::async_trait;
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, oneshot};
+
+use super::batch::{self, Batch};
+use super::chain::{ChainError, Registry, classify};
+use super::codec;
+use super::contract::{AgoraRegistry, application_key, service_key};
+use crate::backend::{Ledger, LedgerError};
+use crate::receipt::Receipt;
+
+/// How an EVM ledger is reached and how it batches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvmConfig {
+    /// The node's JSON-RPC URL.
+    pub url: String,
+    /// The chain id the node must be on.
+    pub chain_id: u64,
+    /// The registry's address.
+    pub registry: Address,
+    /// The block the registry was deployed in: events are read from there on.
+    pub deployed_at: u64,
+    /// How many blocks must follow a transaction's before it counts (0: its own block).
+    pub confirmations: u64,
+    /// The most submissions one batch anchors.
+    pub batch_max: usize,
+    /// How long the first submission of a batch waits for others.
+    pub batch_wait: Duration,
+    /// How often to look for new blocks while waiting for confirmations.
+    pub poll: Duration,
+}
+
+impl EvmConfig {
+    /// A configuration with the defaults: two confirmations, batches of up to 100 gathered
+    /// for 200 ms, new blocks looked for every 500 ms.
+    pub fn new(url: impl Into<String>, chain_id: u64, registry: Address) -> Self {
+        Self {
+            url: url.into(),
+            chain_id,
+            registry,
+            deployed_at: 0,
+            confirmations: 2,
+            batch_max: 100,
+            batch_wait: Duration::from_millis(200),
+            poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// The largest batch data one transaction carries: below the 128 KiB that Geth and Besu
+/// accept into their transaction pools by default.
+pub const MAX_BATCH_BYTES: usize = 120 * 1024;
+
+/// The most blocks one `eth_getLogs` asks for.
+const LOG_RANGE: u64 = 2_000;
+
+/// An entry read from the chain.
+#[derive(Debug, Clone)]
+struct Indexed {
+    stored: StoredEntry,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Submission {
+        root: B256,
+        applicant: DidKey,
+        id: ApplicationId,
+    },
+    Decision,
+}
+
+/// What has been read of the chain: final blocks only.
+#[derive(Debug, Default)]
+struct Index {
+    /// The last block read, and its hash (to notice a reorganisation deeper than the
+    /// confirmations).
+    read_to: Option<(u64, B256)>,
+    positions: BTreeMap<u64, Indexed>,
+    by_application: HashMap<(String, ApplicationId), u64>,
+    by_digest: HashMap<String, u64>,
+    decisions: HashMap<u64, Vec<u64>>,
+    block_times: HashMap<u64, OffsetDateTime>,
+}
+
+struct Pending {
+    service: String,
+    entry: Value,
+    leaf: Hash,
+    applicant: DidKey,
+    id: ApplicationId,
+    reply: oneshot::Sender<Result<Appended, LedgerError>>,
+}
+
+#[derive(Default)]
+struct Queue {
+    pending: Vec<Pending>,
+    leading: bool,
+}
+
+/// The registry on a chain as a [`Ledger`].
+pub struct EvmLedger {
+    registry: Registry,
+    config: EvmConfig,
+    services: HashMap<B256, String>,
+    catalog: Catalog,
+    index: Mutex<Index>,
+    queue: SyncMutex<Queue>,
+}
+
+impl fmt::Debug for EvmLedger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EvmLedger({})", self.describe())
+    }
+}
+
+fn unavailable(error: ChainError) -> LedgerError {
+    LedgerError::Unavailable(error.to_string())
+}
+
+impl EvmLedger {
+    /// Connects to the registry `config` names, sending from `account`.
+    pub async fn open(
+        config: EvmConfig,
+        catalog: Catalog,
+        account: alloy::signers::local::PrivateKeySigner,
+    ) -> Result<Self, ChainError> {
+        let registry =
+            Registry::connect(&config.url, Some(config.chain_id), config.registry, account).await?;
+        let services = catalog
+            .services()
+            .map(|service| (service_key(&service.id), service.id.clone()))
+            .collect();
+        Ok(Self {
+            registry,
+            config,
+            services,
+            catalog,
+            index: Mutex::new(Index::default()),
+            queue: SyncMutex::new(Queue::default()),
+        })
+    }
+
+    /// The registry connection.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Reads the events of every block that is final now and not read yet.
+    async fn sync(&self) -> Result<tokio::sync::MutexGuard<'_, Index>, LedgerError> {
+        let mut index = self.index.lock().await;
+        let head = self.registry.block_number().await.map_err(unavailable)?;
+        let final_head = head.saturating_sub(self.config.confirmations);
+        if let Some((block, hash)) = index.read_to {
+            // A block read as final is gone: the chain reorganised deeper than the
+            // confirmations allow for. Read everything again rather than keep what is gone.
+            let now = self.registry.block_hash(block).await.map_err(unavailable)?;
+            if now != Some(hash) {
+                *index = Index::default();
+            }
+        }
+        let mut from = index
+            .read_to
+            .map_or(self.config.deployed_at, |(block, _)| block + 1);
+        while from <= final_head {
+            let to = final_head.min(from + LOG_RANGE - 1);
+            let filter = Filter::new()
+                .address(self.registry.address())
+                .from_block(from)
+                .to_block(to);
+            let logs = self
+                .registry
+                .provider()
+                .get_logs(&filter)
+                .await
+                .map_err(|error| unavailable(classify(self.registry.url(), error)))?;
+            for log in logs {
+                self.read_log(&mut index, &log).await?;
+            }
+            let hash = self
+                .registry
+                .block_hash(to)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| {
+                    LedgerError::Unavailable(format!("the node has no block {to} any more"))
+                })?;
+            index.read_to = Some((to, hash));
+            from = to + 1;
+        }
+        Ok(index)
+    }
+
+    async fn block_time(
+        &self,
+        index: &mut Index,
+        block: u64,
+    ) -> Result<OffsetDateTime, LedgerError> {
+        if let Some(time) = index.block_times.get(&block) {
+            return Ok(*time);
+        }
+        let found = self
+            .registry
+            .provider()
+            .get_block_by_number(block.into())
+            .await
+            .map_err(|error| unavailable(classify(self.registry.url(), error)))?
+            .ok_or_else(|| LedgerError::Unavailable(format!("the node has no block {block}")))?;
+        let time = i64::try_from(found.header.timestamp)
+            .ok()
+            .and_then(|seconds| OffsetDateTime::from_unix_timestamp(seconds).ok())
+            .ok_or_else(|| {
+                LedgerError::Unavailable(format!("block {block} has an impossible timestamp"))
+            })?;
+        index.block_times.insert(block, time);
+        Ok(time)
+    }
+
+    async fn read_log(
+        &self,
+        index: &mut Index,
+        log: &alloy::rpc::types::Log,
+    ) -> Result<(), LedgerError> {
+        let (Some(block), Some(tx)) = (log.block_number, log.transaction_hash) else {
+            return Ok(());
+        };
+        match log.topic0() {
+            Some(topic) if *topic == AgoraRegistry::BatchAnchored::SIGNATURE_HASH => {
+                let Ok(event) = log.log_decode::<AgoraRegistry::BatchAnchored>() else {
+                    return Ok(());
+                };
+                let event = event.inner.data;
+                let Some(service) = self.services.get(&event.service) else {
+                    return Ok(()); // a service this catalog does not have
+                };
+                if !event.withSubmissions {
+                    return Ok(()); // digests only: the submissions are not on the chain
+                }
+                let transaction = self
+                    .registry
+                    .provider()
+                    .get_transaction_by_hash(tx)
+                    .await
+                    .map_err(|error| unavailable(classify(self.registry.url(), error)))?
+                    .ok_or_else(|| {
+                        LedgerError::Unavailable(format!("the node does not know transaction {tx}"))
+                    })?;
+                // The anchoring call itself (not through another contract): its data.
+                let Ok(call) = AgoraRegistry::anchorCall::abi_decode(transaction.input()) else {
+                    return Ok(());
+                };
+                let Ok(entries) =
+                    codec::decode_batch(&call.submissions, service, event.count as usize)
+                else {
+                    return Ok(());
+                };
+                let Ok(leaves) = entries
+                    .iter()
+                    .map(batch::leaf)
+                    .collect::<Result<Vec<_>, _>>()
+                else {
+                    return Ok(());
+                };
+                if batch::tree_of(&leaves).0 != event.root.0 {
+                    return Ok(()); // the data is not what was anchored
+                }
+                let time = self.block_time(index, block).await?;
+                for (offset, entry) in entries.into_iter().enumerate() {
+                    let position = event.first + offset as u64;
+                    let Ok(Entry::Submission(submission)) =
+                        Verified::check(&entry, time.into()).map(|v| v.entry().clone())
+                    else {
+                        continue;
+                    };
+                    let key = (submission.applicant.to_string(), submission.id);
+                    if index.by_application.contains_key(&key)
+                        || index.by_digest.contains_key(&submission.application_sha256)
+                    {
+                        continue; // anchored before: the first position wins
+                    }
+                    index.by_application.insert(key, position);
+                    index
+                        .by_digest
+                        .insert(submission.application_sha256.clone(), position);
+                    index.positions.insert(
+                        position,
+                        Indexed {
+                            stored: StoredEntry {
+                                index: position,
+                                time,
+                                entry,
+                            },
+                            kind: Kind::Submission {
+                                root: event.root,
+                                applicant: submission.applicant,
+                                id: submission.id,
+                            },
+                        },
+                    );
+                }
+            }
+            Some(topic) if *topic == AgoraRegistry::DecisionRecorded::SIGNATURE_HASH => {
+                let Ok(event) = log.log_decode::<AgoraRegistry::DecisionRecorded>() else {
+                    return Ok(());
+                };
+                let event = event.inner.data;
+                let Ok(entry) = serde_json::from_slice::<Value>(&event.document) else {
+                    return Ok(());
+                };
+                let time = self.block_time(index, block).await?;
+                if !matches!(
+                    Verified::check(&entry, time.into()).map(|v| v.entry().clone()),
+                    Ok(Entry::Decision(_))
+                ) {
+                    return Ok(());
+                }
+                index
+                    .decisions
+                    .entry(event.applicationPosition)
+                    .or_default()
+                    .push(event.position);
+                index.positions.insert(
+                    event.position,
+                    Indexed {
+                        stored: StoredEntry {
+                            index: event.position,
+                            time,
+                            entry,
+                        },
+                        kind: Kind::Decision,
+                    },
+                );
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Appends a submission: answered at once if it is on the chain already, else queued
+    /// for the next batch.
+    async fn append_submission(
+        &self,
+        entry: Value,
+        submission: agora_ledger::entry::Submission,
+    ) -> Result<Appended, LedgerError> {
+        let leaf = batch::leaf(&entry)
+            .map_err(|e| LedgerError::Rejected(Refusal::Malformed(e.to_string())))?;
+        // Refuse what the compact form cannot carry before it joins a batch.
+        codec::encode(&entry)
+            .map_err(|e| LedgerError::Rejected(Refusal::Malformed(e.to_string())))?;
+        {
+            let index = self.sync().await?;
+            if let Some(answer) = already(
+                &index,
+                &submission.applicant,
+                &submission.id,
+                &submission.application_sha256,
+                leaf,
+            ) {
+                return answer;
+            }
+        }
+        let (reply, mut answer) = oneshot::channel();
+        self.queue
+            .lock()
+            .map_err(|_| LedgerError::Unavailable("the batch queue is poisoned".to_owned()))?
+            .pending
+            .push(Pending {
+                service: submission.service.clone(),
+                entry,
+                leaf,
+                applicant: submission.applicant,
+                id: submission.id,
+                reply,
+            });
+        loop {
+            if self.take_lead() {
+                tokio::time::sleep(self.config.batch_wait).await;
+                while let Some(batch) = self.next_batch() {
+                    self.anchor(batch).await;
+                }
+            }
+            match tokio::time::timeout(self.config.poll, &mut answer).await {
+                Ok(Ok(result)) => return result,
+                Ok(Err(_)) => {
+                    return Err(LedgerError::Unavailable(
+                        "the batch this submission was in was abandoned".to_owned(),
+                    ));
+                }
+                Err(_) => continue,
+            }
+        }
+    }
+
+    fn take_lead(&self) -> bool {
+        let Ok(mut queue) = self.queue.lock() else {
+            return false;
+        };
+        if queue.leading || queue.pending.is_empty() {
+            return false;
+        }
+        queue.leading = true;
+        true
+    }
+
+    /// The next batch: the oldest pending submission's service, up to the limits; `None`
+    /// (and no longer leading) when nothing is pending.
+    fn next_batch(&self) -> Option<Vec<Pending>> {
+        let mut queue = self.queue.lock().ok()?;
+        if queue.pending.is_empty() {
+            queue.leading = false;
+            return None;
+        }
+        let service = queue.pending[0].service.clone();
+        let mut taken = Vec::new();
+        let mut rest = Vec::new();
+        for pending in std::mem::take(&mut queue.pending) {
+            if pending.service == service && taken.len() < self.config.batch_max {
+                taken.push(pending);
+            } else {
+                rest.push(pending);
+            }
+        }
+        queue.pending = rest;
+        Some(taken)
+    }
+
+    /// Anchors one batch and answers each of its submissions.
+    async fn anchor(&self, mut pending: Vec<Pending>) {
+        // What is on the chain already is answered from there; one copy of each leaf goes in.
+        let mut seen: HashMap<Hash, usize> = HashMap::new();
+        let mut twins: Vec<(Pending, Hash)> = Vec::new();
+        {
+            let index = match self.sync().await {
+                Ok(index) => index,
+                Err(error) => return answer_all(pending, Err(error)),
+            };
+            let mut kept = Vec::new();
+            for item in pending {
+                if let Some(answer) = already(&index, &item.applicant, &item.id, "", item.leaf) {
+                    let _ = item.reply.send(answer);
+                } else if seen.contains_key(&item.leaf) {
+                    let leaf = item.leaf;
+                    twins.push((item, leaf));
+                } else {
+                    seen.insert(item.leaf, kept.len());
+                    kept.push(item);
+                }
+            }
+            pending = kept;
+        }
+        if pending.is_empty() {
+            return answer_twins(twins, &HashMap::new());
+        }
+        // Keep the call's data under what transaction pools take; the rest waits.
+        let mut bytes = 0;
+        let mut overflow = Vec::new();
+        let mut fits = Vec::new();
+        for item in pending {
+            let size = codec::encode(&item.entry).map(|b| b.len()).unwrap_or(0);
+            if bytes + size > MAX_BATCH_BYTES && !fits.is_empty() {
+                overflow.push(item);
+            } else {
+                bytes += size;
+                fits.push(item);
+            }
+        }
+        if !overflow.is_empty()
+            && let Ok(mut queue) = self.queue.lock()
+        {
+            queue.pending.extend(overflow);
+        }
+        let entries: Vec<Value> = fits.iter().map(|item| item.entry.clone()).collect();
+        let batch = match Batch::new(&entries) {
+            Ok(batch) => batch,
+            Err(error) => {
+                return answer_all(
+                    fits,
+                    Err(LedgerError::Rejected(Refusal::Malformed(error.to_string()))),
+                );
+            }
+        };
+        let service = fits[0].service.clone();
+        let result = self.anchor_until_final(&service, &batch).await;
+        let mut answers = HashMap::new();
+        match result {
+            Ok((first, time)) => {
+                for (offset, item) in fits.into_iter().enumerate() {
+                    let appended = Appended {
+                        index: first + offset as u64,
+                        time,
+                        already: false,
+                    };
+                    answers.insert(item.leaf, appended.clone());
+                    let _ = item.reply.send(Ok(appended));
+                }
+            }
+            Err(error) => answer_all(fits, Err(error)),
+        }
+        answer_twins(twins, &answers);
+    }
+
+    /// Sends the anchoring and waits until it is final, sending it again if a reorganisation
+    /// drops it. Returns the batch's first position and its block's time.
+    async fn anchor_until_final(
+        &self,
+        service: &str,
+        batch: &Batch,
+    ) -> Result<(u64, OffsetDateTime), LedgerError> {
+        let root = B256::from(batch.root);
+        let call: Bytes = AgoraRegistry::anchorCall {
+            service: service_key(service),
+            root,
+            count: batch.len() as u32,
+            submissions: Bytes::from(batch.data.clone()),
+        }
+        .abi_encode()
+        .into();
+        loop {
+            match self.registry.transact(call.clone()).await {
+                Ok(_) => {}
+                // Anchored already (an earlier try that did land): wait for it as for ours.
+                Err(ChainError::Refused(reason)) if reason.starts_with("BatchAlreadyAnchored") => {}
+                Err(ChainError::Refused(reason)) => {
+                    return Err(LedgerError::Rejected(refusal(service, &reason)));
+                }
+                Err(error) => return Err(unavailable(error)),
+            }
+            // Wait for the confirmations, watching that the batch stays anchored.
+            loop {
+                let anchored = self
+                    .registry
+                    .contract()
+                    .getBatch(root)
+                    .call()
+                    .await
+                    .map_err(|error| LedgerError::Unavailable(error.to_string()))?;
+                if anchored.count == 0 {
+                    break; // dropped by a reorganisation: send it again
+                }
+                let head = self.registry.block_number().await.map_err(unavailable)?;
+                if head >= anchored.blockNumber + self.config.confirmations {
+                    let time = i64::try_from(anchored.time)
+                        .ok()
+                        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+                        .ok_or_else(|| {
+                            LedgerError::Unavailable("an impossible block time".to_owned())
+                        })?;
+                    return Ok((anchored.first, time));
+                }
+                tokio::time::sleep(self.config.poll).await;
+            }
+        }
+    }
+
+    /// Records a department's decision.
+    async fn append_decision(
+        &self,
+        entry: Value,
+        decision: Decision,
+    ) -> Result<Appended, LedgerError> {
+        let subject = &decision.credential_subject;
+        let id = subject.id;
+        let mismatch = |problem: String| {
+            LedgerError::Rejected(Refusal::DecisionMismatch {
+                id: id.to_string(),
+                problem,
+            })
+        };
+        let Some(anchor) = subject.anchored.clone() else {
+            return Err(mismatch(
+                "it does not say where the application was anchored".to_owned(),
+            ));
+        };
+        if anchor.ledger != self.origin() {
+            return Err(mismatch(format!(
+                "it names the ledger {}, not this one ({})",
+                anchor.ledger,
+                self.origin()
+            )));
+        }
+        let (root, applicant, time) = {
+            let index = self.sync().await?;
+            match index.positions.get(&anchor.index) {
+                Some(Indexed {
+                    kind:
+                        Kind::Submission {
+                            root,
+                            applicant,
+                            id: anchored,
+                        },
+                    stored,
+                }) if *anchored == id => (*root, *applicant, stored.time),
+                _ => {
+                    return Err(LedgerError::Rejected(Refusal::UnknownApplication(
+                        id.to_string(),
+                    )));
+                }
+            }
+        };
+        if anchor.time != time {
+            return Err(mismatch(format!(
+                "it says the application was anchored at {}, the chain says {}",
+                anchor.time, time
+            )));
+        }
+        let document = canonicalize(&entry)
+            .map_err(|e| LedgerError::Rejected(Refusal::Malformed(e.to_string())))?;
+        let digest: [u8; 32] = Sha256::digest(&document).into();
+        let policy = hex32(&subject.policy.sha256)
+            .ok_or_else(|| mismatch("its policy's sha256 is not 64 hex digits".to_owned()))?;
+        let key = application_key(&applicant, &id);
+        let kind = if is_final(&decision) { 2u8 } else { 1u8 };
+        let call: Bytes = AgoraRegistry::decideCall {
+            service: service_key(&subject.service),
+            application: key,
+            root,
+            applicationPosition: anchor.index,
+            kind,
+            policy: B256::from(policy),
+            digest: B256::from(digest),
+            document: Bytes::from(document),
+        }
+        .abi_encode()
+        .into();
+        loop {
+            let receipt = match self.registry.transact(call.clone()).await {
+                Ok(receipt) => receipt,
+                Err(ChainError::Refused(reason))
+                    if reason.starts_with("DecisionAlreadyRecorded") =>
+                {
+                    return Err(LedgerError::Rejected(Refusal::AlreadyDecided(
+                        id.to_string(),
+                    )));
+                }
+                Err(ChainError::Refused(reason)) => {
+                    return Err(mismatch(format!("the registry refused it: {reason}")));
+                }
+                Err(error) => return Err(unavailable(error)),
+            };
+            let recorded = receipt.inner.logs().iter().find_map(|log| {
+                log.log_decode::<AgoraRegistry::DecisionRecorded>()
+                    .ok()
+                    .map(|event| event.inner.data.position)
+            });
+            let (Some(position), Some(block)) = (recorded, receipt.block_number) else {
+                return Err(LedgerError::Unavailable(
+                    "the decision's transaction recorded no decision".to_owned(),
+                ));
+            };
+            loop {
+                let now = self
+                    .registry
+                    .contract()
+                    .decided(key)
+                    .call()
+                    .await
+                    .map_err(|error| LedgerError::Unavailable(error.to_string()))?;
+                let still = self.registry.block_hash(block).await.map_err(unavailable)?;
+                if now < kind || still != receipt.block_hash {
+                    break; // dropped by a reorganisation: send it again
+                }
+                let head = self.registry.block_number().await.map_err(unavailable)?;
+                if head >= block + self.config.confirmations {
+                    let mut index = self.index.lock().await;
+                    let time = self.block_time(&mut index, block).await?;
+                    return Ok(Appended {
+                        index: position,
+                        time,
+                        already: false,
+                    });
+                }
+                tokio::time::sleep(self.config.poll).await;
+            }
+        }
+    }
+}
+
+/// The answer for a submission the index holds already, if it does: where it is (the same
+/// submission), or a refusal (another submission under its id or digest).
+fn already(
+    index: &Index,
+    applicant: &DidKey,
+    id: &ApplicationId,
+    digest: &str,
+    leaf: Hash,
+) -> Option<Result<Appended, LedgerError>> {
+    let position = index
+        .by_application
+        .get(&(applicant.to_string(), *id))
+        .or_else(|| {
+            (!digest.is_empty())
+                .then(|| index.by_digest.get(digest))
+                .flatten()
+        })?;
+    let held = index.positions.get(position)?;
+    let same = batch::leaf(&held.stored.entry).ok() == Some(leaf);
+    Some(if same {
+        Ok(Appended {
+            index: *position,
+            time: held.stored.time,
+            already: true,
+        })
+    } else if index
+        .by_application
+        .contains_key(&(applicant.to_string(), *id))
+    {
+        Err(LedgerError::Rejected(Refusal::DuplicateId(id.to_string())))
+    } else {
+        Err(LedgerError::Rejected(Refusal::DuplicateDigest(
+            digest.to_owned(),
+        )))
+    })
+}
+
+fn answer_all(pending: Vec<Pending>, answer: Result<Appended, LedgerError>) {
+    for item in pending {
+        let _ = item.reply.send(answer.clone());
+    }
+}
+
+/// Copies of a submission sent twice into one batch get the first copy's answer.
+fn answer_twins(twins: Vec<(Pending, Hash)>, answers: &HashMap<Hash, Appended>) {
+    for (item, leaf) in twins {
+        let answer = answers.get(&leaf).cloned().map_or_else(
+            || {
+                Err(LedgerError::Unavailable(
+                    "the batch with the first copy of this submission did not land".to_owned(),
+                ))
+            },
+            |appended| {
+                Ok(Appended {
+                    already: true,
+                    ..appended
+                })
+            },
+        );
+        let _ = item.reply.send(answer);
+    }
+}
+
+/// The embedded ledger's refusal for the registry's.
+fn refusal(service: &str, reason: &str) -> Refusal {
+    if reason.starts_with("UnknownService") {
+        Refusal::UnknownService(service.to_owned())
+    } else if reason.starts_with("ServiceNotOpen") {
+        Refusal::ClosedService(service.to_owned())
+    } else {
+        Refusal::Malformed(format!("the registry refused the batch: {reason}"))
+    }
+}
+
+fn hex32(text: &str) -> Option<[u8; 32]> {
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[async_trait]
+impl Ledger for EvmLedger {
+    fn describe(&self) -> String {
+        format!(
+            "the registry {} on chain {} at {}",
+            self.registry.address(),
+            self.registry.chain_id(),
+            self.registry.url()
+        )
+    }
+
+    /// CAIP-10's name for the registry: `eip155:<chain id>:<address>`.
+    fn origin(&self) -> String {
+        format!(
+            "eip155:{}:{:#x}",
+            self.registry.chain_id(),
+            self.registry.address()
+        )
+    }
+
+    async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {
+        let verified = Verified::check(&entry, SystemTime::now()).map_err(LedgerError::Rejected)?;
+        verified
+            .check_catalog(&self.catalog)
+            .map_err(LedgerError::Rejected)?;
+        match verified.entry().clone() {
+            Entry::Submission(submission) => self.append_submission(entry, submission).await,
+            Entry::Decision(decision) => self.append_decision(entry, decision).await,
+        }
+    }
+
+    async fn entries_since(
+        &self,
+        cursor: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEntry>, LedgerError> {
+        let index = self.sync().await?;
+        Ok(index
+            .positions
+            .range(cursor..)
+            .take(limit)
+            .map(|(_, indexed)| indexed.stored.clone())
+            .collect())
+    }
+
+    async fn application(
+        &self,
+        id: ApplicationId,
+        applicant: DidKey,
+    ) -> Result<Option<ApplicationRecord>, LedgerError> {
+        let index = self.sync().await?;
+        let Some(position) = index.by_application.get(&(applicant.to_string(), id)) else {
+            return Ok(None);
+        };
+        let Some(submission) = index.positions.get(position) else {
+            return Ok(None);
+        };
+        let decisions = index
+            .decisions
+            .get(position)
+            .into_iter()
+            .flatten()
+            .filter_map(|at| index.positions.get(at))
+            .filter(|indexed| matches!(indexed.kind, Kind::Decision))
+            .map(|indexed| indexed.stored.clone())
+            .collect();
+        Ok(Some(ApplicationRecord {
+            submission: submission.stored.clone(),
+            decisions,
+        }))
+    }
+
+    /// A chain has no signed checkpoint: its blocks are its state.
+    async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        Ok(None)
+    }
+
+    /// Receipts from a chain are not made yet (see the note): `None`.
+    async fn receipt(
+        &self,
+        _id: ApplicationId,
+        _application: Value,
+    ) -> Result<Option<Receipt>, LedgerError> {
+        Ok(None)
+    }
+}

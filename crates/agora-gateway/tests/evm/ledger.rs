@@ -1,0 +1,330 @@
+//! The gateway's flow against a registry on a real node (anvil): the citizen's outbox
+//! delivers to the chain in batches, a department's desk decides from its own account, and
+//! the ledger hands both of them what the chain holds.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use agora_gateway::archive::{self, ARCHIVE_FILE};
+use agora_gateway::desk::DESK_FILE;
+use agora_gateway::evm::alloy::primitives::{Address, B256, Bytes, U256, Uint};
+use agora_gateway::evm::alloy::signers::local::PrivateKeySigner;
+use agora_gateway::evm::alloy::sol_types::SolCall as _;
+use agora_gateway::evm::anvil::{self, Anvil};
+use agora_gateway::evm::contract::{AgoraRegistry, service_key};
+use agora_gateway::evm::{EvmConfig, EvmLedger, Registry, chain};
+use agora_gateway::{Archive, Desk, DeskKeys, Ledger, State, prepare};
+use agora_identity::Identity;
+use agora_services::{Catalog, Outcome};
+
+use super::{catalog, parking_answers, runtime};
+
+/// A node with the registry deployed and the catalog's services registered, each to its
+/// department's own account.
+struct Chain {
+    node: Anvil,
+    address: Address,
+    deployed_at: u64,
+    departments: HashMap<String, PrivateKeySigner>,
+}
+
+async fn funded(url: &str) -> PrivateKeySigner {
+    let key = PrivateKeySigner::random();
+    chain::anvil_set_balance(url, key.address(), U256::from(10u128.pow(21)))
+        .await
+        .expect("anvil_setBalance");
+    key
+}
+
+async fn set_up(options: anvil::Options, catalog: &Catalog) -> Chain {
+    let node = Anvil::start(options).expect("anvil starts");
+    let admin = funded(&node.url()).await;
+    let registry = Registry::deploy(&node.url(), Some(anvil::CHAIN_ID), admin, None)
+        .await
+        .expect("deploys");
+    let deployed_at = registry.block_number().await.expect("block");
+    let mut departments = HashMap::new();
+    for service in catalog.services() {
+        let department = departments
+            .entry(service.department.id.clone())
+            .or_insert(funded(&node.url()).await)
+            .address();
+        let policy = service.policy.reference().sha256;
+        let policy: B256 = policy.parse().expect("a sha256");
+        let call: Bytes = AgoraRegistry::registerServiceCall {
+            service: service_key(&service.id),
+            department,
+            policy,
+            opens: Uint::from(0u64),
+            closes: Uint::from(0u64),
+        }
+        .abi_encode()
+        .into();
+        registry.transact(call).await.expect("registers");
+    }
+    Chain {
+        address: registry.address(),
+        node,
+        deployed_at,
+        departments,
+    }
+}
+
+impl Chain {
+    fn config(&self) -> EvmConfig {
+        EvmConfig {
+            deployed_at: self.deployed_at,
+            confirmations: 0,
+            batch_wait: Duration::from_millis(100),
+            poll: Duration::from_millis(100),
+            ..EvmConfig::new(self.node.url(), anvil::CHAIN_ID, self.address)
+        }
+    }
+
+    async fn ledger(&self, catalog: &Catalog, account: PrivateKeySigner) -> EvmLedger {
+        EvmLedger::open(self.config(), catalog.clone(), account)
+            .await
+            .expect("the ledger opens")
+    }
+}
+
+fn desk(catalog: &Catalog, department: &str, dir: &Path) -> Desk {
+    let keys = DeskKeys::demo()
+        .expect("demo keys")
+        .into_iter()
+        .filter(|keys| keys.department == department)
+        .collect();
+    Desk::open(catalog.clone(), keys, &dir.join(DESK_FILE)).expect("the desk opens")
+}
+
+#[test]
+fn a_citizen_s_application_is_anchored_on_the_chain_and_decided_by_its_department() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = catalog();
+    runtime().block_on(async {
+        let chain = set_up(anvil::Options::default(), &catalog).await;
+        let citizen = Identity::generate().expect("identity");
+        let ledger = chain
+            .ledger(&catalog, funded(&chain.node.url()).await)
+            .await;
+        let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
+        let service = catalog.service("parking-permit").expect("service");
+        let prepared = prepare(
+            service,
+            &parking_answers(&catalog),
+            &citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        archive
+            .enqueue(&prepared, SystemTime::now())
+            .expect("queues");
+        let delivery = archive::deliver(&archive, &ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        assert_eq!(delivery.anchored, vec![prepared.id], "{delivery:?}");
+        assert_eq!(
+            archive
+                .get(prepared.id)
+                .expect("reads")
+                .expect("archived")
+                .state,
+            State::Anchored
+        );
+
+        // The same submission again is answered with where it landed.
+        let again = ledger
+            .append(prepared.submission.clone())
+            .await
+            .expect("again");
+        assert!(again.already);
+        assert_eq!(again.index, 0);
+
+        // The transport department's desk, with its own account and only its own keys.
+        let department = &service.department.id;
+        let desk_ledger = chain
+            .ledger(&catalog, chain.departments[department].clone())
+            .await;
+        let mut desk = desk(&catalog, department, dir.path());
+        let report = desk.run_once(&desk_ledger).await.expect("the desk runs");
+        assert_eq!(report.decided.len(), 1, "{report:?}");
+        assert_eq!(report.decided[0].1, Outcome::Approve);
+
+        // Both see the decision on the chain, at the position after the submission.
+        let record = ledger
+            .application(prepared.id, citizen.did())
+            .await
+            .expect("reads")
+            .expect("on the chain");
+        assert_eq!(record.submission.index, 0);
+        assert_eq!(record.decisions.len(), 1);
+        assert_eq!(record.decisions[0].index, 1);
+        assert_eq!(
+            record.decisions[0].entry["credentialSubject"]["anchored"]["ledger"],
+            ledger.origin()
+        );
+        // Nothing is left for the desk, and a second run decides nothing twice.
+        let report = desk.run_once(&desk_ledger).await.expect("the desk runs");
+        assert!(report.decided.is_empty(), "{report:?}");
+
+        // Another department's account cannot record a decision on this service.
+        let wrong = chain
+            .departments
+            .iter()
+            .find(|(id, _)| *id != department)
+            .map(|(_, key)| key.clone())
+            .expect("another department");
+        let intruder = chain.ledger(&catalog, wrong).await;
+        let decision = record.decisions[0].entry.clone();
+        let refused = intruder.append(decision).await;
+        assert!(refused.is_err(), "{refused:?}");
+    });
+}
+
+#[test]
+fn many_submissions_at_once_share_batches_and_each_takes_one_position() {
+    let catalog = catalog();
+    runtime().block_on(async {
+        let chain = set_up(anvil::Options::default(), &catalog).await;
+        let ledger = chain
+            .ledger(&catalog, funded(&chain.node.url()).await)
+            .await;
+        let service = catalog.service("parking-permit").expect("service");
+        let submissions: Vec<_> = (0..60)
+            .map(|_| {
+                let citizen = Identity::generate().expect("identity");
+                prepare(
+                    service,
+                    &parking_answers(&catalog),
+                    &citizen,
+                    SystemTime::now(),
+                )
+                .expect("prepares")
+                .submission
+            })
+            .collect();
+        let appends = submissions.iter().map(|s| ledger.append(s.clone()));
+        let results = futures_join_all(appends).await;
+        let positions: BTreeSet<u64> = results
+            .iter()
+            .map(|r| r.as_ref().expect("anchored").index)
+            .collect();
+        assert_eq!(positions, (0..60).collect::<BTreeSet<u64>>());
+        // Sixty positions taken, in far fewer blocks (one anchoring a block) than submissions.
+        let taken = ledger
+            .registry()
+            .contract()
+            .entries()
+            .call()
+            .await
+            .expect("entries");
+        assert_eq!(taken, 60);
+        let block = ledger.registry().block_number().await.expect("block");
+        assert!(
+            block - chain.deployed_at <= 10,
+            "60 submissions took {} blocks",
+            block - chain.deployed_at
+        );
+        // Read back, each is there once, as signed.
+        let entries = ledger.entries_since(0, 100).await.expect("reads");
+        assert_eq!(entries.len(), 60);
+        let read: BTreeSet<String> = entries.iter().map(|e| e.entry.to_string()).collect();
+        let sent: BTreeSet<String> = submissions.iter().map(|s| s.to_string()).collect();
+        assert_eq!(read, sent);
+    });
+}
+
+/// Runs futures side by side on this thread.
+async fn futures_join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for future in futures {
+        set.push(Box::pin(future));
+    }
+    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (i, future) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => out[i] = Some(value),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+#[test]
+fn the_compact_form_gives_back_the_signed_submission_exactly_and_refuses_what_it_cannot_keep() {
+    use agora_gateway::evm::codec::{self, CodecError, FIXED_LEN};
+    let catalog = catalog();
+    let service = catalog.service("parking-permit").expect("service");
+    let citizen = Identity::generate().expect("identity");
+    let submission = prepare(
+        service,
+        &parking_answers(&catalog),
+        &citizen,
+        SystemTime::now(),
+    )
+    .expect("prepares")
+    .submission;
+    let bytes = codec::encode(&submission).expect("encodes");
+    let (back, used) = codec::decode(&bytes, "parking-permit").expect("decodes");
+    assert_eq!(back, submission);
+    assert_eq!(used, bytes.len());
+    let ciphertext = submission["sealed"]["ciphertext"].as_str().expect("text");
+    assert_eq!(
+        bytes.len(),
+        FIXED_LEN + ciphertext.len() / 4 * 3 - ciphertext.matches('=').count()
+    );
+    let json = serde_json::to_vec(&submission).expect("json").len();
+    println!(
+        "a submission: {json} bytes of JSON, {} compact",
+        bytes.len()
+    );
+
+    // A proof member the compact form does not keep is refused, not dropped.
+    let mut extra = submission.clone();
+    extra["proof"]["expires"] = "2030-01-01T00:00:00Z".into();
+    assert!(matches!(
+        codec::encode(&extra),
+        Err(CodecError::NotCompact(_))
+    ));
+    let mut other_suite = submission.clone();
+    other_suite["sealed"]["suite"] = "something else".into();
+    assert!(matches!(
+        codec::encode(&other_suite),
+        Err(CodecError::NotCompact(_))
+    ));
+
+    // Every truncation, and a batch with bytes left over, is an error, never a panic.
+    for cut in 0..bytes.len() {
+        assert!(
+            codec::decode(&bytes[..cut], "parking-permit").is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut two = bytes.clone();
+    two.extend(&bytes);
+    assert_eq!(
+        codec::decode_batch(&two, "parking-permit", 2)
+            .expect("two")
+            .len(),
+        2
+    );
+    assert!(matches!(
+        codec::decode_batch(&two, "parking-permit", 1),
+        Err(CodecError::Malformed(_))
+    ));
+    let mut version = bytes.clone();
+    version[0] = 9;
+    assert!(codec::decode(&version, "parking-permit").is_err());
+}
