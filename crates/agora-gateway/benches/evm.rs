@@ -115,7 +115,7 @@ async fn throughput(node: &Anvil, catalog: &Catalog, label: &str, count: usize) 
             sent.elapsed()
         }
     });
-    let mut latencies = join_all(appends).await;
+    let mut latencies = futures::future::join_all(appends).await;
     let took = started.elapsed();
     latencies.sort();
     println!(
@@ -125,29 +125,6 @@ async fn throughput(node: &Anvil, catalog: &Catalog, label: &str, count: usize) 
         percentile(&latencies, 0.5).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
     );
-}
-
-async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut set: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (i, future) in set.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => out[i] = Some(value),
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }
 
 fn main() {

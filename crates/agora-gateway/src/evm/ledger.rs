@@ -19,7 +19,7 @@
 //! signature, by the entry's own signer); its positions are the registry's `entries`
 //! sequence, and its times the anchoring blocks' timestamps.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::Mutex as SyncMutex;
 use std::time::{Duration, SystemTime};
@@ -105,7 +105,7 @@ struct Indexed {
 enum Kind {
     Submission {
         root: B256,
-        applicant: DidKey,
+        applicant: Box<DidKey>,
         id: ApplicationId,
     },
     Decision,
@@ -333,7 +333,7 @@ impl EvmLedger {
                             },
                             kind: Kind::Submission {
                                 root: event.root,
-                                applicant: submission.applicant,
+                                applicant: Box::new(submission.applicant),
                                 id: submission.id,
                             },
                         },
@@ -469,7 +469,7 @@ impl EvmLedger {
     /// Anchors one batch and answers each of its submissions.
     async fn anchor(&self, mut pending: Vec<Pending>) {
         // What is on the chain already is answered from there; one copy of each leaf goes in.
-        let mut seen: HashMap<Hash, usize> = HashMap::new();
+        let mut seen: HashSet<Hash> = HashSet::new();
         let mut twins: Vec<(Pending, Hash)> = Vec::new();
         {
             let index = match self.sync().await {
@@ -480,12 +480,11 @@ impl EvmLedger {
             for item in pending {
                 if let Some(answer) = already(&index, &item.applicant, &item.id, "", item.leaf) {
                     let _ = item.reply.send(answer);
-                } else if seen.contains_key(&item.leaf) {
+                } else if seen.insert(item.leaf) {
+                    kept.push(item);
+                } else {
                     let leaf = item.leaf;
                     twins.push((item, leaf));
-                } else {
-                    seen.insert(item.leaf, kept.len());
-                    kept.push(item);
                 }
             }
             pending = kept;
@@ -532,7 +531,7 @@ impl EvmLedger {
                         time,
                         already: false,
                     };
-                    answers.insert(item.leaf, appended.clone());
+                    answers.insert(item.leaf, appended);
                     let _ = item.reply.send(Ok(appended));
                 }
             }
@@ -631,7 +630,7 @@ impl EvmLedger {
                             id: anchored,
                         },
                     stored,
-                }) if *anchored == id => (*root, *applicant, stored.time),
+                }) if *anchored == id => (*root, **applicant, stored.time),
                 _ => {
                     return Err(LedgerError::Rejected(Refusal::UnknownApplication(
                         id.to_string(),

@@ -205,7 +205,7 @@ fn many_submissions_at_once_share_batches_and_each_takes_one_position() {
             })
             .collect();
         let appends = submissions.iter().map(|s| ledger.append(s.clone()));
-        let results = futures_join_all(appends).await;
+        let results = futures::future::join_all(appends).await;
         let positions: BTreeSet<u64> = results
             .iter()
             .map(|r| r.as_ref().expect("anchored").index)
@@ -233,33 +233,6 @@ fn many_submissions_at_once_share_batches_and_each_takes_one_position() {
         let sent: BTreeSet<String> = submissions.iter().map(|s| s.to_string()).collect();
         assert_eq!(read, sent);
     });
-}
-
-/// Runs futures side by side on this thread.
-async fn futures_join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for future in futures {
-        set.push(Box::pin(future));
-    }
-    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (i, future) in set.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => out[i] = Some(value),
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }
 
 #[test]
