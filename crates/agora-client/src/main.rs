@@ -83,10 +83,11 @@ enum Command {
         /// The signed JSON document.
         #[arg(value_name = "FILE.json")]
         file: PathBuf,
-        /// Trust this ledger key (name+hash+base64, as the city publishes it). Repeatable.
-        #[arg(long = "trust-ledger", value_name = "KEY")]
+        /// Trust this ledger: an embedded ledger's key (name+hash+base64) or a registry on a
+        /// chain (eip155:CHAIN_ID:0xADDRESS), as the city publishes it. Repeatable.
+        #[arg(long = "trust-ledger", value_name = "LEDGER")]
         trust_ledger: Vec<String>,
-        /// Trust the ledger keys in this file, one per line (`#` starts a comment). Repeatable.
+        /// Trust the ledgers in this file, one per line (`#` starts a comment). Repeatable.
         #[arg(long = "trusted-ledgers", value_name = "FILE")]
         trusted_ledgers: Vec<PathBuf>,
     },

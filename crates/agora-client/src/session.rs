@@ -119,8 +119,8 @@ impl Summary {
         let reasons = archived
             .receipt
             .as_ref()
-            .and_then(|r| r.ledger.decision.as_ref())
-            .and_then(|d| Decision::from_json(&d.entry).ok())
+            .and_then(|r| r.ledger.decision())
+            .and_then(|d| Decision::from_json(d).ok())
             .map(|d| d.credential_subject.reasons)
             .unwrap_or_default();
         Self {

@@ -52,7 +52,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use agora_gateway::receipt::{
-    self, AGORA_LEDGER, Inclusion, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION, Receipt,
+    self, EmbeddedProof, Inclusion, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION, Receipt,
     TrustedLedgers,
 };
 use agora_gateway::{Ledger, LocalLedger, Prepared, prepare};
@@ -181,7 +181,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     for (tree, _) in &trees {
         let verified = receipt::verify(&tree.receipt, &catalog, &synthetic, SystemTime::now())?;
-        if verified.index != tree.index || verified.checkpoint.size != tree.tree.len() {
+        let size = match &verified.ledger {
+            receipt::VerifiedLedger::Embedded { checkpoint, .. } => checkpoint.size,
+            receipt::VerifiedLedger::Evm { .. } => 0,
+        };
+        if verified.index != tree.index || size != tree.tree.len() {
             return Err("a synthetic receipt verified as another entry or tree".into());
         }
     }
@@ -477,7 +481,10 @@ impl SyntheticTree {
     /// by `key`.
     fn build(real: &Receipt, size: u64, key: &Identity) -> Result<Self, Box<dyn Error>> {
         let index = size / 2;
-        let submission = &real.ledger.submission;
+        let LedgerProof::Embedded(proof) = &real.ledger else {
+            return Err("the benchmark's receipt is not from the embedded ledger".into());
+        };
+        let submission = &proof.submission;
         let stored = StoredEntry {
             index,
             time: submission.time,
@@ -504,13 +511,12 @@ impl SyntheticTree {
             kind: RECEIPT_TYPE.to_owned(),
             version: RECEIPT_VERSION,
             application: real.application.clone(),
-            ledger: LedgerProof {
-                backend: AGORA_LEDGER.to_owned(),
+            ledger: LedgerProof::Embedded(EmbeddedProof {
                 key: verifier.to_string(),
                 checkpoint: note,
                 submission: Inclusion::new(stored, &proof),
                 decision: None,
-            },
+            }),
         };
         Ok(Self {
             tree,

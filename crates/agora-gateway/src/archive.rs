@@ -162,8 +162,8 @@ pub struct Archived {
 impl Archived {
     /// The decision's outcome, once decided (or referred).
     pub fn outcome(&self) -> Option<Outcome> {
-        let decision = self.receipt.as_ref()?.ledger.decision.as_ref()?;
-        agora_services::Decision::from_json(&decision.entry)
+        let decision = self.receipt.as_ref()?.ledger.decision()?;
+        agora_services::Decision::from_json(decision)
             .ok()
             .map(|d| d.credential_subject.outcome)
     }
@@ -492,9 +492,8 @@ pub async fn refresh(
         };
         let decision = receipt
             .ledger
-            .decision
-            .as_ref()
-            .and_then(|d| agora_services::Decision::from_json(&d.entry).ok());
+            .decision()
+            .and_then(|d| agora_services::Decision::from_json(d).ok());
         let (state, detail) = match &decision {
             Some(decision) if agora_ledger::entry::is_final(decision) => (
                 State::Decided,

@@ -26,7 +26,7 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 
 use crate::receipt::{
-    AGORA_LEDGER, Inclusion, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION, Receipt,
+    EmbeddedProof, Inclusion, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION, Receipt,
 };
 
 /// What went wrong talking to a ledger. The two kinds call for different answers: try again
@@ -341,12 +341,11 @@ pub fn local_receipt(
         kind: RECEIPT_TYPE.to_owned(),
         version: RECEIPT_VERSION,
         application,
-        ledger: LedgerProof {
-            backend: AGORA_LEDGER.to_owned(),
+        ledger: LedgerProof::Embedded(EmbeddedProof {
             key: ledger.verifier().to_string(),
             checkpoint: checkpoint.note,
             submission,
             decision,
-        },
+        }),
     }))
 }

@@ -40,6 +40,28 @@
 //! application, this digest, anchored at this submission's place and time on this ledger),
 //! and inclusion. A failure names the part that failed.
 //!
+//! A receipt from a **registry on an EVM chain** has `"backend": "evm"` and, instead of a key
+//! and a checkpoint, the chain and the batch:
+//!
+//! ```json
+//! "ledger": {
+//!   "backend": "evm",
+//!   "chain_id": 1337,
+//!   "registry": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+//!   "submission": {"index": 40, "time": "…", "entry": {…},
+//!                  "batch": {"root": "0x…", "size": 100, "leaf": 17, "proof": ["…", …]},
+//!                  "transaction": "0x…", "block": 1204, "block_hash": "0x…"},
+//!   "decision": {"index": 130, "time": "…", "entry": {…},
+//!                "transaction": "0x…", "block": 1210, "block_hash": "0x…"}
+//! }
+//! ```
+//!
+//! The registry must be a trusted one (`eip155:<chain id>:<address>` in [`TrustedLedgers`]);
+//! the submission's leaf is [`batch_leaf`] and its proof is against the batch root; the
+//! decision must name the registry, the submission's position and its block's time. That the
+//! root and the decision are on the chain, from that registry and in final blocks, is what a
+//! check against the chain adds.
+//!
 //! **Version 1** receipts (made before the leaf hash was RFC 6962's) are still read: their
 //! leaves are `SHA-256(0x00 ‖ SHA-256(record))`, and their decisions do not name where the
 //! application was anchored, so for them the anchoring time rests on the trusted ledger key
@@ -70,6 +92,8 @@ pub const RECEIPT_VERSION: u32 = 2;
 pub const RECEIPT_VERSION_1: u32 = 1;
 /// The `backend` of receipts from the embedded ledger.
 pub const AGORA_LEDGER: &str = "agora-ledger";
+/// The `backend` of receipts from a registry on an EVM chain.
+pub const EVM_LEDGER: &str = "evm";
 
 /// A receipt (see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,12 +110,41 @@ pub struct Receipt {
     pub ledger: LedgerProof,
 }
 
-/// The ledger's part of a receipt.
+/// The ledger's part of a receipt: what the backend that anchored the application proves,
+/// told apart by `backend`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "backend")]
+pub enum LedgerProof {
+    /// [`AGORA_LEDGER`]: the embedded ledger's signed checkpoint and inclusion proofs.
+    #[serde(rename = "agora-ledger")]
+    Embedded(EmbeddedProof),
+    /// [`EVM_LEDGER`]: the registry contract on an EVM chain.
+    #[serde(rename = "evm")]
+    Evm(EvmProof),
+}
+
+impl LedgerProof {
+    /// The signed submission entry.
+    pub fn submission(&self) -> &Value {
+        match self {
+            LedgerProof::Embedded(proof) => &proof.submission.entry,
+            LedgerProof::Evm(proof) => &proof.submission.entry,
+        }
+    }
+
+    /// The signed decision entry, once there is one.
+    pub fn decision(&self) -> Option<&Value> {
+        match self {
+            LedgerProof::Embedded(proof) => proof.decision.as_ref().map(|d| &d.entry),
+            LedgerProof::Evm(proof) => proof.decision.as_ref().map(|d| &d.entry),
+        }
+    }
+}
+
+/// The embedded ledger's part of a receipt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LedgerProof {
-    /// [`AGORA_LEDGER`].
-    pub backend: String,
+pub struct EmbeddedProof {
     /// The checkpoint key, as a signed-note verifier key.
     pub key: String,
     /// The signed checkpoint.
@@ -101,6 +154,97 @@ pub struct LedgerProof {
     /// The decision and its inclusion proof, once there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Inclusion>,
+}
+
+/// A registry's part of a receipt: where on which chain the application's batch was anchored,
+/// the submission's inclusion in the batch, and the decision's transaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvmProof {
+    /// The chain id (EIP-155).
+    pub chain_id: u64,
+    /// The registry contract's address, `0x` and 40 lowercase hexadecimal digits.
+    pub registry: String,
+    /// The submission, its batch and the transaction that anchored it.
+    pub submission: ChainSubmission,
+    /// The decision and the transaction that recorded it, once there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<ChainEntry>,
+}
+
+impl EvmProof {
+    /// The registry's name as decisions give it (CAIP-10): `eip155:<chain id>:<address>`.
+    pub fn origin(&self) -> String {
+        evm_origin(self.chain_id, &self.registry)
+    }
+}
+
+/// A registry's name as decisions give it (CAIP-10): `eip155:<chain id>:<address>`.
+pub fn evm_origin(chain_id: u64, registry: &str) -> String {
+    format!("eip155:{chain_id}:{registry}")
+}
+
+/// A submission as a registry anchored it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainSubmission {
+    /// Its position in the registry's sequence.
+    pub index: u64,
+    /// The anchoring block's time.
+    #[serde(with = "agora_services::time_format::utc")]
+    pub time: OffsetDateTime,
+    /// The signed submission.
+    pub entry: Value,
+    /// Its batch and its inclusion proof there.
+    pub batch: BatchProof,
+    /// The anchoring transaction's hash, `0x…`.
+    pub transaction: String,
+    /// The anchoring block's number.
+    pub block: u64,
+    /// The anchoring block's hash, `0x…`.
+    pub block_hash: String,
+}
+
+/// A submission's place in its batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchProof {
+    /// The batch's RFC 6962 root, `0x…`, as the registry holds it.
+    pub root: String,
+    /// How many submissions the batch holds.
+    pub size: u64,
+    /// The submission's leaf index in the batch.
+    pub leaf: u64,
+    /// The RFC 6962 inclusion proof, standard base64 hashes from the leaf up.
+    pub proof: Vec<String>,
+}
+
+/// A decision as a registry recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainEntry {
+    /// Its position in the registry's sequence.
+    pub index: u64,
+    /// The recording block's time.
+    #[serde(with = "agora_services::time_format::utc")]
+    pub time: OffsetDateTime,
+    /// The signed decision.
+    pub entry: Value,
+    /// The recording transaction's hash, `0x…`.
+    pub transaction: String,
+    /// The recording block's number.
+    pub block: u64,
+    /// The recording block's hash, `0x…`.
+    pub block_hash: String,
+}
+
+/// The leaf hash of a submission in a registry's batch: RFC 6962's leaf hash of its
+/// canonical JSON (RFC 8785). Unlike the embedded ledger's leaves it holds no time: the
+/// anchoring block gives it.
+pub fn batch_leaf(entry: &Value) -> Result<Hash, String> {
+    agora_identity::canonical::canonicalize(entry)
+        .map(|canonical| tree::leaf_hash(&canonical))
+        .map_err(|error| error.to_string())
 }
 
 /// An entry, where it is, and its inclusion proof.
@@ -130,28 +274,45 @@ impl Inclusion {
     }
 }
 
-/// The ledger keys a verifier trusts to sign checkpoints: the ones the city publishes, the
-/// citizen's own device's, or keys pinned by hand. A receipt whose checkpoint another key
-/// signed proves nothing, however well it verifies: anyone can run a private tree.
+/// The ledgers a verifier trusts: embedded ledgers by the keys that sign their checkpoints
+/// (the ones the city publishes, the citizen's own device's, or keys pinned by hand), and
+/// registries on chains by their name, `eip155:<chain id>:<address>`. A receipt from any
+/// other ledger proves nothing, however well it verifies: anyone can run a private tree, or
+/// deploy a registry of their own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedLedgers(Vec<VerifierKey>);
+pub struct TrustedLedgers {
+    keys: Vec<VerifierKey>,
+    registries: Vec<String>,
+}
 
 impl TrustedLedgers {
     /// Trusts `keys`.
     pub fn new(keys: impl IntoIterator<Item = VerifierKey>) -> Self {
-        Self(keys.into_iter().collect())
+        Self {
+            keys: keys.into_iter().collect(),
+            registries: Vec::new(),
+        }
     }
 
     /// Trusts `key` too.
     pub fn add(&mut self, key: VerifierKey) {
-        if !self.0.contains(&key) {
-            self.0.push(key);
+        if !self.keys.contains(&key) {
+            self.keys.push(key);
         }
     }
 
-    /// Reads a list of trusted ledger keys, as a city publishes it: one signed-note verifier
-    /// key per line; blank lines and lines starting with `#` are ignored. `name` is for
-    /// messages.
+    /// Trusts the registry `name` (`eip155:<chain id>:0x<address>`) too.
+    pub fn add_registry(&mut self, name: &str) -> Result<(), String> {
+        let name = parse_registry(name)?;
+        if !self.registries.contains(&name) {
+            self.registries.push(name);
+        }
+        Ok(())
+    }
+
+    /// Reads a list of trusted ledgers, as a city publishes it: one per line, a signed-note
+    /// verifier key or a registry's `eip155:<chain id>:<address>`; blank lines and lines
+    /// starting with `#` are ignored. `name` is for messages.
     pub fn parse(text: &str, name: &str) -> Result<Self, String> {
         let mut trusted = Self::default();
         for (number, line) in text.lines().enumerate() {
@@ -159,9 +320,15 @@ impl TrustedLedgers {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            if line.starts_with("eip155:") {
+                trusted
+                    .add_registry(line)
+                    .map_err(|error| format!("{name}, line {}: {error}", number + 1))?;
+                continue;
+            }
             let key = VerifierKey::parse(line).map_err(|error| {
                 format!(
-                    "{name}, line {}: not a ledger key (name+hash+base64): {error}",
+                    "{name}, line {}: not a ledger key (name+hash+base64) nor a registry (eip155:CHAIN:0xADDRESS): {error}",
                     number + 1
                 )
             })?;
@@ -172,13 +339,41 @@ impl TrustedLedgers {
 
     /// Whether `key` is trusted.
     pub fn contains(&self, key: &VerifierKey) -> bool {
-        self.0.contains(key)
+        self.keys.contains(key)
+    }
+
+    /// Whether the registry `name` is trusted.
+    pub fn contains_registry(&self, name: &str) -> bool {
+        parse_registry(name).is_ok_and(|name| self.registries.contains(&name))
     }
 
     /// The trusted keys.
     pub fn keys(&self) -> &[VerifierKey] {
-        &self.0
+        &self.keys
     }
+
+    /// The trusted registries.
+    pub fn registries(&self) -> &[String] {
+        &self.registries
+    }
+}
+
+/// A registry's name, `eip155:<chain id>:0x<40 hex digits>`, with the address in lowercase.
+fn parse_registry(name: &str) -> Result<String, String> {
+    let problem = || {
+        format!("`{name}` is not a registry: expected eip155:CHAIN_ID:0x and 40 hexadecimal digits")
+    };
+    let rest = name.strip_prefix("eip155:").ok_or_else(problem)?;
+    let (chain, address) = rest.split_once(':').ok_or_else(problem)?;
+    let chain: u64 = chain.parse().map_err(|_| problem())?;
+    let digits = address.strip_prefix("0x").ok_or_else(problem)?;
+    if digits.len() != 40 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(problem());
+    }
+    Ok(evm_origin(
+        chain,
+        &format!("0x{}", digits.to_ascii_lowercase()),
+    ))
 }
 
 /// Which part of a receipt failed.
@@ -241,16 +436,39 @@ pub struct VerifiedReceipt {
     /// The receipt's version: [`RECEIPT_VERSION`], or [`RECEIPT_VERSION_1`], whose decision
     /// does not name where its application was anchored.
     pub version: u32,
-    /// The ledger's checkpoint key, one of the trusted ones.
-    pub ledger_key: VerifierKey,
-    /// The checkpoint the proofs are against.
-    pub checkpoint: Checkpoint,
-    /// The submission's leaf index.
+    /// The ledger that anchored it, one of the trusted ones, and what it showed.
+    pub ledger: VerifiedLedger,
+    /// The submission's position on the ledger (its leaf index on the embedded ledger).
     pub index: u64,
     /// When the ledger anchored it.
     pub anchored_at: OffsetDateTime,
     /// The decision, if the receipt holds one.
     pub decision: Option<Decision>,
+}
+
+/// The trusted ledger a receipt came from, and what it showed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VerifiedLedger {
+    /// The embedded ledger: its key and the checkpoint the proofs are against.
+    Embedded {
+        /// The ledger's checkpoint key.
+        key: VerifierKey,
+        /// The checkpoint.
+        checkpoint: Checkpoint,
+    },
+    /// A registry on a chain. Offline, only the signatures and the inclusion in the batch are
+    /// checked; that the batch and the decision are on the chain, from this registry and in
+    /// final blocks, takes the chain (`agora verify --chain URL`).
+    Evm {
+        /// `eip155:<chain id>:<address>`.
+        origin: String,
+        /// The anchoring block's number and hash.
+        block: (u64, String),
+        /// The batch root.
+        root: Hash,
+        /// The decision's block's number and hash, if decided.
+        decision_block: Option<(u64, String)>,
+    },
 }
 
 impl VerifiedReceipt {
@@ -261,8 +479,8 @@ impl VerifiedReceipt {
 }
 
 /// Verifies a receipt offline, at `now` (for proof expiry). `catalog` names each service's
-/// department, whose key must have signed the decision; `trusted` the ledger keys whose
-/// checkpoints count.
+/// department, whose key must have signed the decision; `trusted` the ledgers whose word
+/// counts.
 pub fn verify(
     receipt: &Value,
     catalog: &Catalog,
@@ -280,19 +498,35 @@ pub fn verify(
         )));
     }
     let version = receipt.version;
-    if receipt.ledger.backend != AGORA_LEDGER {
-        return Err(fail(Part::Receipt)(format!(
-            "its ledger backend `{}` is not one this verifier knows",
-            receipt.ledger.backend
-        )));
+    let (application, applicant, digest) = check_application(&receipt.application, now)?;
+    match &receipt.ledger {
+        LedgerProof::Embedded(ledger) => verify_embedded(
+            ledger,
+            version,
+            application,
+            applicant,
+            &digest,
+            catalog,
+            trusted,
+        ),
+        LedgerProof::Evm(ledger) => {
+            if version == RECEIPT_VERSION_1 {
+                return Err(fail(Part::Receipt)(
+                    "version 1 receipts come only from the embedded ledger".to_owned(),
+                ));
+            }
+            verify_evm(ledger, application, applicant, &digest, catalog, trusted)
+        }
     }
+}
 
-    // 1. The application.
-    let verified = proof::verify(
-        &receipt.application,
-        &VerifyOptions::assertion().at(now).exact_context(),
-    )
-    .map_err(|error| fail(Part::Application)(error.to_string()))?;
+/// 1. The application: signed by its issuer. Returns it, its signer and its digest.
+fn check_application(
+    signed: &Value,
+    now: SystemTime,
+) -> Result<(Application, DidKey, String), ReceiptError> {
+    let verified = proof::verify(signed, &VerifyOptions::assertion().at(now).exact_context())
+        .map_err(|error| fail(Part::Application)(error.to_string()))?;
     let application = Application::from_json(&verified.document)
         .map_err(|error| fail(Part::Application)(error.to_string()))?;
     if verified.signer != application.issuer {
@@ -301,15 +535,19 @@ pub fn verify(
             verified.signer, application.issuer
         )));
     }
-    let digest =
-        digest_hex(&receipt.application).map_err(|e| fail(Part::Application)(e.to_string()))?;
+    let digest = digest_hex(signed).map_err(|e| fail(Part::Application)(e.to_string()))?;
+    Ok((application, verified.signer, digest))
+}
 
-    // 2. The submission entry.
-    let submission = match check_entry(
-        &receipt.ledger.submission.entry,
-        catalog,
-        receipt.ledger.submission.time.into(),
-    ) {
+/// 2. The submission entry: signed by the applicant, naming this application.
+fn check_submission(
+    entry: &Value,
+    time: OffsetDateTime,
+    catalog: &Catalog,
+    application: &Application,
+    digest: &str,
+) -> Result<(), ReceiptError> {
+    let submission = match check_entry(entry, catalog, time.into()) {
         Ok(Entry::Submission(submission)) => submission,
         Ok(Entry::Decision(_)) => {
             return Err(fail(Part::Submission)(
@@ -318,96 +556,147 @@ pub fn verify(
         }
         Err(refusal) => return Err(fail(Part::Submission)(refusal.to_string())),
     };
-    let subject = &application.credential_subject;
     let mismatch = if submission.applicant != application.issuer {
         Some("it was signed by someone else than the applicant")
     } else if submission.id != application.id {
         Some("it names another application id")
-    } else if submission.service != subject.service {
+    } else if submission.service != application.credential_subject.service {
         Some("it names another service")
     } else if submission.application_sha256 != digest {
         Some("its digest is not this application's: the application was changed")
     } else {
         None
     };
-    if let Some(problem) = mismatch {
-        return Err(fail(Part::Submission)(problem.to_owned()));
+    match mismatch {
+        Some(problem) => Err(fail(Part::Submission)(problem.to_owned())),
+        None => Ok(()),
     }
+}
+
+/// Where a decision must say its application was anchored.
+struct Anchoring<'a> {
+    ledger: &'a str,
+    index: u64,
+    time: OffsetDateTime,
+    /// Version 1 receipts' decisions name no anchoring.
+    may_be_unnamed: bool,
+}
+
+/// 5. The decision: by the service's department, about this application, anchored where the
+/// receipt's submission is.
+fn check_decision(
+    entry: &Value,
+    time: OffsetDateTime,
+    index: u64,
+    catalog: &Catalog,
+    application: &Application,
+    digest: &str,
+    anchoring: &Anchoring<'_>,
+) -> Result<Decision, ReceiptError> {
+    let decision = match check_entry(entry, catalog, time.into()) {
+        Ok(Entry::Decision(decision)) => decision,
+        Ok(Entry::Submission(_)) => {
+            return Err(fail(Part::Decision)(
+                "it is a submission, not a decision".to_owned(),
+            ));
+        }
+        Err(refusal) => return Err(fail(Part::Decision)(refusal.to_string())),
+    };
+    let decided = &decision.credential_subject;
+    if decided.id != application.id || decided.application_sha256 != digest {
+        return Err(fail(Part::Decision)(
+            "it is about another application".to_owned(),
+        ));
+    }
+    if decided.service != application.credential_subject.service {
+        return Err(fail(Part::Decision)(
+            "it is about another service".to_owned(),
+        ));
+    }
+    if index <= anchoring.index {
+        return Err(fail(Part::Decision)(
+            "it stands before the application on the ledger".to_owned(),
+        ));
+    }
+    match &decided.anchored {
+        None if anchoring.may_be_unnamed => {}
+        None => {
+            return Err(fail(Part::Decision)(
+                "it does not say on which ledger, at which leaf and time the application was anchored".to_owned(),
+            ));
+        }
+        Some(anchored) => {
+            if anchored.ledger != anchoring.ledger {
+                return Err(fail(Part::Decision)(format!(
+                    "it decides an application anchored on the ledger `{}`, not on `{}`",
+                    anchored.ledger, anchoring.ledger
+                )));
+            }
+            if anchored.index != anchoring.index || anchored.time != anchoring.time {
+                return Err(fail(Part::Decision)(format!(
+                    "it decides the application anchored at leaf {} on {}, but the receipt's submission is at leaf {} on {}",
+                    anchored.index,
+                    agora_services::time_format::format_utc(anchored.time),
+                    anchoring.index,
+                    agora_services::time_format::format_utc(anchoring.time),
+                )));
+            }
+        }
+    }
+    Ok(decision)
+}
+
+fn verify_embedded(
+    ledger: &EmbeddedProof,
+    version: u32,
+    application: Application,
+    applicant: DidKey,
+    digest: &str,
+    catalog: &Catalog,
+    trusted: &TrustedLedgers,
+) -> Result<VerifiedReceipt, ReceiptError> {
+    let submitted = &ledger.submission;
+    check_submission(
+        &submitted.entry,
+        submitted.time,
+        catalog,
+        &application,
+        digest,
+    )?;
 
     // 3. The checkpoint, by a trusted ledger.
-    let ledger_key = VerifierKey::parse(&receipt.ledger.key)
-        .map_err(|e| fail(Part::Checkpoint)(e.to_string()))?;
+    let ledger_key =
+        VerifierKey::parse(&ledger.key).map_err(|e| fail(Part::Checkpoint)(e.to_string()))?;
     if !trusted.contains(&ledger_key) {
         return Err(fail(Part::Ledger)(format!(
             "its checkpoint is signed by the ledger key {ledger_key}, which is not one this verifier trusts: anyone can sign a tree of their own. If it is your city's ledger, compare it with the key the city publishes and pin it (`agora verify --trust-ledger KEY`, or a file of keys with `--trusted-ledgers FILE`)"
         )));
     }
-    let checkpoint = Checkpoint::open(&receipt.ledger.checkpoint, &ledger_key)
+    let checkpoint = Checkpoint::open(&ledger.checkpoint, &ledger_key)
         .map_err(|e| fail(Part::Checkpoint)(e.to_string()))?;
 
     // 4. Inclusion of the submission.
-    check_inclusion(
-        &receipt.ledger.submission,
-        &checkpoint,
-        version,
-        Part::SubmissionInclusion,
-    )?;
+    check_inclusion(submitted, &checkpoint, version, Part::SubmissionInclusion)?;
 
     // 5. The decision.
-    let decision = match &receipt.ledger.decision {
+    let decision = match &ledger.decision {
         None => None,
         Some(inclusion) => {
-            let decision = match check_entry(&inclusion.entry, catalog, inclusion.time.into()) {
-                Ok(Entry::Decision(decision)) => decision,
-                Ok(Entry::Submission(_)) => {
-                    return Err(fail(Part::Decision)(
-                        "it is a submission, not a decision".to_owned(),
-                    ));
-                }
-                Err(refusal) => return Err(fail(Part::Decision)(refusal.to_string())),
+            let anchoring = Anchoring {
+                ledger: &checkpoint.origin,
+                index: submitted.index,
+                time: submitted.time,
+                may_be_unnamed: version == RECEIPT_VERSION_1,
             };
-            let decided = &decision.credential_subject;
-            if decided.id != application.id || decided.application_sha256 != digest {
-                return Err(fail(Part::Decision)(
-                    "it is about another application".to_owned(),
-                ));
-            }
-            if decided.service != subject.service {
-                return Err(fail(Part::Decision)(
-                    "it is about another service".to_owned(),
-                ));
-            }
-            if inclusion.index <= receipt.ledger.submission.index {
-                return Err(fail(Part::Decision)(
-                    "it stands before the application on the ledger".to_owned(),
-                ));
-            }
-            let submitted = &receipt.ledger.submission;
-            match (&decided.anchored, version) {
-                (None, RECEIPT_VERSION_1) => {}
-                (None, _) => {
-                    return Err(fail(Part::Decision)(
-                        "it does not say on which ledger, at which leaf and time the application was anchored".to_owned(),
-                    ));
-                }
-                (Some(anchored), _) => {
-                    if anchored.ledger != checkpoint.origin {
-                        return Err(fail(Part::Decision)(format!(
-                            "it decides an application anchored on the ledger `{}`, not on `{}`",
-                            anchored.ledger, checkpoint.origin
-                        )));
-                    }
-                    if anchored.index != submitted.index || anchored.time != submitted.time {
-                        return Err(fail(Part::Decision)(format!(
-                            "it decides the application anchored at leaf {} on {}, but the receipt's submission is at leaf {} on {}",
-                            anchored.index,
-                            agora_services::time_format::format_utc(anchored.time),
-                            submitted.index,
-                            agora_services::time_format::format_utc(submitted.time),
-                        )));
-                    }
-                }
-            }
+            let decision = check_decision(
+                &inclusion.entry,
+                inclusion.time,
+                inclusion.index,
+                catalog,
+                &application,
+                digest,
+                &anchoring,
+            )?;
             check_inclusion(inclusion, &checkpoint, version, Part::DecisionInclusion)?;
             Some(decision)
         }
@@ -416,38 +705,119 @@ pub fn verify(
     Ok(VerifiedReceipt {
         version,
         application,
-        applicant: verified.signer,
-        ledger_key,
-        checkpoint,
-        index: receipt.ledger.submission.index,
-        anchored_at: receipt.ledger.submission.time,
+        applicant,
+        index: submitted.index,
+        anchored_at: submitted.time,
+        ledger: VerifiedLedger::Embedded {
+            key: ledger_key,
+            checkpoint,
+        },
         decision,
     })
 }
 
-fn check_inclusion(
-    inclusion: &Inclusion,
-    checkpoint: &Checkpoint,
-    version: u32,
-    part: Part,
-) -> Result<(), ReceiptError> {
+fn verify_evm(
+    ledger: &EvmProof,
+    application: Application,
+    applicant: DidKey,
+    digest: &str,
+    catalog: &Catalog,
+    trusted: &TrustedLedgers,
+) -> Result<VerifiedReceipt, ReceiptError> {
+    let submitted = &ledger.submission;
+    check_submission(
+        &submitted.entry,
+        submitted.time,
+        catalog,
+        &application,
+        digest,
+    )?;
+
+    // 3. The registry, a trusted one.
+    let origin = ledger.origin();
+    if !trusted.contains_registry(&origin) {
+        return Err(fail(Part::Ledger)(format!(
+            "it was anchored by the registry {origin}, which is not one this verifier trusts: anyone can deploy a registry of their own. If it is your city's, compare it with the registry the city publishes and pin it (`agora verify --trust-ledger {origin}`, or a file of ledgers with `--trusted-ledgers FILE`)"
+        )));
+    }
+
+    // 4. Inclusion of the submission in its batch.
+    let batch = &submitted.batch;
+    let part = fail(Part::SubmissionInclusion);
+    let root = hex_hash(&batch.root)
+        .ok_or_else(|| part("the batch root is not 0x and 64 hexadecimal digits".to_owned()))?;
+    let proof = decode_proof(&batch.proof, Part::SubmissionInclusion)?;
+    let leaf = batch_leaf(&submitted.entry).map_err(&part)?;
+    tree::verify_inclusion(&root, batch.size, &leaf, batch.leaf, &proof).map_err(|error| {
+        match error {
+            InclusionError::Mismatch(index) => {
+                part(format!("leaf {index} is not in the batch the root names"))
+            }
+            other => part(other.to_string()),
+        }
+    })?;
+
+    // 5. The decision.
+    let decision = match &ledger.decision {
+        None => None,
+        Some(recorded) => Some(check_decision(
+            &recorded.entry,
+            recorded.time,
+            recorded.index,
+            catalog,
+            &application,
+            digest,
+            &Anchoring {
+                ledger: &origin,
+                index: submitted.index,
+                time: submitted.time,
+                may_be_unnamed: false,
+            },
+        )?),
+    };
+
+    Ok(VerifiedReceipt {
+        version: RECEIPT_VERSION,
+        application,
+        applicant,
+        index: submitted.index,
+        anchored_at: submitted.time,
+        ledger: VerifiedLedger::Evm {
+            origin,
+            block: (submitted.block, submitted.block_hash.clone()),
+            root,
+            decision_block: ledger
+                .decision
+                .as_ref()
+                .map(|d| (d.block, d.block_hash.clone())),
+        },
+        decision,
+    })
+}
+
+/// `0x` and 64 hexadecimal digits.
+fn hex_hash(text: &str) -> Option<Hash> {
+    let digits = text.strip_prefix("0x")?;
+    if digits.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(digits.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn decode_proof(hashes: &[String], part: Part) -> Result<Vec<Hash>, ReceiptError> {
     let fail = fail(part);
-    if inclusion.proof.len() > tree::MAX_PROOF_HASHES {
+    if hashes.len() > tree::MAX_PROOF_HASHES {
         return Err(fail(format!(
             "it has {} hashes; a proof in a tree of up to 2^62 entries has at most {}",
-            inclusion.proof.len(),
+            hashes.len(),
             tree::MAX_PROOF_HASHES
         )));
     }
-    let record =
-        entry::leaf_bytes(&inclusion.entry, inclusion.time).map_err(|e| fail(e.to_string()))?;
-    let leaf = if version == RECEIPT_VERSION_1 {
-        tree::legacy_leaf_hash(&record)
-    } else {
-        tree::leaf_hash(&record)
-    };
-    let proof = inclusion
-        .proof
+    hashes
         .iter()
         .map(|hash| {
             BASE64
@@ -456,7 +826,24 @@ fn check_inclusion(
                 .and_then(|hash| Hash::try_from(hash.as_slice()).ok())
                 .ok_or_else(|| fail("a proof hash is not 32 bytes in standard base64".to_owned()))
         })
-        .collect::<Result<Vec<Hash>, _>>()?;
+        .collect()
+}
+
+fn check_inclusion(
+    inclusion: &Inclusion,
+    checkpoint: &Checkpoint,
+    version: u32,
+    part: Part,
+) -> Result<(), ReceiptError> {
+    let proof = decode_proof(&inclusion.proof, part)?;
+    let fail = fail(part);
+    let record =
+        entry::leaf_bytes(&inclusion.entry, inclusion.time).map_err(|e| fail(e.to_string()))?;
+    let leaf = if version == RECEIPT_VERSION_1 {
+        tree::legacy_leaf_hash(&record)
+    } else {
+        tree::leaf_hash(&record)
+    };
     tree::verify_inclusion(
         &checkpoint.root,
         checkpoint.size,

@@ -123,7 +123,10 @@ fn an_application_is_anchored_decided_and_its_receipt_verifies() {
         assert_eq!(verified.application.id, first.id);
         assert_eq!(verified.applicant, world.citizen.did());
         assert_eq!(verified.outcome(), Some(Outcome::Approve));
-        assert_eq!(verified.ledger_key, *world.ledger.verifier());
+        assert!(matches!(
+            &verified.ledger,
+            receipt::VerifiedLedger::Embedded { key, .. } if key == world.ledger.verifier()
+        ));
 
         // A second application within the policy's 90 days is refused, with the reason.
         let second = world.apply().await;
@@ -133,10 +136,8 @@ fn an_application_is_anchored_decided_and_its_receipt_verifies() {
             .as_ref()
             .expect("receipt")
             .ledger
-            .decision
-            .as_ref()
-            .expect("decided")
-            .entry;
+            .decision()
+            .expect("decided");
         assert_eq!(
             decision["credentialSubject"]["reasons"][0]["key"],
             "parking-permit.quota"
@@ -424,7 +425,7 @@ impl Forgery {
 
     /// [`Forgery::receipt`] as a receipt of `version` (1: leaves hashed the old way).
     fn build(&self, submitted: OffsetDateTime, decided: OffsetDateTime, version: u32) -> Value {
-        let ledger = &self.genuine.ledger;
+        let ledger = embedded(&self.genuine);
         let decision = ledger.decision.as_ref().expect("decided");
         let entries = [
             (ledger.submission.entry.clone(), submitted),
@@ -455,12 +456,14 @@ impl Forgery {
         };
         let mut forged = self.genuine.clone();
         forged.version = version;
-        forged.ledger.key = self.verifier().to_string();
-        forged.ledger.checkpoint = checkpoint.sign(self.key.signing_key()).expect("signs");
         let proofs = [tree.prove_inclusion(0), tree.prove_inclusion(1)];
         let [submission, decision] = <[StoredEntry; 2]>::try_from(stored).expect("two");
-        forged.ledger.submission = receipt::Inclusion::new(submission, &proofs[0]);
-        forged.ledger.decision = Some(receipt::Inclusion::new(decision, &proofs[1]));
+        forged.ledger = receipt::LedgerProof::Embedded(receipt::EmbeddedProof {
+            key: self.verifier().to_string(),
+            checkpoint: checkpoint.sign(self.key.signing_key()).expect("signs"),
+            submission: receipt::Inclusion::new(submission, &proofs[0]),
+            decision: Some(receipt::Inclusion::new(decision, &proofs[1])),
+        });
         serde_json::to_value(forged).expect("json")
     }
 }
@@ -504,7 +507,7 @@ fn a_genuine_decision_replayed_into_a_private_tree_does_not_verify() {
     let forgery = Forgery::new(dir.path());
     let trusted = TrustedLedgers::new([forgery.verifier()]);
     let now = SystemTime::now();
-    let genuine = &forgery.genuine.ledger;
+    let genuine = embedded(&forgery.genuine);
     let decided = genuine.decision.as_ref().expect("decided").time;
     // Backdated by more than clocks may disagree, the submission's own proof gives it away (it
     // was made after the time the tree claims); within that, the decision's anchoring does.
@@ -537,7 +540,7 @@ fn a_genuine_decision_replayed_into_a_private_tree_does_not_verify() {
     };
     let trusted = TrustedLedgers::new([named.verifier()]);
     let forged = named.receipt(
-        named.genuine.ledger.submission.time - time::Duration::minutes(1),
+        embedded(&named.genuine).submission.time - time::Duration::minutes(1),
         decided,
     );
     let error = receipt::verify(&forged, &named.catalog, &trusted, now).expect_err("backdated");
@@ -556,7 +559,7 @@ fn a_version_1_receipt_with_its_older_leaf_hashes_still_verifies() {
         ..forgery
     };
     let trusted = TrustedLedgers::new([rebuilt.verifier()]);
-    let genuine = &rebuilt.genuine.ledger;
+    let genuine = embedded(&rebuilt.genuine);
     assert_eq!(
         (
             genuine.submission.index,
@@ -594,8 +597,16 @@ fn a_version_1_receipt_with_its_older_leaf_hashes_still_verifies() {
     );
 }
 
+/// The embedded ledger's part of a receipt from it.
+fn embedded(receipt: &receipt::Receipt) -> &receipt::EmbeddedProof {
+    match &receipt.ledger {
+        receipt::LedgerProof::Embedded(proof) => proof,
+        other => panic!("not a receipt from the embedded ledger: {other:?}"),
+    }
+}
+
 fn genuine_origin(receipt: &receipt::Receipt) -> String {
-    VerifierKey::parse(&receipt.ledger.key)
+    VerifierKey::parse(&embedded(receipt).key)
         .expect("a key")
         .name()
         .to_owned()
@@ -607,7 +618,7 @@ fn hostile_sizes_and_indices_in_a_receipt_are_refused_without_a_panic() {
     let forgery = Forgery::new(dir.path());
     let trusted = TrustedLedgers::new([forgery.verifier()]);
     let now = SystemTime::now();
-    let genuine = &forgery.genuine.ledger;
+    let genuine = embedded(&forgery.genuine);
     let mut receipt = forgery.receipt(
         genuine.submission.time,
         genuine.decision.as_ref().expect("decided").time,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use agora_gateway::archive::{self, ARCHIVE_FILE, Archived};
 use agora_gateway::desk::DESK_FILE;
+use agora_gateway::receipt::VerifiedLedger;
 use agora_gateway::{
     Archive, Desk, DeskKeys, Ledger as _, LocalLedger, State, TrustedLedgers, prepare,
 };
@@ -279,8 +280,8 @@ fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
     let decision = archived
         .receipt
         .as_ref()
-        .and_then(|r| r.ledger.decision.as_ref())
-        .and_then(|d| agora_services::Decision::from_json(&d.entry).ok());
+        .and_then(|r| r.ledger.decision())
+        .and_then(|d| agora_services::Decision::from_json(d).ok());
     for reason in decision.iter().flat_map(|d| &d.credential_subject.reasons) {
         lines.push(format!("  - {}", catalog.render(reason, lang)));
     }
@@ -456,9 +457,9 @@ pub fn ledger_audit() -> Result<String, CommandError> {
     ))
 }
 
-/// The ledger keys `agora verify` trusts, and why each: this device's own embedded ledger,
-/// keys pinned with `--trust-ledger`, and keys listed in `--trusted-ledgers` files (what a
-/// city publishes).
+/// The ledgers `agora verify` trusts, and why each: this device's own embedded ledger,
+/// ledger keys and registries (`eip155:CHAIN_ID:0xADDRESS`) pinned with `--trust-ledger`, and
+/// those listed in `--trusted-ledgers` files (what a city publishes).
 pub struct Trust {
     /// Keys pinned on the command line.
     pub pinned: Vec<String>,
@@ -486,9 +487,15 @@ impl Trust {
             ));
         }
         for key in &self.pinned {
+            if key.trim().starts_with("eip155:") {
+                trusted
+                    .add_registry(key.trim())
+                    .map_err(|e| CommandError::input(format!("--trust-ledger {key}: {e}")))?;
+                continue;
+            }
             let key = VerifierKey::parse(key.trim()).map_err(|e| {
                 CommandError::input(format!(
-                    "--trust-ledger {key}: not a ledger key (name+hash+base64, as `agora ledger log` prints it): {e}"
+                    "--trust-ledger {key}: not a ledger key (name+hash+base64, as `agora ledger log` prints it) nor a registry (eip155:CHAIN_ID:0xADDRESS): {e}"
                 ))
             })?;
             trusted.add(key.clone());
@@ -503,6 +510,11 @@ impl Trust {
             for key in listed.keys() {
                 trusted.add(key.clone());
                 why.push((key.clone(), format!("listed in {}", list.display())));
+            }
+            for registry in listed.registries() {
+                trusted
+                    .add_registry(registry)
+                    .map_err(CommandError::input)?;
             }
         }
         Ok((trusted, why))
@@ -529,19 +541,37 @@ pub fn verify_receipt(
             "  application {} to `{}`, signed by {}",
             verified.application.id, subject.service, verified.applicant
         ),
-        format!(
-            "  anchored at leaf {} on {}, in a tree of {} entries signed by the ledger key",
-            verified.index,
-            agora_services::time_format::format_utc(verified.anchored_at),
-            verified.checkpoint.size
-        ),
-        format!("    {}", verified.ledger_key),
     ];
-    let reason = why
-        .iter()
-        .find(|(key, _)| *key == verified.ledger_key)
-        .map_or("trusted", |(_, why)| why.as_str());
-    lines.push(format!("    ({reason})"));
+    match &verified.ledger {
+        VerifiedLedger::Embedded { key, checkpoint } => {
+            lines.push(format!(
+                "  anchored at leaf {} on {}, in a tree of {} entries signed by the ledger key",
+                verified.index,
+                agora_services::time_format::format_utc(verified.anchored_at),
+                checkpoint.size
+            ));
+            lines.push(format!("    {key}"));
+            let reason = why
+                .iter()
+                .find(|(trusted, _)| trusted == key)
+                .map_or("trusted", |(_, why)| why.as_str());
+            lines.push(format!("    ({reason})"));
+        }
+        VerifiedLedger::Evm { origin, block, .. } => {
+            lines.push(format!(
+                "  anchored at position {} on {}, in block {} ({}) of the registry",
+                verified.index,
+                agora_services::time_format::format_utc(verified.anchored_at),
+                block.0,
+                block.1
+            ));
+            lines.push(format!("    {origin} (trusted)"));
+            lines.push(
+                "  that the batch and the decision are on that chain, in final blocks, was not checked: that needs the chain"
+                    .to_owned(),
+            );
+        }
+    }
     if verified.version == agora_gateway::receipt::RECEIPT_VERSION_1 {
         lines.push(
             "  a version 1 receipt: its decision does not name where the application was anchored, so its time rests on the ledger key alone".to_owned(),

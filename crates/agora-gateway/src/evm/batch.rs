@@ -8,17 +8,14 @@
 //! rebuilds the same leaf. Unlike the embedded ledger's leaves, the leaf holds no time: the
 //! block that anchors the batch gives it.
 
-use agora_identity::canonical::canonicalize;
-use agora_ledger::tree::{self, Hash, Tree};
+use agora_ledger::tree::{Hash, Tree};
 use serde_json::Value;
 
 use super::codec::{self, CodecError};
 
 /// The leaf hash of a signed submission.
 pub fn leaf(submission: &Value) -> Result<Hash, CodecError> {
-    let canonical =
-        canonicalize(submission).map_err(|error| CodecError::NotCompact(error.to_string()))?;
-    Ok(tree::leaf_hash(&canonical))
+    crate::receipt::batch_leaf(submission).map_err(CodecError::NotCompact)
 }
 
 /// A batch ready to anchor.

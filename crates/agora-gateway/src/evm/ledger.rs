@@ -47,7 +47,12 @@ use super::chain::{ChainError, Registry, classify};
 use super::codec;
 use super::contract::{AgoraRegistry, application_key, service_key};
 use crate::backend::{Ledger, LedgerError};
-use crate::receipt::Receipt;
+use crate::receipt::{
+    BatchProof, ChainEntry, ChainSubmission, EvmProof, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION,
+    Receipt, evm_origin,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 /// How an EVM ledger is reached and how it batches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,12 +104,17 @@ const LOG_RANGE: u64 = 2_000;
 struct Indexed {
     stored: StoredEntry,
     kind: Kind,
+    transaction: B256,
+    block: u64,
+    block_hash: B256,
 }
 
 #[derive(Debug, Clone)]
 enum Kind {
     Submission {
         root: B256,
+        /// Its leaf index in the batch.
+        offset: u64,
         applicant: Box<DidKey>,
         id: ApplicationId,
     },
@@ -121,6 +131,8 @@ struct Index {
     by_application: HashMap<(String, ApplicationId), u64>,
     by_digest: HashMap<String, u64>,
     decisions: HashMap<u64, Vec<u64>>,
+    /// Each batch's leaves, for inclusion proofs.
+    batches: HashMap<B256, Vec<Hash>>,
     block_times: HashMap<u64, OffsetDateTime>,
 }
 
@@ -262,7 +274,9 @@ impl EvmLedger {
         index: &mut Index,
         log: &alloy::rpc::types::Log,
     ) -> Result<(), LedgerError> {
-        let (Some(block), Some(tx)) = (log.block_number, log.transaction_hash) else {
+        let (Some(block), Some(tx), Some(block_hash)) =
+            (log.block_number, log.transaction_hash, log.block_hash)
+        else {
             return Ok(());
         };
         match log.topic0() {
@@ -306,6 +320,7 @@ impl EvmLedger {
                     return Ok(()); // the data is not what was anchored
                 }
                 let time = self.block_time(index, block).await?;
+                index.batches.insert(event.root, leaves);
                 for (offset, entry) in entries.into_iter().enumerate() {
                     let position = event.first + offset as u64;
                     let Ok(Entry::Submission(submission)) =
@@ -333,9 +348,13 @@ impl EvmLedger {
                             },
                             kind: Kind::Submission {
                                 root: event.root,
+                                offset: offset as u64,
                                 applicant: Box::new(submission.applicant),
                                 id: submission.id,
                             },
+                            transaction: tx,
+                            block,
+                            block_hash,
                         },
                     );
                 }
@@ -369,6 +388,9 @@ impl EvmLedger {
                             entry,
                         },
                         kind: Kind::Decision,
+                        transaction: tx,
+                        block,
+                        block_hash,
                     },
                 );
             }
@@ -628,8 +650,10 @@ impl EvmLedger {
                             root,
                             applicant,
                             id: anchored,
+                            ..
                         },
                     stored,
+                    ..
                 }) if *anchored == id => (*root, **applicant, stored.time),
                 _ => {
                     return Err(LedgerError::Rejected(Refusal::UnknownApplication(
@@ -814,10 +838,9 @@ impl Ledger for EvmLedger {
 
     /// CAIP-10's name for the registry: `eip155:<chain id>:<address>`.
     fn origin(&self) -> String {
-        format!(
-            "eip155:{}:{:#x}",
+        evm_origin(
             self.registry.chain_id(),
-            self.registry.address()
+            &format!("{:#x}", self.registry.address()),
         )
     }
 
@@ -878,12 +901,75 @@ impl Ledger for EvmLedger {
         Ok(None)
     }
 
-    /// Receipts from a chain are not made yet (see the note): `None`.
+    /// A receipt from final blocks only: the submission's batch and inclusion proof, and the
+    /// newest decision.
     async fn receipt(
         &self,
-        _id: ApplicationId,
-        _application: Value,
+        id: ApplicationId,
+        application: Value,
     ) -> Result<Option<Receipt>, LedgerError> {
-        Ok(None)
+        // The application's own issuer is whose submission it is.
+        let Some(applicant) = application
+            .get("issuer")
+            .and_then(Value::as_str)
+            .and_then(|issuer| DidKey::parse(issuer).ok())
+        else {
+            return Ok(None);
+        };
+        let index = self.sync().await?;
+        let Some(position) = index.by_application.get(&(applicant.to_string(), id)) else {
+            return Ok(None);
+        };
+        let Some(submitted) = index.positions.get(position) else {
+            return Ok(None);
+        };
+        let Kind::Submission { root, offset, .. } = &submitted.kind else {
+            return Ok(None);
+        };
+        let Some(leaves) = index.batches.get(root) else {
+            return Ok(None);
+        };
+        let (_, proofs) = batch::tree_of(leaves);
+        let proof = proofs
+            .get(*offset as usize)
+            .map(|hashes| hashes.iter().map(|hash| BASE64.encode(hash)).collect())
+            .unwrap_or_default();
+        let decision = index
+            .decisions
+            .get(position)
+            .and_then(|positions| positions.last())
+            .and_then(|at| index.positions.get(at))
+            .map(|decided| ChainEntry {
+                index: decided.stored.index,
+                time: decided.stored.time,
+                entry: decided.stored.entry.clone(),
+                transaction: decided.transaction.to_string(),
+                block: decided.block,
+                block_hash: decided.block_hash.to_string(),
+            });
+        Ok(Some(Receipt {
+            kind: RECEIPT_TYPE.to_owned(),
+            version: RECEIPT_VERSION,
+            application,
+            ledger: LedgerProof::Evm(EvmProof {
+                chain_id: self.registry.chain_id(),
+                registry: format!("{:#x}", self.registry.address()),
+                submission: ChainSubmission {
+                    index: submitted.stored.index,
+                    time: submitted.stored.time,
+                    entry: submitted.stored.entry.clone(),
+                    batch: BatchProof {
+                        root: root.to_string(),
+                        size: leaves.len() as u64,
+                        leaf: *offset,
+                        proof,
+                    },
+                    transaction: submitted.transaction.to_string(),
+                    block: submitted.block,
+                    block_hash: submitted.block_hash.to_string(),
+                },
+                decision,
+            }),
+        }))
     }
 }

@@ -14,6 +14,7 @@ use agora_gateway::evm::alloy::sol_types::SolCall as _;
 use agora_gateway::evm::anvil::{self, Anvil};
 use agora_gateway::evm::contract::{AgoraRegistry, service_key};
 use agora_gateway::evm::{EvmConfig, EvmLedger, Registry, chain};
+use agora_gateway::receipt::{self, Part, TrustedLedgers};
 use agora_gateway::{Archive, Desk, DeskKeys, Ledger, State, prepare};
 use agora_identity::Identity;
 use agora_services::{Catalog, Outcome};
@@ -164,6 +165,56 @@ fn a_citizen_s_application_is_anchored_on_the_chain_and_decided_by_its_departmen
             record.decisions[0].entry["credentialSubject"]["anchored"]["ledger"],
             ledger.origin()
         );
+        // The citizen's archive fetches the receipt; it verifies offline against the pinned
+        // registry, and not without it.
+        archive::refresh(&archive, &ledger, SystemTime::now())
+            .await
+            .expect("refreshes");
+        let archived = archive.get(prepared.id).expect("reads").expect("archived");
+        assert_eq!(archived.state, State::Decided);
+        assert_eq!(archived.outcome(), Some(Outcome::Approve));
+        let receipt =
+            serde_json::to_value(archived.receipt.as_ref().expect("a receipt")).expect("json");
+        assert_eq!(receipt["ledger"]["backend"], "evm");
+        let mut trusted = TrustedLedgers::default();
+        trusted.add_registry(&ledger.origin()).expect("a registry");
+        let verified = receipt::verify(&receipt, &catalog, &trusted, SystemTime::now())
+            .expect("the receipt verifies");
+        assert_eq!(verified.outcome(), Some(Outcome::Approve));
+        assert_eq!(verified.applicant, citizen.did());
+        assert!(matches!(
+            &verified.ledger,
+            receipt::VerifiedLedger::Evm { origin, .. } if *origin == ledger.origin()
+        ));
+        let untrusted = receipt::verify(
+            &receipt,
+            &catalog,
+            &TrustedLedgers::default(),
+            SystemTime::now(),
+        )
+        .expect_err("an unpinned registry");
+        assert_eq!(untrusted.part, Part::Ledger, "{untrusted}");
+        assert!(
+            untrusted.problem.contains("--trust-ledger eip155:"),
+            "{untrusted}"
+        );
+        // A receipt moved to another position, or with another batch root, does not verify.
+        let mut moved = receipt.clone();
+        moved["ledger"]["submission"]["batch"]["leaf"] = 1.into();
+        let error =
+            receipt::verify(&moved, &catalog, &trusted, SystemTime::now()).expect_err("moved");
+        assert_eq!(error.part, Part::SubmissionInclusion, "{error}");
+        let mut rooted = receipt.clone();
+        rooted["ledger"]["submission"]["batch"]["root"] = format!("0x{}", "ab".repeat(32)).into();
+        let error = receipt::verify(&rooted, &catalog, &trusted, SystemTime::now())
+            .expect_err("another root");
+        assert_eq!(error.part, Part::SubmissionInclusion, "{error}");
+        let mut elsewhere = receipt.clone();
+        elsewhere["ledger"]["submission"]["index"] = 7.into();
+        let error = receipt::verify(&elsewhere, &catalog, &trusted, SystemTime::now())
+            .expect_err("another position");
+        assert_eq!(error.part, Part::Decision, "{error}");
+
         // Nothing is left for the desk, and a second run decides nothing twice.
         let report = desk.run_once(&desk_ledger).await.expect("the desk runs");
         assert!(report.decided.is_empty(), "{report:?}");
