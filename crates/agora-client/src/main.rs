@@ -90,6 +90,13 @@ enum Command {
         /// Trust the ledgers in this file, one per line (`#` starts a comment). Repeatable.
         #[arg(long = "trusted-ledgers", value_name = "FILE")]
         trusted_ledgers: Vec<PathBuf>,
+        /// Also check a registry's receipt against this node of its chain: the batch and the
+        /// decision are there, from that registry, in blocks still in the chain and final.
+        #[arg(long, value_name = "URL")]
+        chain: Option<String>,
+        /// With --chain: how many blocks must follow each of the receipt's blocks.
+        #[arg(long, value_name = "N", default_value_t = 2, requires = "chain")]
+        confirmations: u64,
     },
     /// The city's service catalog.
     Services {
@@ -272,11 +279,14 @@ fn run_command(command: Command) -> ExitCode {
             file,
             trust_ledger,
             trusted_ledgers,
+            chain,
+            confirmations,
         } => identity::verify(
             &file,
             &gateway::Trust {
                 pinned: trust_ledger,
                 lists: trusted_ledgers,
+                chain: chain.map(|url| (url, confirmations)),
             },
         ),
         Command::Services { action } => match action {

@@ -398,6 +398,7 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
     .to_string();
     let trust = agora_client::commands::gateway::Trust {
         pinned: vec![ledger_key],
+        chain: None,
         lists: Vec::new(),
     };
     let verdict = agora_client::commands::identity::verify(&receipt, &trust)

@@ -300,6 +300,28 @@ impl Archive {
         tx.commit().map_err(|e| self.sqlite(e))
     }
 
+    /// Sends an application again: the ledger no longer holds it (a chain lost the block it
+    /// was anchored in). Its receipt, which cites that block, is dropped; it is due at once.
+    fn requeue(
+        &self,
+        id: ApplicationId,
+        detail: &str,
+        now: SystemTime,
+    ) -> Result<(), ArchiveError> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(|e| self.sqlite(e))?;
+        tx.execute(
+            "UPDATE applications SET state = 'queued', receipt = NULL, last_error = NULL, next_attempt = ?2 WHERE id = ?1",
+            params![id.to_string(), seconds(now)],
+        )
+        .map_err(|e| self.sqlite(e))?;
+        add_event(&tx, id, now, State::Queued, Some(detail)).map_err(|e| self.sqlite(e))?;
+        tx.commit().map_err(|e| self.sqlite(e))
+    }
+
     fn retry_later(
         &self,
         id: ApplicationId,
@@ -470,8 +492,9 @@ pub async fn deliver(
     Ok(delivery)
 }
 
-/// Fetches a fresh receipt for every anchored application and records decisions. Returns the
-/// applications that changed state.
+/// Fetches a fresh receipt for every anchored application and records decisions; an anchored
+/// application the ledger no longer holds (a chain lost its block) is queued again. Returns
+/// the applications that changed state.
 pub async fn refresh(
     archive: &Archive,
     ledger: &dyn Ledger,
@@ -484,11 +507,27 @@ pub async fn refresh(
         {
             continue;
         }
-        let Ok(Some(receipt)) = ledger
+        let receipt = match ledger
             .receipt(archived.id, archived.application.clone())
             .await
-        else {
-            continue;
+        {
+            Ok(Some(receipt)) => receipt,
+            // Anchored, and now the ledger does not hold it: a chain lost the block (a node
+            // restarted from older state, or a reorganisation deeper than the confirmations).
+            // Sending it again is safe: a ledger that does hold it answers where it is.
+            Ok(None) if archived.state == State::Anchored => {
+                archive.requeue(
+                    archived.id,
+                    &format!(
+                        "{} no longer holds it; it will be sent again",
+                        ledger.describe()
+                    ),
+                    now,
+                )?;
+                changed.push(archived.id);
+                continue;
+            }
+            _ => continue,
         };
         let decision = receipt
             .ledger

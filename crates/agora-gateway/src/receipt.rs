@@ -520,7 +520,7 @@ pub fn verify(
     }
 }
 
-/// 1. The application: signed by its issuer. Returns it, its signer and its digest.
+/// Step 1, the application: signed by its issuer. Returns it, its signer and its digest.
 fn check_application(
     signed: &Value,
     now: SystemTime,
@@ -539,7 +539,7 @@ fn check_application(
     Ok((application, verified.signer, digest))
 }
 
-/// 2. The submission entry: signed by the applicant, naming this application.
+/// Step 2, the submission entry: signed by the applicant, naming this application.
 fn check_submission(
     entry: &Value,
     time: OffsetDateTime,
@@ -582,7 +582,7 @@ struct Anchoring<'a> {
     may_be_unnamed: bool,
 }
 
-/// 5. The decision: by the service's department, about this application, anchored where the
+/// Step 5, the decision: by the service's department, about this application, anchored where the
 /// receipt's submission is.
 fn check_decision(
     entry: &Value,

@@ -465,6 +465,9 @@ pub struct Trust {
     pub pinned: Vec<String>,
     /// Files of keys, one per line.
     pub lists: Vec<PathBuf>,
+    /// A node of the chain to check a registry's receipt against (`--chain URL`), and the
+    /// confirmations its blocks must have.
+    pub chain: Option<(String, u64)>,
 }
 
 impl Trust {
@@ -521,6 +524,56 @@ impl Trust {
     }
 }
 
+/// `--chain URL`: a registry's receipt checked against a node of its chain.
+#[cfg(feature = "evm")]
+fn check_on_chain(
+    document: &serde_json::Value,
+    trust: &Trust,
+    lines: &mut Vec<String>,
+) -> Result<(), CommandError> {
+    use agora_gateway::evm::verify::{OnChainError, on_chain};
+    use agora_gateway::receipt::{LedgerProof, Receipt};
+    let Some((url, confirmations)) = &trust.chain else {
+        return Ok(());
+    };
+    let receipt: Receipt = serde_json::from_value(document.clone())
+        .map_err(|e| CommandError::negative(e.to_string()))?;
+    let LedgerProof::Evm(proof) = &receipt.ledger else {
+        return Err(CommandError::input(
+            "--chain checks receipts from a registry on a chain; this one is from an embedded ledger, whose checkpoint was checked above".to_owned(),
+        ));
+    };
+    let confirmed = runtime()?
+        .block_on(on_chain(proof, url, *confirmations))
+        .map_err(|error| match error {
+            OnChainError::Chain(error) => CommandError::failure(format!("--chain {url}: {error}")),
+            other => CommandError::negative(format!("against the chain at {url}: {other}")),
+        })?;
+    lines.push(format!(
+        "  on the chain at {url}: the batch is in block {} with {} confirmation(s){}",
+        proof.submission.block,
+        confirmed.batch_confirmations,
+        confirmed
+            .decision_confirmations
+            .map_or_else(String::new, |n| format!(", the decision's block with {n}"))
+    ));
+    Ok(())
+}
+
+#[cfg(not(feature = "evm"))]
+fn check_on_chain(
+    _document: &serde_json::Value,
+    trust: &Trust,
+    _lines: &mut Vec<String>,
+) -> Result<(), CommandError> {
+    match trust.chain {
+        None => Ok(()),
+        Some(_) => Err(CommandError::input(
+            "--chain: this agora was built without the EVM ledger (cargo feature `evm`)".to_owned(),
+        )),
+    }
+}
+
 /// `agora verify` of a receipt: everything checked offline, against the ledger keys `trust`
 /// gathers; which part failed if not.
 pub fn verify_receipt(
@@ -566,12 +619,15 @@ pub fn verify_receipt(
                 block.1
             ));
             lines.push(format!("    {origin} (trusted)"));
-            lines.push(
-                "  that the batch and the decision are on that chain, in final blocks, was not checked: that needs the chain"
-                    .to_owned(),
-            );
+            if trust.chain.is_none() {
+                lines.push(
+                    "  that the batch and the decision are on that chain, in final blocks, was not checked: add --chain URL"
+                        .to_owned(),
+                );
+            }
         }
     }
+    check_on_chain(document, trust, &mut lines)?;
     if verified.version == agora_gateway::receipt::RECEIPT_VERSION_1 {
         lines.push(
             "  a version 1 receipt: its decision does not name where the application was anchored, so its time rests on the ledger key alone".to_owned(),

@@ -31,6 +31,18 @@ pub enum ChainError {
         /// What the connection said.
         reason: String,
     },
+    /// The node took a transaction and then forgot it: it restarted on older state, or a
+    /// reorganisation dropped the block it was in, or its pool dropped it. Sending it again
+    /// is the answer.
+    #[error(
+        "the node at {url} no longer knows transaction {transaction} (it restarted, reorganised or dropped it)"
+    )]
+    Dropped {
+        /// The node.
+        url: String,
+        /// The transaction's hash.
+        transaction: String,
+    },
     /// The node answered something that is not a JSON-RPC answer to the question asked.
     #[error("the node at {url} answered something that is not a JSON-RPC answer: {reason}")]
     Garbage {
@@ -346,8 +358,23 @@ pub async fn anvil_set_balance(url: &str, account: Address, wei: U256) -> Result
         .map_err(|error| classify(url, error))
 }
 
+/// Calls one of anvil's own methods (`evm_snapshot`, `evm_revert`, `anvil_mine`, …): for tests
+/// and benchmarks.
+pub async fn anvil_call(
+    url: &str,
+    method: &'static str,
+    params: serde_json::Value,
+) -> Result<serde_json::Value, ChainError> {
+    let provider = provider(url, PrivateKeySigner::random())?;
+    provider
+        .raw_request::<_, serde_json::Value>(method.into(), params)
+        .await
+        .map_err(|error| classify(url, error))
+}
+
 /// Sends a transaction (estimating its gas first, which is where a revert shows with its
-/// reason) and waits for its receipt.
+/// reason) and waits for its receipt, asking the node every 100 ms. A transaction the node
+/// forgets (it restarted, or dropped it from its pool) is an error at once, not a long wait.
 async fn send(
     provider: &DynProvider,
     url: &str,
@@ -357,11 +384,40 @@ async fn send(
         .await
         .map_err(|_| timed_out(url))?
         .map_err(|error| classify(url, error))?;
-    tokio::time::timeout(REQUEST_TIMEOUT * 3, pending.get_receipt())
-        .await
-        .map_err(|_| timed_out(url))?
-        .map_err(|error| ChainError::Unreachable {
-            url: url.to_owned(),
-            reason: error.to_string(),
-        })
+    let hash = *pending.tx_hash();
+    let started = std::time::Instant::now();
+    let mut asked = 0u32;
+    loop {
+        let receipt = tokio::time::timeout(REQUEST_TIMEOUT, provider.get_transaction_receipt(hash))
+            .await
+            .map_err(|_| timed_out(url))?
+            .map_err(|error| classify(url, error))?;
+        if let Some(receipt) = receipt {
+            return Ok(receipt);
+        }
+        asked += 1;
+        if asked % 10 == 0 {
+            let known =
+                tokio::time::timeout(REQUEST_TIMEOUT, provider.get_transaction_by_hash(hash))
+                    .await
+                    .map_err(|_| timed_out(url))?
+                    .map_err(|error| classify(url, error))?;
+            if known.is_none() {
+                return Err(ChainError::Dropped {
+                    url: url.to_owned(),
+                    transaction: hash.to_string(),
+                });
+            }
+        }
+        if started.elapsed() > REQUEST_TIMEOUT * 3 {
+            return Err(ChainError::Unreachable {
+                url: url.to_owned(),
+                reason: format!(
+                    "transaction {hash} was not mined within {} s",
+                    (REQUEST_TIMEOUT * 3).as_secs()
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -96,6 +96,10 @@ impl EvmConfig {
 /// accept into their transaction pools by default.
 pub const MAX_BATCH_BYTES: usize = 120 * 1024;
 
+/// How many times one append sends a transaction that the chain then drops, before it gives
+/// the caller "try again later".
+const MAX_RESENDS: u32 = 5;
+
 /// The most blocks one `eth_getLogs` asks for.
 const LOG_RANGE: u64 = 2_000;
 
@@ -578,9 +582,18 @@ impl EvmLedger {
         }
         .abi_encode()
         .into();
+        let mut dropped = 0;
         loop {
             match self.registry.transact(call.clone()).await {
                 Ok(_) => {}
+                // Mined and then gone before its receipt was read: send it again.
+                Err(error @ ChainError::Dropped { .. }) => {
+                    dropped += 1;
+                    if dropped > MAX_RESENDS {
+                        return Err(unavailable(error));
+                    }
+                    continue;
+                }
                 // Anchored already (an earlier try that did land): wait for it as for ours.
                 Err(ChainError::Refused(reason)) if reason.starts_with("BatchAlreadyAnchored") => {}
                 Err(ChainError::Refused(reason)) => {
@@ -687,9 +700,17 @@ impl EvmLedger {
         }
         .abi_encode()
         .into();
+        let mut dropped = 0;
         loop {
             let receipt = match self.registry.transact(call.clone()).await {
                 Ok(receipt) => receipt,
+                Err(error @ ChainError::Dropped { .. }) => {
+                    dropped += 1;
+                    if dropped > MAX_RESENDS {
+                        return Err(unavailable(error));
+                    }
+                    continue;
+                }
                 Err(ChainError::Refused(reason))
                     if reason.starts_with("DecisionAlreadyRecorded") =>
                 {

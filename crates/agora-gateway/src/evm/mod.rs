@@ -7,6 +7,7 @@
 //! - [`codec`]: signed submissions in the compact form an anchoring call carries.
 //! - [`batch`]: a batch's RFC 6962 tree, root and inclusion proofs.
 //! - [`ledger`]: [`EvmLedger`], the registry behind the gateway's `Ledger` seam.
+//! - [`verify`]: an EVM receipt checked against the chain.
 //! - [`anvil`]: a local node for tests and benchmarks.
 
 pub mod anvil;
@@ -15,6 +16,7 @@ pub mod chain;
 pub mod codec;
 pub mod contract;
 pub mod ledger;
+pub mod verify;
 
 pub use chain::{ChainError, Registry};
 pub use ledger::{EvmConfig, EvmLedger};

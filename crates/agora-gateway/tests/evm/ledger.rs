@@ -13,7 +13,7 @@ use agora_gateway::evm::alloy::signers::local::PrivateKeySigner;
 use agora_gateway::evm::alloy::sol_types::SolCall as _;
 use agora_gateway::evm::anvil::{self, Anvil};
 use agora_gateway::evm::contract::{AgoraRegistry, service_key};
-use agora_gateway::evm::{EvmConfig, EvmLedger, Registry, chain};
+use agora_gateway::evm::{self, EvmConfig, EvmLedger, Registry, chain};
 use agora_gateway::receipt::{self, Part, TrustedLedgers};
 use agora_gateway::{Archive, Desk, DeskKeys, Ledger, State, prepare};
 use agora_identity::Identity;
@@ -215,6 +215,33 @@ fn a_citizen_s_application_is_anchored_on_the_chain_and_decided_by_its_departmen
             .expect_err("another position");
         assert_eq!(error.part, Part::Decision, "{error}");
 
+        // Against the chain: the batch and the decision are there, from this registry; asking
+        // for more confirmations than the blocks have says "not final", and a receipt citing
+        // another transaction or block does not hold.
+        let receipt::LedgerProof::Evm(proof) = &archived.receipt.as_ref().expect("receipt").ledger
+        else {
+            panic!("an EVM receipt");
+        };
+        let confirmed = evm::verify::on_chain(proof, &chain.node.url(), 0)
+            .await
+            .expect("on the chain");
+        assert_eq!(confirmed.decision_confirmations, Some(0));
+        let early = evm::verify::on_chain(proof, &chain.node.url(), 3).await;
+        assert!(matches!(early, Err(evm::verify::OnChainError::NotFinal(..))), "{early:?}");
+        let mut swapped = proof.clone();
+        if let Some(decision) = &mut swapped.decision {
+            decision.transaction = proof.submission.transaction.clone();
+        }
+        let error = evm::verify::on_chain(&swapped, &chain.node.url(), 0).await;
+        assert!(matches!(error, Err(evm::verify::OnChainError::Differs(_))), "{error:?}");
+        let mut reblocked = proof.clone();
+        reblocked.submission.block_hash = format!("0x{}", "11".repeat(32));
+        let error = evm::verify::on_chain(&reblocked, &chain.node.url(), 0).await;
+        assert!(
+            matches!(&error, Err(evm::verify::OnChainError::Differs(problem)) if problem.contains("reorganised")),
+            "{error:?}"
+        );
+
         // Nothing is left for the desk, and a second run decides nothing twice.
         let report = desk.run_once(&desk_ledger).await.expect("the desk runs");
         assert!(report.decided.is_empty(), "{report:?}");
@@ -351,4 +378,223 @@ fn the_compact_form_gives_back_the_signed_submission_exactly_and_refuses_what_it
     let mut version = bytes.clone();
     version[0] = 9;
     assert!(codec::decode(&version, "parking-permit").is_err());
+}
+
+#[test]
+fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = catalog();
+    runtime().block_on(async {
+        let state = dir.path().join("anvil-state.json");
+        let mut chain = set_up(
+            anvil::Options {
+                state: Some(state.clone()),
+                ..anvil::Options::default()
+            },
+            &catalog,
+        )
+        .await;
+        let submitter = funded(&chain.node.url()).await;
+        // anvil saves its state every second: let it save the registry and the funds.
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        let ledger = chain.ledger(&catalog, submitter).await;
+        let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
+        let service = catalog.service("parking-permit").expect("service");
+        let mut ids = Vec::new();
+        for _ in 0..50 {
+            let citizen = Identity::generate().expect("identity");
+            let prepared = prepare(
+                service,
+                &parking_answers(&catalog),
+                &citizen,
+                SystemTime::now(),
+            )
+            .expect("prepares");
+            archive
+                .enqueue(&prepared, SystemTime::now())
+                .expect("queues");
+            ids.push(prepared.id);
+        }
+
+        // Deliver and refresh in passes until all are anchored and stay so; kill the node
+        // with SIGKILL while the first batches are on their way, and start it again on
+        // what it last saved.
+        let deliveries = async {
+            let mut settled = 0;
+            for _ in 0..400 {
+                let _ = archive::deliver(&archive, &ledger, SystemTime::now()).await;
+                let _ = archive::refresh(&archive, &ledger, SystemTime::now()).await;
+                let anchored = archive
+                    .list()
+                    .expect("lists")
+                    .iter()
+                    .filter(|a| a.state == State::Anchored && a.receipt.is_some())
+                    .count();
+                settled = if anchored == ids.len() {
+                    settled + 1
+                } else {
+                    0
+                };
+                if settled == 3 {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            false
+        };
+        let chaos = async {
+            tokio::time::sleep(Duration::from_millis(1_200)).await;
+            chain.node.kill();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            chain.node.restart().expect("anvil starts again");
+        };
+        let (done, ()) = tokio::join!(deliveries, chaos);
+        assert!(done, "not every application was anchored after the restart");
+
+        // Each application holds exactly one position on the chain, and nothing else does.
+        let taken = ledger
+            .registry()
+            .contract()
+            .entries()
+            .call()
+            .await
+            .expect("entries");
+        let mut trusted = TrustedLedgers::default();
+        trusted.add_registry(&ledger.origin()).expect("a registry");
+        let mut positions = BTreeSet::new();
+        for id in &ids {
+            let archived = archive.get(*id).expect("reads").expect("archived");
+            let receipt =
+                serde_json::to_value(archived.receipt.as_ref().expect("receipt")).expect("json");
+            let verified =
+                receipt::verify(&receipt, &catalog, &trusted, SystemTime::now()).expect("verifies");
+            assert!(
+                positions.insert(verified.index),
+                "position {} twice",
+                verified.index
+            );
+        }
+        assert_eq!(
+            taken,
+            ids.len() as u64,
+            "positions taken on the chain: {taken}"
+        );
+        let timeline: Vec<Vec<State>> = ids
+            .iter()
+            .map(|id| {
+                archive
+                    .get(*id)
+                    .expect("reads")
+                    .expect("archived")
+                    .events
+                    .iter()
+                    .map(|e| e.state)
+                    .collect()
+            })
+            .collect();
+        let resent = timeline.iter().filter(|t| t.len() > 2).count();
+        println!(
+            "{resent} of {} applications were sent again after the restart",
+            ids.len()
+        );
+    });
+}
+
+#[test]
+fn a_reorganisation_that_drops_a_batch_before_it_is_final_gets_it_anchored_again() {
+    let catalog = catalog();
+    runtime().block_on(async {
+        let chain = set_up(anvil::Options::default(), &catalog).await;
+        let url = chain.node.url();
+        let config = EvmConfig {
+            confirmations: 2,
+            ..chain.config()
+        };
+        let ledger = EvmLedger::open(config, catalog.clone(), funded(&url).await)
+            .await
+            .expect("opens");
+        let citizen = Identity::generate().expect("identity");
+        let service = catalog.service("parking-permit").expect("service");
+        let prepared = prepare(
+            service,
+            &parking_answers(&catalog),
+            &citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        let snapshot = chain::anvil_call(&url, "evm_snapshot", serde_json::json!([]))
+            .await
+            .expect("a snapshot");
+        let before = ledger.registry().block_number().await.expect("block");
+        let appended = ledger.append(prepared.submission.clone());
+        let chaos = async {
+            // Once the batch is in a block (not yet final), the chain goes back to before
+            // it: the block and its transaction are gone.
+            let anchored_in = loop {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let head = ledger.registry().block_number().await.expect("block");
+                if head > before {
+                    break head;
+                }
+            };
+            let batch = ledger
+                .registry()
+                .contract()
+                .entries()
+                .call()
+                .await
+                .expect("entries");
+            assert_eq!(batch, 1, "the batch is in block {anchored_in}");
+            let dropped = ledger
+                .registry()
+                .block_hash(anchored_in)
+                .await
+                .expect("hash");
+            let reverted = chain::anvil_call(&url, "evm_revert", serde_json::json!([snapshot]))
+                .await
+                .expect("reverts");
+            assert_eq!(reverted, serde_json::json!(true));
+            // New blocks come; the batch is anchored again in one of them, then made final.
+            for _ in 0..40 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                chain::anvil_call(&url, "anvil_mine", serde_json::json!([1]))
+                    .await
+                    .expect("mines");
+            }
+            dropped
+        };
+        let (appended, dropped) = tokio::join!(appended, chaos);
+        let appended = appended.expect("anchored after all");
+        assert_eq!(appended.index, 0);
+        let record = ledger
+            .application(prepared.id, citizen.did())
+            .await
+            .expect("reads")
+            .expect("on the chain");
+        assert_eq!(record.submission.index, 0);
+        // The receipt cites the block that stayed, not the one that was dropped.
+        let receipt = ledger
+            .receipt(prepared.id, prepared.application.clone())
+            .await
+            .expect("reads")
+            .expect("a receipt");
+        let receipt::LedgerProof::Evm(proof) = &receipt.ledger else {
+            panic!("an EVM receipt");
+        };
+        assert_ne!(
+            Some(proof.submission.block_hash.clone()),
+            dropped.map(|h| h.to_string())
+        );
+        evm::verify::on_chain(proof, &url, 2)
+            .await
+            .expect("the receipt holds against the chain");
+        let taken = ledger
+            .registry()
+            .contract()
+            .entries()
+            .call()
+            .await
+            .expect("entries");
+        assert_eq!(taken, 1);
+    });
 }
