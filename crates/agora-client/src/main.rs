@@ -130,7 +130,8 @@ enum Command {
         /// Read the PIN from standard input instead of the terminal.
         #[arg(long)]
         pin_stdin: bool,
-        /// The ledger: `local` (the embedded one in the data directory).
+        /// The ledger: `local` (the embedded one in the data directory) or `evm:URL` (the city's
+        /// registry on a chain, configured by evm-ledger.json in the data directory).
         #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
         ledger: LedgerSpec,
         /// The language of the messages: en or zh-CN.
@@ -144,7 +145,8 @@ enum Command {
         /// Print that application's receipt (JSON) instead.
         #[arg(long, requires = "id")]
         receipt: bool,
-        /// The ledger: `local` (the embedded one in the data directory).
+        /// The ledger: `local` (the embedded one in the data directory) or `evm:URL` (the city's
+        /// registry on a chain, configured by evm-ledger.json in the data directory).
         #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
         ledger: LedgerSpec,
         /// The language of the messages: en or zh-CN.
@@ -153,7 +155,8 @@ enum Command {
     },
     /// Run the department side on its own: decide every application that arrives.
     Desk {
-        /// The ledger: `local` (the embedded one in the data directory).
+        /// The ledger: `local` (the embedded one in the data directory) or `evm:URL` (the city's
+        /// registry on a chain, configured by evm-ledger.json in the data directory).
         #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
         ledger: LedgerSpec,
         /// A directory of department key files; the demo departments' keys when absent.
@@ -199,6 +202,27 @@ enum LedgerAction {
     },
     /// Print the newest signed checkpoint and the key that checks it.
     Checkpoint,
+    /// Deploy the registry on a chain (the city's operator): the key's account becomes the
+    /// city's admin, every service of the catalog is registered to its department's account,
+    /// and the configuration clients need is written.
+    Deploy {
+        /// The chain: evm: and the node's URL.
+        #[arg(value_name = "evm:URL", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
+        /// The chain id the node must be on.
+        #[arg(long)]
+        chain_id: u64,
+        /// The admin account's secret key (0x and 64 hex digits), in a file only its owner
+        /// reads.
+        #[arg(long, value_name = "FILE")]
+        key_file: PathBuf,
+        /// A JSON file mapping each department id to its account's address.
+        #[arg(long, value_name = "FILE")]
+        departments: PathBuf,
+        /// Where to write the clients' configuration.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Re-verify the whole store: hashes, tree, checkpoints, signatures and rules.
     Audit,
 }
@@ -334,6 +358,13 @@ fn run_command(command: Command) -> ExitCode {
         Command::Ledger { action } => match action {
             LedgerAction::Log { from, limit } => gateway::ledger_log(from, limit),
             LedgerAction::Checkpoint => gateway::ledger_checkpoint(),
+            LedgerAction::Deploy {
+                ledger,
+                chain_id,
+                key_file,
+                departments,
+                out,
+            } => gateway::ledger_deploy(&ledger, chain_id, &key_file, &departments, &out),
             LedgerAction::Audit => gateway::ledger_audit(),
         },
         Command::Feeds { action } => match action {

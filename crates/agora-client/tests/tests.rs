@@ -4,6 +4,8 @@ mod budget;
 mod citizen;
 mod cli;
 mod dashboards;
+#[cfg(feature = "evm")]
+mod evm;
 mod gateway;
 mod identity;
 mod panel;

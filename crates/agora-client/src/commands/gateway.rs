@@ -12,9 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use agora_gateway::archive::{self, ARCHIVE_FILE, Archived};
 use agora_gateway::desk::DESK_FILE;
 use agora_gateway::receipt::VerifiedLedger;
-use agora_gateway::{
-    Archive, Desk, DeskKeys, Ledger as _, LocalLedger, State, TrustedLedgers, prepare,
-};
+use agora_gateway::{Archive, Desk, DeskKeys, LocalLedger, State, TrustedLedgers, prepare};
 use agora_identity::default_home;
 use agora_ledger::VerifierKey;
 use agora_services::{ApplicationId, Catalog, Lang, Outcome};
@@ -36,18 +34,30 @@ const DELIVERY_PATIENCE: Duration = Duration::from_secs(60);
 pub enum LedgerSpec {
     /// The embedded ledger in the data directory.
     Local,
+    /// The registry on a chain, through the node at this URL, as the configuration file says
+    /// (`commands::evm`).
+    Evm(String),
 }
 
 impl LedgerSpec {
     /// Reads `local` or `evm:URL`.
     pub fn parse(spec: &str) -> Result<Self, String> {
-        match spec {
-            "local" => Ok(Self::Local),
-            _ if spec.starts_with("evm:") => Err(format!(
-                "`{spec}`: the EVM backend is not part of this build yet; use `local`"
+        match spec.strip_prefix("evm:") {
+            _ if spec == "local" => Ok(Self::Local),
+            Some(url) if cfg!(feature = "evm") => {
+                if url.starts_with("http://") || url.starts_with("https://") {
+                    Ok(Self::Evm(url.to_owned()))
+                } else {
+                    Err(format!(
+                        "`{spec}`: expected evm: and the node's http:// or https:// URL"
+                    ))
+                }
+            }
+            Some(_) => Err(format!(
+                "`{spec}`: this agora was built without the EVM ledger (cargo feature `evm`)"
             )),
-            _ => Err(format!(
-                "`{spec}` is not a ledger: use `local` (or `evm:URL`)"
+            None => Err(format!(
+                "`{spec}` is not a ledger: use `local` or `evm:URL`"
             )),
         }
     }
@@ -64,18 +74,48 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
         .map_err(|e| CommandError::failure(format!("cannot start the gateway's runtime: {e}")))
 }
 
-/// The default set-up: the embedded ledger, the archive, and the in-process desk.
+/// The citizen's side: the archive and outbox, the ledger, and (with the embedded ledger
+/// only) the in-process desk with the demo departments' keys, so that a lone citizen gets
+/// decisions. On a city's chain the departments' own desks decide.
 pub(crate) struct Local {
     pub(crate) catalog: Catalog,
-    pub(crate) ledger: LocalLedger,
+    pub(crate) ledger: Box<dyn agora_gateway::Ledger>,
     pub(crate) archive: Archive,
-    pub(crate) desk: Desk,
+    pub(crate) desk: Option<Desk>,
 }
 
 impl Local {
     fn open(spec: &LedgerSpec) -> Result<Self, CommandError> {
-        let LedgerSpec::Local = spec;
-        Self::open_in(&home()?)
+        match spec {
+            LedgerSpec::Local => Self::open_in(&home()?),
+            LedgerSpec::Evm(url) => Self::open_evm(url, &home()?),
+        }
+    }
+
+    #[cfg(feature = "evm")]
+    fn open_evm(url: &str, home: &Path) -> Result<Self, CommandError> {
+        agora_identity::keystore::files::create_private_dir(home)
+            .and_then(|()| agora_identity::keystore::files::make_private(home))
+            .map_err(|e| {
+                CommandError::failure(format!("cannot make {} private: {e}", home.display()))
+            })?;
+        let catalog = catalog()?;
+        let ledger = runtime()?.block_on(super::evm::open(url, home, &catalog))?;
+        let archive = Archive::open(&home.join(ARCHIVE_FILE))
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        Ok(Self {
+            catalog,
+            ledger: Box::new(ledger),
+            archive,
+            desk: None,
+        })
+    }
+
+    #[cfg(not(feature = "evm"))]
+    fn open_evm(_url: &str, _home: &Path) -> Result<Self, CommandError> {
+        Err(CommandError::input(
+            "--ledger evm: this agora was built without the EVM ledger (cargo feature `evm`)",
+        ))
     }
 
     /// The default set-up in the data directory `home`.
@@ -96,19 +136,22 @@ impl Local {
             .map_err(|e| CommandError::failure(e.to_string()))?;
         Ok(Self {
             catalog,
-            ledger,
+            ledger: Box::new(ledger),
             archive,
-            desk,
+            desk: Some(desk),
         })
     }
 
-    /// Delivers what is due, lets the desk decide, and refreshes receipts.
+    /// Delivers what is due, lets the in-process desk (if any) decide, and refreshes
+    /// receipts.
     pub(crate) async fn catch_up(&mut self) -> Result<archive::Delivery, CommandError> {
-        let ledger = Holding(&self.ledger);
+        let ledger = Holding(self.ledger.as_ref());
         let delivery = archive::deliver(&self.archive, &ledger, SystemTime::now())
             .await
             .map_err(|e| CommandError::failure(e.to_string()))?;
-        if let Err(error) = self.desk.run_once(&ledger).await {
+        if let Some(desk) = &mut self.desk
+            && let Err(error) = desk.run_once(&ledger).await
+        {
             eprintln!("agora: the desk could not run: {error}");
         }
         hold(Point::Decided);
@@ -333,7 +376,6 @@ pub fn status(
 
 /// `agora desk [--keys DIR] [--once]`: the department side on its own, deciding what arrives.
 pub fn desk(keys: Option<&Path>, once: bool, spec: &LedgerSpec) -> Result<String, CommandError> {
-    let LedgerSpec::Local = spec;
     let home = home()?;
     let catalog = catalog()?;
     let keys = match keys {
@@ -345,15 +387,20 @@ pub fn desk(keys: Option<&Path>, once: bool, spec: &LedgerSpec) -> Result<String
             DeskKeys::demo().map_err(|e| CommandError::failure(e.to_string()))?
         }
     };
-    let ledger = LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
-        .map_err(|e| CommandError::failure(e.to_string()))?;
+    let ledger: Box<dyn agora_gateway::Ledger> = match spec {
+        LedgerSpec::Local => Box::new(
+            LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
+                .map_err(|e| CommandError::failure(e.to_string()))?,
+        ),
+        LedgerSpec::Evm(url) => Local::open_evm(url, &home)?.ledger,
+    };
     let mut desk = Desk::open(catalog, keys, &home.join(DESK_FILE))
         .map_err(|e| CommandError::input(e.to_string()))?;
     eprintln!("agora desk: reading {}", ledger.describe());
     runtime()?.block_on(async {
         let mut decided = 0usize;
         loop {
-            match desk.run_once(&ledger).await {
+            match desk.run_once(ledger.as_ref()).await {
                 Ok(report) => {
                     for (id, outcome) in &report.decided {
                         println!("{id}: {}", outcome.as_str());
@@ -369,6 +416,32 @@ pub fn desk(keys: Option<&Path>, once: bool, spec: &LedgerSpec) -> Result<String
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     })
+}
+
+/// `agora ledger deploy evm:URL …`: see `commands::evm::deploy`.
+pub fn ledger_deploy(
+    spec: &LedgerSpec,
+    chain_id: u64,
+    key_file: &Path,
+    departments: &Path,
+    out: &Path,
+) -> Result<String, CommandError> {
+    match spec {
+        LedgerSpec::Local => Err(CommandError::input(
+            "agora ledger deploy puts the registry on a chain: give evm:URL",
+        )),
+        #[cfg(feature = "evm")]
+        LedgerSpec::Evm(url) => {
+            super::evm::deploy(url, chain_id, key_file, departments, out, &catalog()?)
+        }
+        #[cfg(not(feature = "evm"))]
+        LedgerSpec::Evm(_) => {
+            let _ = (chain_id, key_file, departments, out);
+            Err(CommandError::input(
+                "this agora was built without the EVM ledger (cargo feature `evm`)",
+            ))
+        }
+    }
 }
 
 fn open_ledger() -> Result<agora_ledger::Ledger, CommandError> {

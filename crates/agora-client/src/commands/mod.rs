@@ -3,6 +3,8 @@
 //! command-line contract promises (DESIGN.md): 1 a negative answer, 2 a usage or input error,
 //! 4 a failure of the machine (a disk, the random source).
 
+#[cfg(feature = "evm")]
+pub mod evm;
 pub mod feeds;
 pub mod gateway;
 pub mod hold;

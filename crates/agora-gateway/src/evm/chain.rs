@@ -396,7 +396,7 @@ async fn send(
             return Ok(receipt);
         }
         asked += 1;
-        if asked % 10 == 0 {
+        if asked.is_multiple_of(10) {
             let known =
                 tokio::time::timeout(REQUEST_TIMEOUT, provider.get_transaction_by_hash(hash))
                     .await

@@ -1,0 +1,253 @@
+//! `--ledger evm:URL`: the city's shared ledger on a chain, configured by a file, and
+//! `agora ledger deploy` for the operator who puts the registry there.
+//!
+//! The configuration file (JSON; `$AGORA_EVM_CONFIG`, or `evm-ledger.json` in the data
+//! directory) says which registry on which chain, and whose account sends this machine's
+//! transactions:
+//!
+//! ```json
+//! {
+//!   "chain_id": 1337,
+//!   "registry": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+//!   "deployed_at": 1,
+//!   "confirmations": 2,
+//!   "key_file": "submitter.key"
+//! }
+//! ```
+//!
+//! The account's secret key (secp256k1, `0x` and 64 hexadecimal digits, as Ethereum tools
+//! write it) comes from `key_file` (relative to the configuration's folder; it must be
+//! readable by its owner only) or from the environment variable `key_env` names, never from
+//! the command line, and is never printed. A citizen's client and a kiosk use a submitter
+//! account; a department's desk uses the department's own account, the one the registry
+//! names for its services.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use agora_gateway::evm::alloy::primitives::{Address, B256, Bytes};
+use agora_gateway::evm::alloy::signers::local::PrivateKeySigner;
+use agora_gateway::evm::alloy::sol_types::SolCall as _;
+use agora_gateway::evm::contract::{AgoraRegistry, service_key};
+use agora_gateway::evm::{EvmConfig, EvmLedger, Registry};
+use agora_services::Catalog;
+use serde::{Deserialize, Serialize};
+
+use super::CommandError;
+
+/// The configuration file's name in the data directory.
+pub const CONFIG_FILE: &str = "evm-ledger.json";
+
+/// The environment variable that names another configuration file.
+pub const CONFIG_ENV: &str = "AGORA_EVM_CONFIG";
+
+/// What the configuration file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The chain id the node must be on.
+    pub chain_id: u64,
+    /// The registry's address.
+    pub registry: Address,
+    /// The block the registry was deployed in.
+    #[serde(default)]
+    pub deployed_at: u64,
+    /// How many blocks must follow a transaction's before it counts.
+    #[serde(default = "default_confirmations")]
+    pub confirmations: u64,
+    /// The account key's file, relative to the configuration's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+    /// The environment variable that holds the account key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_env: Option<String>,
+}
+
+fn default_confirmations() -> u64 {
+    2
+}
+
+/// Where the configuration file is: `$AGORA_EVM_CONFIG`, or in the data directory `home`.
+pub fn config_path(home: &Path) -> PathBuf {
+    std::env::var_os(CONFIG_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(CONFIG_FILE))
+}
+
+/// Reads the configuration file at `path`.
+pub fn read_settings(path: &Path) -> Result<Settings, CommandError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CommandError::input(format!(
+            "--ledger evm: needs its configuration file {} ({e}); `agora ledger deploy` writes one, or set {CONFIG_ENV}",
+            path.display()
+        ))
+    })?;
+    let settings: Settings = serde_json::from_str(&text)
+        .map_err(|e| CommandError::input(format!("{}: {e}", path.display())))?;
+    if settings.key_file.is_some() == settings.key_env.is_some() {
+        return Err(CommandError::input(format!(
+            "{}: name the account key in exactly one of `key_file` and `key_env`",
+            path.display()
+        )));
+    }
+    Ok(settings)
+}
+
+/// Reads a secret key from a file that only its owner may read.
+pub fn read_key_file(path: &Path) -> Result<PrivateKeySigner, CommandError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| CommandError::input(format!("the key file {}: {e}", path.display())))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(CommandError::input(format!(
+                "the key file {} can be read by others (mode {:o}): `chmod 600` it first",
+                path.display(),
+                mode & 0o777
+            )));
+        }
+    }
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| CommandError::input(format!("the key file {}: {e}", path.display())))?,
+    );
+    parse_key(text.trim()).map_err(|problem| {
+        CommandError::input(format!("the key file {}: {problem}", path.display()))
+    })
+}
+
+fn parse_key(text: &str) -> Result<PrivateKeySigner, String> {
+    text.parse::<PrivateKeySigner>()
+        .map_err(|_| "not a secp256k1 secret key (0x and 64 hexadecimal digits)".to_owned())
+}
+
+/// The account key the settings name.
+fn account(settings: &Settings, config: &Path) -> Result<PrivateKeySigner, CommandError> {
+    match (&settings.key_file, &settings.key_env) {
+        (Some(file), _) => {
+            let file = if file.is_absolute() {
+                file.clone()
+            } else {
+                config.parent().unwrap_or(Path::new(".")).join(file)
+            };
+            read_key_file(&file)
+        }
+        (None, Some(variable)) => {
+            let text = zeroize::Zeroizing::new(std::env::var(variable).map_err(|_| {
+                CommandError::input(format!(
+                    "{}: the environment variable {variable} that should hold the account key is not set",
+                    config.display()
+                ))
+            })?);
+            parse_key(text.trim()).map_err(|problem| {
+                CommandError::input(format!("the environment variable {variable}: {problem}"))
+            })
+        }
+        (None, None) => Err(CommandError::input(format!(
+            "{}: no account key (key_file or key_env)",
+            config.display()
+        ))),
+    }
+}
+
+/// Opens the registry at `url` as the configuration in the data directory `home` says.
+pub async fn open(url: &str, home: &Path, catalog: &Catalog) -> Result<EvmLedger, CommandError> {
+    let path = config_path(home);
+    let settings = read_settings(&path)?;
+    let key = account(&settings, &path)?;
+    let config = EvmConfig {
+        deployed_at: settings.deployed_at,
+        confirmations: settings.confirmations,
+        ..EvmConfig::new(url, settings.chain_id, settings.registry)
+    };
+    EvmLedger::open(config, catalog.clone(), key)
+        .await
+        .map_err(|e| CommandError::failure(e.to_string()))
+}
+
+/// `agora ledger deploy evm:URL --chain-id N --key-file FILE --departments FILE --out FILE`:
+/// deploys the registry with the key's account as the city's admin, registers every service of
+/// the catalog to its department's account (the departments file maps department ids to
+/// addresses), and writes the configuration clients need (without a key: each machine names
+/// its own).
+pub fn deploy(
+    url: &str,
+    chain_id: u64,
+    key_file: &Path,
+    departments: &Path,
+    out: &Path,
+    catalog: &Catalog,
+) -> Result<String, CommandError> {
+    let admin = read_key_file(key_file)?;
+    let text = std::fs::read_to_string(departments)
+        .map_err(|e| CommandError::input(format!("{}: {e}", departments.display())))?;
+    let accounts: HashMap<String, Address> = serde_json::from_str(&text).map_err(|e| {
+        CommandError::input(format!(
+            "{}: expected {{\"department id\": \"0x…address\", …}}: {e}",
+            departments.display()
+        ))
+    })?;
+    for service in catalog.services() {
+        if !accounts.contains_key(&service.department.id) {
+            return Err(CommandError::input(format!(
+                "{}: no account for the department `{}` (service `{}`)",
+                departments.display(),
+                service.department.id,
+                service.id
+            )));
+        }
+    }
+    let runtime = super::gateway::runtime()?;
+    let (registry, deployed_at) = runtime.block_on(async {
+        let registry = Registry::deploy(url, Some(chain_id), admin, None)
+            .await
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        let deployed_at = registry
+            .block_number()
+            .await
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        for service in catalog.services() {
+            let policy: B256 = service.policy.reference().sha256.parse().map_err(|_| {
+                CommandError::failure(format!("the policy hash of `{}`", service.id))
+            })?;
+            let call: Bytes = AgoraRegistry::registerServiceCall {
+                service: service_key(&service.id),
+                department: accounts[&service.department.id],
+                policy,
+                opens: agora_gateway::evm::alloy::primitives::Uint::from(0u64),
+                closes: agora_gateway::evm::alloy::primitives::Uint::from(0u64),
+            }
+            .abi_encode()
+            .into();
+            registry
+                .transact(call)
+                .await
+                .map_err(|e| CommandError::failure(format!("registering `{}`: {e}", service.id)))?;
+        }
+        Ok::<_, CommandError>((registry, deployed_at))
+    })?;
+    let settings = Settings {
+        chain_id,
+        registry: registry.address(),
+        deployed_at,
+        confirmations: default_confirmations(),
+        key_file: None,
+        key_env: Some("AGORA_EVM_KEY".to_owned()),
+    };
+    let text = serde_json::to_string_pretty(&settings)
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    std::fs::write(out, text + "\n")
+        .map_err(|e| CommandError::failure(format!("{}: {e}", out.display())))?;
+    Ok(format!(
+        "deployed the registry at {} on chain {chain_id} (block {deployed_at}), {} services registered\n\
+         publish for verifiers: eip155:{chain_id}:{:#x}\n\
+         clients' configuration written to {} (each machine names its own account key in key_file or key_env)",
+        registry.address(),
+        catalog.services().count(),
+        registry.address(),
+        out.display()
+    ))
+}

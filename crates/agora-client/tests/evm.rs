@@ -1,0 +1,284 @@
+//! The city's shared ledger from the command line, against a real node (anvil): an operator
+//! deploys the registry, two citizens on two machines (two data directories) submit to it,
+//! two departments' desks, each with only its own keys and account, decide their own
+//! services, and each citizen's receipt verifies offline and against the chain.
+
+use std::path::Path;
+
+use agora_gateway::evm::alloy::primitives::U256;
+use agora_gateway::evm::alloy::signers::local::PrivateKeySigner;
+use agora_gateway::evm::anvil::{self, Anvil};
+use agora_gateway::evm::chain;
+use serde_json::{Value, json};
+
+use crate::identity::{Run, agora};
+
+const PIN: &str = "4711-plaza\n";
+
+/// A funded account, its key written (0600) to `path`.
+fn account(url: &str, path: &Path) -> PrivateKeySigner {
+    let key = PrivateKeySigner::random();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime
+        .block_on(chain::anvil_set_balance(
+            url,
+            key.address(),
+            U256::from(10u128.pow(21)),
+        ))
+        .expect("funds");
+    std::fs::write(path, format!("{}\n", key.to_bytes())).expect("key written");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    key
+}
+
+/// The clients' configuration from the deployment, with this machine's own key file.
+fn configure(home: &Path, deployed: &Value, key_file: &str) {
+    let mut settings = deployed.clone();
+    let settings_map = settings.as_object_mut().expect("an object");
+    settings_map.remove("key_env");
+    settings_map.insert("key_file".to_owned(), json!(key_file));
+    // anvil mines a block per transaction and none in between: nothing more would come.
+    settings_map.insert("confirmations".to_owned(), json!(0));
+    std::fs::write(home.join("evm-ledger.json"), settings.to_string()).expect("written");
+}
+
+fn answers(dir: &Path, service: &str) -> String {
+    let catalog = agora_services::Catalog::embedded().expect("catalog");
+    let answers = agora_services::example_answers(
+        catalog.service(service).expect("service"),
+        time::OffsetDateTime::now_utc().date(),
+    )
+    .expect("example answers");
+    let path = dir.join(format!("{service}.json"));
+    std::fs::write(&path, json!({ "answers": answers }).to_string()).expect("written");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+fn ok(run: &Run, what: &str) {
+    assert_eq!(run.code, 0, "{what}: {}\n{}", run.stderr, run.stdout);
+}
+
+#[test]
+fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_on_it() {
+    let node = Anvil::start(anvil::Options::default()).expect("anvil starts");
+    let url = node.url();
+    let spec = format!("evm:{url}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(&path).expect("dir");
+        path
+    };
+
+    // The operator deploys, registering each service to its department's account.
+    let operator = home("operator");
+    account(&url, &operator.join("admin.key"));
+    let catalog = agora_services::Catalog::embedded().expect("catalog");
+    let mut departments = serde_json::Map::new();
+    for service in catalog.services() {
+        let id = &service.department.id;
+        if !departments.contains_key(id) {
+            let key = account(&url, &operator.join(format!("{id}.key")));
+            departments.insert(id.clone(), json!(format!("{:#x}", key.address())));
+        }
+    }
+    std::fs::write(
+        operator.join("departments.json"),
+        Value::Object(departments).to_string(),
+    )
+    .expect("written");
+    // A key file others can read is refused before anything is sent.
+    let loose = operator.join("loose.key");
+    std::fs::copy(operator.join("admin.key"), &loose).expect("copy");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let refused = agora(
+            &operator,
+            &[
+                "ledger",
+                "deploy",
+                &spec,
+                "--chain-id",
+                "31337",
+                "--key-file",
+                "loose.key",
+                "--departments",
+                "departments.json",
+                "--out",
+                "evm-ledger.json",
+            ],
+            "",
+        );
+        assert_eq!(refused.code, 2, "{}", refused.stderr);
+        assert!(refused.stderr.contains("chmod 600"), "{}", refused.stderr);
+    }
+    let deployed = agora(
+        &operator,
+        &[
+            "ledger",
+            "deploy",
+            &spec,
+            "--chain-id",
+            "31337",
+            "--key-file",
+            "admin.key",
+            "--departments",
+            "departments.json",
+            "--out",
+            "evm-ledger.json",
+        ],
+        "",
+    );
+    ok(&deployed, "deploy");
+    assert!(
+        !deployed.stdout.contains(
+            &std::fs::read_to_string(operator.join("admin.key"))
+                .expect("key")
+                .trim()[2..]
+        )
+    );
+    let published = deployed
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("publish for verifiers: "))
+        .expect("the registry's name")
+        .to_owned();
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(operator.join("evm-ledger.json")).expect("configuration"),
+    )
+    .expect("json");
+
+    // Two citizens, each on their own machine with their own submitter account.
+    let mut applied = Vec::new();
+    for (name, service) in [("alice", "parking-permit"), ("bob", "health-certificate")] {
+        let citizen = home(name);
+        account(&url, &citizen.join("submitter.key"));
+        configure(&citizen, &settings, "submitter.key");
+        ok(
+            &agora(
+                &citizen,
+                &["id", "new", "--pin-stdin"],
+                &format!("{PIN}{PIN}"),
+            ),
+            "id new",
+        );
+        let file = answers(&citizen, service);
+        let run = agora(
+            &citizen,
+            &[
+                "submit",
+                service,
+                "--answers",
+                &file,
+                "--pin-stdin",
+                "--ledger",
+                &spec,
+            ],
+            PIN,
+        );
+        ok(&run, "submit");
+        let receipt: Value = serde_json::from_str(&run.stdout).expect("a receipt");
+        assert_eq!(receipt["ledger"]["backend"], "evm");
+        let id = receipt["application"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        applied.push((citizen, id, service));
+    }
+
+    // Each department's desk, with its own keys and account only, decides its own service.
+    for department in ["transport", "health"] {
+        let desk = home(&format!("desk-{department}"));
+        std::fs::copy(
+            operator.join(format!("{department}.key")),
+            desk.join("account.key"),
+        )
+        .expect("copy");
+        configure(&desk, &settings, "account.key");
+        let keys = desk.join("keys");
+        std::fs::create_dir_all(&keys).expect("dir");
+        let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo-desk-keys");
+        std::fs::copy(
+            assets.join(format!("{department}.json")),
+            keys.join(format!("{department}.json")),
+        )
+        .expect("copy");
+        let run = agora(
+            &desk,
+            &["desk", "--ledger", &spec, "--keys", "keys", "--once"],
+            "",
+        );
+        ok(&run, "desk");
+        assert!(
+            run.stdout.contains("1 decided"),
+            "{department}: {}",
+            run.stdout
+        );
+    }
+
+    // Each citizen sees the decision, and the receipt verifies offline and on the chain.
+    for (citizen, id, service) in &applied {
+        let run = agora(citizen, &["status", id, "--receipt", "--ledger", &spec], "");
+        ok(&run, "status");
+        let receipt: Value = serde_json::from_str(&run.stdout).expect("a receipt");
+        assert!(
+            receipt["ledger"]["decision"].is_object(),
+            "{service}: {receipt}"
+        );
+        let file = citizen.join("receipt.json");
+        std::fs::write(&file, &run.stdout).expect("written");
+        let offline = agora(
+            citizen,
+            &["verify", "receipt.json", "--trust-ledger", &published],
+            "",
+        );
+        ok(&offline, "verify offline");
+        assert!(
+            offline.stdout.contains("approve"),
+            "{service}: {}",
+            offline.stdout
+        );
+        assert!(
+            offline.stdout.contains("add --chain URL"),
+            "{}",
+            offline.stdout
+        );
+        let online = agora(
+            citizen,
+            &[
+                "verify",
+                "receipt.json",
+                "--trust-ledger",
+                &published,
+                "--chain",
+                &url,
+                "--confirmations",
+                "0",
+            ],
+            "",
+        );
+        ok(&online, "verify against the chain");
+        assert!(
+            online.stdout.contains("on the chain at"),
+            "{}",
+            online.stdout
+        );
+        // Without the registry pinned, a receipt proves nothing.
+        let unpinned = agora(citizen, &["verify", "receipt.json"], "");
+        assert_eq!(unpinned.code, 1, "{}", unpinned.stderr);
+        assert!(
+            unpinned.stderr.contains("--trust-ledger eip155:31337:"),
+            "{}",
+            unpinned.stderr
+        );
+    }
+}
