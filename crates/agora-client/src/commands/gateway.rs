@@ -68,8 +68,9 @@ fn home() -> Result<PathBuf, CommandError> {
 }
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    // Timers, and sockets for a ledger on the network (`--ledger evm:`).
     tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .map_err(|e| CommandError::failure(format!("cannot start the gateway's runtime: {e}")))
 }
