@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use agora_ledger::store::open_durable;
-use agora_services::{ApplicationId, Outcome};
+use agora_services::{ApplicationId, Catalog, Outcome};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -322,6 +322,17 @@ impl Archive {
         tx.commit().map_err(|e| self.sqlite(e))
     }
 
+    /// Notes a problem with an application without changing its state.
+    fn note_problem(&self, id: ApplicationId, problem: &str) -> Result<(), ArchiveError> {
+        self.conn
+            .execute(
+                "UPDATE applications SET last_error = ?2 WHERE id = ?1",
+                params![id.to_string(), problem],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
     fn retry_later(
         &self,
         id: ApplicationId,
@@ -498,8 +509,10 @@ pub async fn deliver(
 pub async fn refresh(
     archive: &Archive,
     ledger: &dyn Ledger,
+    catalog: &Catalog,
     now: SystemTime,
 ) -> Result<Vec<ApplicationId>, ArchiveError> {
+    let trusted = ledger.trusted();
     let mut changed = Vec::new();
     for archived in archive.list()? {
         if archived.state != State::Anchored
@@ -529,6 +542,23 @@ pub async fn refresh(
             }
             _ => continue,
         };
+        // Nothing a ledger hands over is kept unchecked: the receipt must verify, against the
+        // ledger this archive is configured with, before it is stored or moves the state.
+        let checked = serde_json::to_value(&receipt)
+            .map_err(|error| error.to_string())
+            .and_then(|json| {
+                crate::receipt::verify(&json, catalog, &trusted, now).map_err(|e| e.to_string())
+            });
+        if let Err(problem) = checked {
+            archive.note_problem(
+                archived.id,
+                &format!(
+                    "{} handed over a receipt that does not verify, which was not kept: {problem}",
+                    ledger.describe()
+                ),
+            )?;
+            continue;
+        }
         let decision = receipt
             .ledger
             .decision()

@@ -26,7 +26,7 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 
 use crate::receipt::{
-    EmbeddedProof, Inclusion, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION, Receipt,
+    EmbeddedProof, Inclusion, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION, Receipt, TrustedLedgers,
 };
 
 /// What went wrong talking to a ledger. The two kinds call for different answers: try again
@@ -58,6 +58,11 @@ pub trait Ledger: Send + Sync + fmt::Debug {
     /// The ledger's name: the origin line of its checkpoints, which a decision names as the
     /// ledger its application was anchored on.
     fn origin(&self) -> String;
+
+    /// The ledgers this backend's receipts must verify against: the embedded ledger's
+    /// checkpoint key, or the configured registry. The citizen's archive checks every
+    /// receipt it is handed against them before it keeps it.
+    fn trusted(&self) -> TrustedLedgers;
 
     /// Appends a signed entry (a submission or a decision).
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError>;
@@ -204,6 +209,10 @@ impl Ledger for LocalLedger {
 
     fn origin(&self) -> String {
         self.verifier.name().to_owned()
+    }
+
+    fn trusted(&self) -> TrustedLedgers {
+        TrustedLedgers::new([self.verifier.clone()])
     }
 
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {

@@ -89,9 +89,14 @@ impl World {
             .run_once(&self.ledger)
             .await
             .expect("the desk runs");
-        archive::refresh(&self.archive, &self.ledger, SystemTime::now())
-            .await
-            .expect("refreshes");
+        archive::refresh(
+            &self.archive,
+            &self.ledger,
+            &self.catalog,
+            SystemTime::now(),
+        )
+        .await
+        .expect("refreshes");
         self.archive
             .get(prepared.id)
             .expect("reads")
@@ -226,6 +231,9 @@ fn a_dead_ledger_leaves_the_application_queued_and_retries_later() {
         }
         fn origin(&self) -> String {
             "down.example/ledger".to_owned()
+        }
+        fn trusted(&self) -> TrustedLedgers {
+            TrustedLedgers::default()
         }
         async fn append(&self, _: Value) -> Result<agora_ledger::Appended, LedgerError> {
             Err(LedgerError::Unavailable("connection refused".to_owned()))
@@ -722,9 +730,14 @@ fn a_pending_submission_copied_under_another_key_neither_blocks_nor_opens() {
             .expect("reads")
             .expect("the citizen's is on the ledger");
         assert_eq!(outcome(&own).as_deref(), Some("approve"));
-        archive::refresh(&world.archive, &world.ledger, SystemTime::now())
-            .await
-            .expect("refreshes");
+        archive::refresh(
+            &world.archive,
+            &world.ledger,
+            &world.catalog,
+            SystemTime::now(),
+        )
+        .await
+        .expect("refreshes");
         let archived = world
             .archive
             .get(prepared.id)
@@ -754,3 +767,105 @@ mod evm_contract;
 #[cfg(feature = "evm")]
 #[path = "evm/ledger.rs"]
 mod evm_ledger;
+
+#[test]
+fn the_archive_keeps_no_receipt_that_does_not_verify() {
+    /// The embedded ledger, but the receipts it hands over claim another outcome.
+    #[derive(Debug)]
+    struct Lying(LocalLedger);
+    #[async_trait::async_trait]
+    impl Ledger for Lying {
+        fn describe(&self) -> String {
+            "a lying ledger".to_owned()
+        }
+        fn origin(&self) -> String {
+            self.0.origin()
+        }
+        fn trusted(&self) -> TrustedLedgers {
+            self.0.trusted()
+        }
+        async fn append(&self, entry: Value) -> Result<agora_ledger::Appended, LedgerError> {
+            self.0.append(entry).await
+        }
+        async fn entries_since(
+            &self,
+            from: u64,
+            n: usize,
+        ) -> Result<Vec<StoredEntry>, LedgerError> {
+            self.0.entries_since(from, n).await
+        }
+        async fn application(
+            &self,
+            id: agora_services::ApplicationId,
+            applicant: agora_identity::DidKey,
+        ) -> Result<Option<agora_ledger::ApplicationRecord>, LedgerError> {
+            self.0.application(id, applicant).await
+        }
+        async fn checkpoint(&self) -> Result<Option<agora_ledger::SignedCheckpoint>, LedgerError> {
+            self.0.checkpoint().await
+        }
+        async fn receipt(
+            &self,
+            id: agora_services::ApplicationId,
+            application: Value,
+        ) -> Result<Option<agora_gateway::Receipt>, LedgerError> {
+            let mut receipt = self.0.receipt(id, application).await?;
+            if let Some(receipt::LedgerProof::Embedded(proof)) =
+                receipt.as_mut().map(|r| &mut r.ledger)
+                && let Some(decision) = &mut proof.decision
+            {
+                decision.entry["credentialSubject"]["outcome"] = json!("approve");
+            }
+            Ok(receipt)
+        }
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let mut world = world(dir.path());
+        // A first application, approved; the second within 90 days is rejected by the desk.
+        assert_eq!(world.apply().await.outcome(), Some(Outcome::Approve));
+        let service = world.catalog.service("parking-permit").expect("service");
+        let prepared = prepare(
+            service,
+            &parking_answers(&world.catalog),
+            &world.citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        world
+            .archive
+            .enqueue(&prepared, SystemTime::now())
+            .expect("queues");
+        archive::deliver(&world.archive, &world.ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        world
+            .desk
+            .run_once(&world.ledger)
+            .await
+            .expect("the desk runs");
+        let World {
+            ledger,
+            archive,
+            catalog,
+            ..
+        } = world;
+        let lying = Lying(ledger);
+        archive::refresh(&archive, &lying, &catalog, SystemTime::now())
+            .await
+            .expect("refreshes");
+        let archived = archive.get(prepared.id).expect("reads").expect("archived");
+        // The rejection dressed up as an approval is not kept, and the citizen is told.
+        assert_eq!(archived.state, State::Anchored);
+        assert_eq!(archived.outcome(), None);
+        let problem = archived.last_error.expect("a problem noted");
+        assert!(problem.contains("does not verify"), "{problem}");
+        // The honest ledger's receipt is kept.
+        archive::refresh(&archive, &lying.0, &catalog, SystemTime::now())
+            .await
+            .expect("refreshes");
+        let archived = archive.get(prepared.id).expect("reads").expect("archived");
+        assert_eq!(archived.outcome(), Some(Outcome::Reject));
+    });
+}

@@ -156,7 +156,7 @@ impl Local {
             eprintln!("agora: the desk could not run: {error}");
         }
         hold(Point::Decided);
-        archive::refresh(&self.archive, &ledger, SystemTime::now())
+        archive::refresh(&self.archive, &ledger, &self.catalog, SystemTime::now())
             .await
             .map_err(|e| CommandError::failure(e.to_string()))?;
         Ok(delivery)

@@ -95,6 +95,10 @@ impl<'a> Ledger for Holding<'a> {
         self.0.origin()
     }
 
+    fn trusted(&self) -> agora_gateway::TrustedLedgers {
+        self.0.trusted()
+    }
+
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {
         let submission =
             entry.get("type").and_then(Value::as_str) == Some(agora_ledger::entry::SUBMISSION_TYPE);

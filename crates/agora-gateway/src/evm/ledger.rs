@@ -49,7 +49,7 @@ use super::contract::{AgoraRegistry, application_key, service_key};
 use crate::backend::{Ledger, LedgerError};
 use crate::receipt::{
     BatchProof, ChainEntry, ChainSubmission, EvmProof, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION,
-    Receipt, evm_origin,
+    Receipt, TrustedLedgers, evm_origin,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -863,6 +863,13 @@ impl Ledger for EvmLedger {
             self.registry.chain_id(),
             &format!("{:#x}", self.registry.address()),
         )
+    }
+
+    fn trusted(&self) -> TrustedLedgers {
+        let mut trusted = TrustedLedgers::default();
+        // The origin is made from a chain id and an address: always a registry's name.
+        let _ = trusted.add_registry(&self.origin());
+        trusted
     }
 
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {

@@ -167,7 +167,7 @@ fn a_citizen_s_application_is_anchored_on_the_chain_and_decided_by_its_departmen
         );
         // The citizen's archive fetches the receipt; it verifies offline against the pinned
         // registry, and not without it.
-        archive::refresh(&archive, &ledger, SystemTime::now())
+        archive::refresh(&archive, &ledger, &catalog, SystemTime::now())
             .await
             .expect("refreshes");
         let archived = archive.get(prepared.id).expect("reads").expect("archived");
@@ -423,7 +423,7 @@ fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
             let mut settled = 0;
             for _ in 0..400 {
                 let _ = archive::deliver(&archive, &ledger, SystemTime::now()).await;
-                let _ = archive::refresh(&archive, &ledger, SystemTime::now()).await;
+                let _ = archive::refresh(&archive, &ledger, &catalog, SystemTime::now()).await;
                 let anchored = archive
                     .list()
                     .expect("lists")
