@@ -102,9 +102,7 @@ async fn throughput(node: &Anvil, catalog: &Catalog, label: &str, count: usize) 
         poll: Duration::from_millis(50),
         ..EvmConfig::new(node.url(), anvil::CHAIN_ID, registry.address())
     };
-    let ledger = EvmLedger::open(config, catalog.clone(), funded(&node.url()).await)
-        .await
-        .expect("opens");
+    let ledger = EvmLedger::new(config, catalog.clone(), funded(&node.url()).await);
     let submissions = submissions(catalog, count);
     let started = Instant::now();
     let appends = submissions.into_iter().map(|submission| {

@@ -163,9 +163,7 @@ pub async fn open(url: &str, home: &Path, catalog: &Catalog) -> Result<EvmLedger
         confirmations: settings.confirmations,
         ..EvmConfig::new(url, settings.chain_id, settings.registry)
     };
-    EvmLedger::open(config, catalog.clone(), key)
-        .await
-        .map_err(|e| CommandError::failure(e.to_string()))
+    Ok(EvmLedger::new(config, catalog.clone(), key))
 }
 
 /// `agora ledger deploy evm:URL --chain-id N --key-file FILE --departments FILE --out FILE`:

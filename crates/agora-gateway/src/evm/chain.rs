@@ -17,7 +17,7 @@ use thiserror::Error;
 
 use super::contract::{AgoraRegistry, bytecode, describe_error};
 
-/// How long one request to the node may take.
+/// How long one request to the node may take, unless the connection says otherwise.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What went wrong on the chain.
@@ -103,15 +103,20 @@ pub struct Registry {
     chain_id: u64,
     address: Address,
     account: Address,
+    timeout: Duration,
 }
 
 /// A provider for `url` sending from `signer`, over a reqwest client with a timeout.
-fn provider(url: &str, signer: PrivateKeySigner) -> Result<DynProvider, ChainError> {
+fn provider(
+    url: &str,
+    signer: PrivateKeySigner,
+    timeout: Duration,
+) -> Result<DynProvider, ChainError> {
     let parsed = reqwest::Url::parse(url).map_err(|error| ChainError::Unreachable {
         url: url.to_owned(),
         reason: format!("not a URL: {error}"),
     })?;
-    let client = http_client().map_err(|reason| ChainError::Unreachable {
+    let client = http_client(timeout).map_err(|reason| ChainError::Unreachable {
         url: url.to_owned(),
         reason,
     })?;
@@ -130,7 +135,7 @@ fn provider(url: &str, signer: PrivateKeySigner) -> Result<DynProvider, ChainErr
 
 /// A reqwest client with TLS through rustls and `ring`, checking certificates against the
 /// system's roots, and a timeout on every request.
-fn http_client() -> Result<reqwest::Client, String> {
+fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
         .map_err(|error| format!("no certificate verifier: {error}"))?;
@@ -143,7 +148,7 @@ fn http_client() -> Result<reqwest::Client, String> {
         .with_no_client_auth();
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(timeout)
         .connect_timeout(Duration::from_secs(5))
         .build()
         .map_err(|error| format!("HTTP client: {error}"))
@@ -189,10 +194,11 @@ async fn check_chain(
     provider: &DynProvider,
     url: &str,
     expected: Option<u64>,
+    timeout: Duration,
 ) -> Result<u64, ChainError> {
-    let found = tokio::time::timeout(REQUEST_TIMEOUT, provider.get_chain_id())
+    let found = tokio::time::timeout(timeout, provider.get_chain_id())
         .await
-        .map_err(|_| timed_out(url))?
+        .map_err(|_| timed_out(url, timeout))?
         .map_err(|error| classify(url, error))?;
     match expected {
         Some(expected) if expected != found => Err(ChainError::WrongChain {
@@ -204,10 +210,10 @@ async fn check_chain(
     }
 }
 
-fn timed_out(url: &str) -> ChainError {
+fn timed_out(url: &str, timeout: Duration) -> ChainError {
     ChainError::Unreachable {
         url: url.to_owned(),
-        reason: format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+        reason: format!("no answer within {:.1} s", timeout.as_secs_f64()),
     }
 }
 
@@ -221,8 +227,9 @@ impl Registry {
         admin: Option<Address>,
     ) -> Result<Self, ChainError> {
         let account = deployer.address();
-        let provider = provider(url, deployer)?;
-        let chain_id = check_chain(&provider, url, chain_id).await?;
+        let timeout = REQUEST_TIMEOUT;
+        let provider = provider(url, deployer, timeout)?;
+        let chain_id = check_chain(&provider, url, chain_id, timeout).await?;
         let mut code = bytecode().to_vec();
         code.extend(
             AgoraRegistry::constructorCall {
@@ -231,7 +238,7 @@ impl Registry {
             .abi_encode(),
         );
         let request = TransactionRequest::default().with_deploy_code(Bytes::from(code));
-        let receipt = send(&provider, url, request).await?;
+        let receipt = send(&provider, url, request, timeout).await?;
         let address = receipt
             .contract_address
             .ok_or_else(|| ChainError::Garbage {
@@ -247,23 +254,35 @@ impl Registry {
             chain_id,
             address,
             account,
+            timeout,
         })
     }
 
     /// Connects to the registry at `address`, checking the chain id and that a contract is
-    /// there.
+    /// there, with [`REQUEST_TIMEOUT`] for each request.
     pub async fn connect(
         url: &str,
         chain_id: Option<u64>,
         address: Address,
         account: PrivateKeySigner,
     ) -> Result<Self, ChainError> {
+        Self::connect_with_timeout(url, chain_id, address, account, REQUEST_TIMEOUT).await
+    }
+
+    /// [`Registry::connect`] with another timeout for each request.
+    pub async fn connect_with_timeout(
+        url: &str,
+        chain_id: Option<u64>,
+        address: Address,
+        account: PrivateKeySigner,
+        timeout: Duration,
+    ) -> Result<Self, ChainError> {
         let from = account.address();
-        let provider = provider(url, account)?;
-        let chain_id = check_chain(&provider, url, chain_id).await?;
-        let code = tokio::time::timeout(REQUEST_TIMEOUT, provider.get_code_at(address))
+        let provider = provider(url, account, timeout)?;
+        let chain_id = check_chain(&provider, url, chain_id, timeout).await?;
+        let code = tokio::time::timeout(timeout, provider.get_code_at(address))
             .await
-            .map_err(|_| timed_out(url))?
+            .map_err(|_| timed_out(url, timeout))?
             .map_err(|error| classify(url, error))?;
         if code.is_empty() {
             return Err(ChainError::NoRegistry { address, chain_id });
@@ -274,12 +293,20 @@ impl Registry {
             chain_id,
             address,
             account: from,
+            timeout,
         })
     }
 
     /// The same registry seen through another account.
     pub async fn with_account(&self, account: PrivateKeySigner) -> Result<Self, ChainError> {
-        Self::connect(&self.url, Some(self.chain_id), self.address, account).await
+        Self::connect_with_timeout(
+            &self.url,
+            Some(self.chain_id),
+            self.address,
+            account,
+            self.timeout,
+        )
+        .await
     }
 
     /// The registry's address.
@@ -317,7 +344,7 @@ impl Registry {
         let request = TransactionRequest::default()
             .with_to(self.address)
             .with_input(call);
-        let receipt = send(&self.provider, &self.url, request).await?;
+        let receipt = send(&self.provider, &self.url, request, self.timeout).await?;
         if !receipt.status() {
             return Err(ChainError::Refused(format!(
                 "transaction {} reverted",
@@ -329,20 +356,20 @@ impl Registry {
 
     /// The newest block number.
     pub async fn block_number(&self) -> Result<u64, ChainError> {
-        tokio::time::timeout(REQUEST_TIMEOUT, self.provider.get_block_number())
+        tokio::time::timeout(self.timeout, self.provider.get_block_number())
             .await
-            .map_err(|_| timed_out(&self.url))?
+            .map_err(|_| timed_out(&self.url, self.timeout))?
             .map_err(|error| classify(&self.url, error))
     }
 
     /// The hash of block `number` as the node sees it now, if it has one.
     pub async fn block_hash(&self, number: u64) -> Result<Option<B256>, ChainError> {
         let block = tokio::time::timeout(
-            REQUEST_TIMEOUT,
+            self.timeout,
             self.provider.get_block_by_number(number.into()),
         )
         .await
-        .map_err(|_| timed_out(&self.url))?
+        .map_err(|_| timed_out(&self.url, self.timeout))?
         .map_err(|error| classify(&self.url, error))?;
         Ok(block.map(|block| block.header.hash))
     }
@@ -350,7 +377,7 @@ impl Registry {
 
 /// Gives `account` `wei` on an anvil node (`anvil_setBalance`): for tests and benchmarks.
 pub async fn anvil_set_balance(url: &str, account: Address, wei: U256) -> Result<(), ChainError> {
-    let provider = provider(url, PrivateKeySigner::random())?;
+    let provider = provider(url, PrivateKeySigner::random(), REQUEST_TIMEOUT)?;
     provider
         .raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (account, wei))
         .await
@@ -365,7 +392,7 @@ pub async fn anvil_call(
     method: &'static str,
     params: serde_json::Value,
 ) -> Result<serde_json::Value, ChainError> {
-    let provider = provider(url, PrivateKeySigner::random())?;
+    let provider = provider(url, PrivateKeySigner::random(), REQUEST_TIMEOUT)?;
     provider
         .raw_request::<_, serde_json::Value>(method.into(), params)
         .await
@@ -379,29 +406,29 @@ async fn send(
     provider: &DynProvider,
     url: &str,
     request: TransactionRequest,
+    timeout: Duration,
 ) -> Result<TransactionReceipt, ChainError> {
-    let pending = tokio::time::timeout(REQUEST_TIMEOUT, provider.send_transaction(request))
+    let pending = tokio::time::timeout(timeout, provider.send_transaction(request))
         .await
-        .map_err(|_| timed_out(url))?
+        .map_err(|_| timed_out(url, timeout))?
         .map_err(|error| classify(url, error))?;
     let hash = *pending.tx_hash();
     let started = std::time::Instant::now();
     let mut asked = 0u32;
     loop {
-        let receipt = tokio::time::timeout(REQUEST_TIMEOUT, provider.get_transaction_receipt(hash))
+        let receipt = tokio::time::timeout(timeout, provider.get_transaction_receipt(hash))
             .await
-            .map_err(|_| timed_out(url))?
+            .map_err(|_| timed_out(url, timeout))?
             .map_err(|error| classify(url, error))?;
         if let Some(receipt) = receipt {
             return Ok(receipt);
         }
         asked += 1;
         if asked.is_multiple_of(10) {
-            let known =
-                tokio::time::timeout(REQUEST_TIMEOUT, provider.get_transaction_by_hash(hash))
-                    .await
-                    .map_err(|_| timed_out(url))?
-                    .map_err(|error| classify(url, error))?;
+            let known = tokio::time::timeout(timeout, provider.get_transaction_by_hash(hash))
+                .await
+                .map_err(|_| timed_out(url, timeout))?
+                .map_err(|error| classify(url, error))?;
             if known.is_none() {
                 return Err(ChainError::Dropped {
                     url: url.to_owned(),
@@ -409,12 +436,12 @@ async fn send(
                 });
             }
         }
-        if started.elapsed() > REQUEST_TIMEOUT * 3 {
+        if started.elapsed() > timeout * 3 {
             return Err(ChainError::Unreachable {
                 url: url.to_owned(),
                 reason: format!(
                     "transaction {hash} was not mined within {} s",
-                    (REQUEST_TIMEOUT * 3).as_secs()
+                    (timeout * 3).as_secs()
                 ),
             });
         }

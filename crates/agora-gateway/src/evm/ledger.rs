@@ -73,6 +73,8 @@ pub struct EvmConfig {
     pub batch_wait: Duration,
     /// How often to look for new blocks while waiting for confirmations.
     pub poll: Duration,
+    /// How long one request to the node may take.
+    pub timeout: Duration,
 }
 
 impl EvmConfig {
@@ -88,6 +90,7 @@ impl EvmConfig {
             batch_max: 100,
             batch_wait: Duration::from_millis(200),
             poll: Duration::from_millis(500),
+            timeout: super::chain::REQUEST_TIMEOUT,
         }
     }
 }
@@ -157,7 +160,10 @@ struct Queue {
 
 /// The registry on a chain as a [`Ledger`].
 pub struct EvmLedger {
-    registry: Registry,
+    /// Connected on first use, so that a ledger that cannot be reached yet still takes
+    /// appends' refusals as "try again later" and the outbox keeps what it holds.
+    registry: tokio::sync::OnceCell<Registry>,
+    account: alloy::signers::local::PrivateKeySigner,
     config: EvmConfig,
     services: HashMap<B256, String>,
     catalog: Catalog,
@@ -176,42 +182,55 @@ fn unavailable(error: ChainError) -> LedgerError {
 }
 
 impl EvmLedger {
-    /// Connects to the registry `config` names, sending from `account`.
-    pub async fn open(
+    /// The registry `config` names, sending from `account`. Nothing is asked of the node
+    /// until the ledger is first used; then the chain id and the registry's code are checked
+    /// (a wrong chain or address is an error of every call, by name, until it is fixed).
+    pub fn new(
         config: EvmConfig,
         catalog: Catalog,
         account: alloy::signers::local::PrivateKeySigner,
-    ) -> Result<Self, ChainError> {
-        let registry =
-            Registry::connect(&config.url, Some(config.chain_id), config.registry, account).await?;
+    ) -> Self {
         let services = catalog
             .services()
             .map(|service| (service_key(&service.id), service.id.clone()))
             .collect();
-        Ok(Self {
-            registry,
+        Self {
+            registry: tokio::sync::OnceCell::new(),
+            account,
             config,
             services,
             catalog,
             index: Mutex::new(Index::default()),
             queue: SyncMutex::new(Queue::default()),
-        })
+        }
     }
 
-    /// The registry connection.
-    pub fn registry(&self) -> &Registry {
-        &self.registry
+    /// The registry connection, made on first use.
+    pub async fn registry(&self) -> Result<&Registry, LedgerError> {
+        self.registry
+            .get_or_try_init(|| {
+                Registry::connect_with_timeout(
+                    &self.config.url,
+                    Some(self.config.chain_id),
+                    self.config.registry,
+                    self.account.clone(),
+                    self.config.timeout,
+                )
+            })
+            .await
+            .map_err(unavailable)
     }
 
     /// Reads the events of every block that is final now and not read yet.
     async fn sync(&self) -> Result<tokio::sync::MutexGuard<'_, Index>, LedgerError> {
+        let registry = self.registry().await?;
         let mut index = self.index.lock().await;
-        let head = self.registry.block_number().await.map_err(unavailable)?;
+        let head = registry.block_number().await.map_err(unavailable)?;
         let final_head = head.saturating_sub(self.config.confirmations);
         if let Some((block, hash)) = index.read_to {
             // A block read as final is gone: the chain reorganised deeper than the
             // confirmations allow for. Read everything again rather than keep what is gone.
-            let now = self.registry.block_hash(block).await.map_err(unavailable)?;
+            let now = registry.block_hash(block).await.map_err(unavailable)?;
             if now != Some(hash) {
                 *index = Index::default();
             }
@@ -222,20 +241,18 @@ impl EvmLedger {
         while from <= final_head {
             let to = final_head.min(from + LOG_RANGE - 1);
             let filter = Filter::new()
-                .address(self.registry.address())
+                .address(registry.address())
                 .from_block(from)
                 .to_block(to);
-            let logs = self
-                .registry
+            let logs = registry
                 .provider()
                 .get_logs(&filter)
                 .await
-                .map_err(|error| unavailable(classify(self.registry.url(), error)))?;
+                .map_err(|error| unavailable(classify(registry.url(), error)))?;
             for log in logs {
                 self.read_log(&mut index, &log).await?;
             }
-            let hash = self
-                .registry
+            let hash = registry
                 .block_hash(to)
                 .await
                 .map_err(unavailable)?
@@ -253,15 +270,15 @@ impl EvmLedger {
         index: &mut Index,
         block: u64,
     ) -> Result<OffsetDateTime, LedgerError> {
+        let registry = self.registry().await?;
         if let Some(time) = index.block_times.get(&block) {
             return Ok(*time);
         }
-        let found = self
-            .registry
+        let found = registry
             .provider()
             .get_block_by_number(block.into())
             .await
-            .map_err(|error| unavailable(classify(self.registry.url(), error)))?
+            .map_err(|error| unavailable(classify(registry.url(), error)))?
             .ok_or_else(|| LedgerError::Unavailable(format!("the node has no block {block}")))?;
         let time = i64::try_from(found.header.timestamp)
             .ok()
@@ -278,6 +295,7 @@ impl EvmLedger {
         index: &mut Index,
         log: &alloy::rpc::types::Log,
     ) -> Result<(), LedgerError> {
+        let registry = self.registry().await?;
         let (Some(block), Some(tx), Some(block_hash)) =
             (log.block_number, log.transaction_hash, log.block_hash)
         else {
@@ -295,12 +313,11 @@ impl EvmLedger {
                 if !event.withSubmissions {
                     return Ok(()); // digests only: the submissions are not on the chain
                 }
-                let transaction = self
-                    .registry
+                let transaction = registry
                     .provider()
                     .get_transaction_by_hash(tx)
                     .await
-                    .map_err(|error| unavailable(classify(self.registry.url(), error)))?
+                    .map_err(|error| unavailable(classify(registry.url(), error)))?
                     .ok_or_else(|| {
                         LedgerError::Unavailable(format!("the node does not know transaction {tx}"))
                     })?;
@@ -573,6 +590,7 @@ impl EvmLedger {
         service: &str,
         batch: &Batch,
     ) -> Result<(u64, OffsetDateTime), LedgerError> {
+        let registry = self.registry().await?;
         let root = B256::from(batch.root);
         let call: Bytes = AgoraRegistry::anchorCall {
             service: service_key(service),
@@ -584,7 +602,7 @@ impl EvmLedger {
         .into();
         let mut dropped = 0;
         loop {
-            match self.registry.transact(call.clone()).await {
+            match registry.transact(call.clone()).await {
                 Ok(_) => {}
                 // Mined and then gone before its receipt was read: send it again.
                 Err(error @ ChainError::Dropped { .. }) => {
@@ -603,8 +621,7 @@ impl EvmLedger {
             }
             // Wait for the confirmations, watching that the batch stays anchored.
             loop {
-                let anchored = self
-                    .registry
+                let anchored = registry
                     .contract()
                     .getBatch(root)
                     .call()
@@ -613,7 +630,7 @@ impl EvmLedger {
                 if anchored.count == 0 {
                     break; // dropped by a reorganisation: send it again
                 }
-                let head = self.registry.block_number().await.map_err(unavailable)?;
+                let head = registry.block_number().await.map_err(unavailable)?;
                 if head >= anchored.blockNumber + self.config.confirmations {
                     let time = i64::try_from(anchored.time)
                         .ok()
@@ -634,6 +651,7 @@ impl EvmLedger {
         entry: Value,
         decision: Decision,
     ) -> Result<Appended, LedgerError> {
+        let registry = self.registry().await?;
         let subject = &decision.credential_subject;
         let id = subject.id;
         let mismatch = |problem: String| {
@@ -702,7 +720,7 @@ impl EvmLedger {
         .into();
         let mut dropped = 0;
         loop {
-            let receipt = match self.registry.transact(call.clone()).await {
+            let receipt = match registry.transact(call.clone()).await {
                 Ok(receipt) => receipt,
                 Err(error @ ChainError::Dropped { .. }) => {
                     dropped += 1;
@@ -734,18 +752,17 @@ impl EvmLedger {
                 ));
             };
             loop {
-                let now = self
-                    .registry
+                let now = registry
                     .contract()
                     .decided(key)
                     .call()
                     .await
                     .map_err(|error| LedgerError::Unavailable(error.to_string()))?;
-                let still = self.registry.block_hash(block).await.map_err(unavailable)?;
+                let still = registry.block_hash(block).await.map_err(unavailable)?;
                 if now < kind || still != receipt.block_hash {
                     break; // dropped by a reorganisation: send it again
                 }
-                let head = self.registry.block_number().await.map_err(unavailable)?;
+                let head = registry.block_number().await.map_err(unavailable)?;
                 if head >= block + self.config.confirmations {
                     let mut index = self.index.lock().await;
                     let time = self.block_time(&mut index, block).await?;
@@ -851,17 +868,15 @@ impl Ledger for EvmLedger {
     fn describe(&self) -> String {
         format!(
             "the registry {} on chain {} at {}",
-            self.registry.address(),
-            self.registry.chain_id(),
-            self.registry.url()
+            self.config.registry, self.config.chain_id, self.config.url
         )
     }
 
     /// CAIP-10's name for the registry: `eip155:<chain id>:<address>`.
     fn origin(&self) -> String {
         evm_origin(
-            self.registry.chain_id(),
-            &format!("{:#x}", self.registry.address()),
+            self.config.chain_id,
+            &format!("{:#x}", self.config.registry),
         )
     }
 
@@ -980,8 +995,8 @@ impl Ledger for EvmLedger {
             version: RECEIPT_VERSION,
             application,
             ledger: LedgerProof::Evm(EvmProof {
-                chain_id: self.registry.chain_id(),
-                registry: format!("{:#x}", self.registry.address()),
+                chain_id: self.config.chain_id,
+                registry: format!("{:#x}", self.config.registry),
                 submission: ChainSubmission {
                     index: submitted.stored.index,
                     time: submitted.stored.time,

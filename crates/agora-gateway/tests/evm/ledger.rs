@@ -84,9 +84,7 @@ impl Chain {
     }
 
     async fn ledger(&self, catalog: &Catalog, account: PrivateKeySigner) -> EvmLedger {
-        EvmLedger::open(self.config(), catalog.clone(), account)
-            .await
-            .expect("the ledger opens")
+        EvmLedger::new(self.config(), catalog.clone(), account)
     }
 }
 
@@ -292,13 +290,21 @@ fn many_submissions_at_once_share_batches_and_each_takes_one_position() {
         // Sixty positions taken, in far fewer blocks (one anchoring a block) than submissions.
         let taken = ledger
             .registry()
+            .await
+            .expect("connects")
             .contract()
             .entries()
             .call()
             .await
             .expect("entries");
         assert_eq!(taken, 60);
-        let block = ledger.registry().block_number().await.expect("block");
+        let block = ledger
+            .registry()
+            .await
+            .expect("connects")
+            .block_number()
+            .await
+            .expect("block");
         assert!(
             block - chain.deployed_at <= 10,
             "60 submissions took {} blocks",
@@ -454,6 +460,8 @@ fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
         // Each application holds exactly one position on the chain, and nothing else does.
         let taken = ledger
             .registry()
+            .await
+            .expect("connects")
             .contract()
             .entries()
             .call()
@@ -510,9 +518,7 @@ fn a_reorganisation_that_drops_a_batch_before_it_is_final_gets_it_anchored_again
             confirmations: 2,
             ..chain.config()
         };
-        let ledger = EvmLedger::open(config, catalog.clone(), funded(&url).await)
-            .await
-            .expect("opens");
+        let ledger = EvmLedger::new(config, catalog.clone(), funded(&url).await);
         let citizen = Identity::generate().expect("identity");
         let service = catalog.service("parking-permit").expect("service");
         let prepared = prepare(
@@ -525,20 +531,34 @@ fn a_reorganisation_that_drops_a_batch_before_it_is_final_gets_it_anchored_again
         let snapshot = chain::anvil_call(&url, "evm_snapshot", serde_json::json!([]))
             .await
             .expect("a snapshot");
-        let before = ledger.registry().block_number().await.expect("block");
+        let before = ledger
+            .registry()
+            .await
+            .expect("connects")
+            .block_number()
+            .await
+            .expect("block");
         let appended = ledger.append(prepared.submission.clone());
         let chaos = async {
             // Once the batch is in a block (not yet final), the chain goes back to before
             // it: the block and its transaction are gone.
             let anchored_in = loop {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                let head = ledger.registry().block_number().await.expect("block");
+                let head = ledger
+                    .registry()
+                    .await
+                    .expect("connects")
+                    .block_number()
+                    .await
+                    .expect("block");
                 if head > before {
                     break head;
                 }
             };
             let batch = ledger
                 .registry()
+                .await
+                .expect("connects")
                 .contract()
                 .entries()
                 .call()
@@ -547,6 +567,8 @@ fn a_reorganisation_that_drops_a_batch_before_it_is_final_gets_it_anchored_again
             assert_eq!(batch, 1, "the batch is in block {anchored_in}");
             let dropped = ledger
                 .registry()
+                .await
+                .expect("connects")
                 .block_hash(anchored_in)
                 .await
                 .expect("hash");
@@ -590,11 +612,103 @@ fn a_reorganisation_that_drops_a_batch_before_it_is_final_gets_it_anchored_again
             .expect("the receipt holds against the chain");
         let taken = ledger
             .registry()
+            .await
+            .expect("connects")
             .contract()
             .entries()
             .call()
             .await
             .expect("entries");
         assert_eq!(taken, 1);
+    });
+}
+
+/// A node at a loopback port that answers every request with `answer`, or (`None`) takes
+/// the connection and never answers.
+fn fake_node(answer: Option<&'static str>) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            match answer {
+                Some(body) => {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                }
+                None => held.push(stream),
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn a_node_that_answers_garbage_or_nothing_or_is_on_another_chain_is_named_and_nothing_queued_is_lost()
+ {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = catalog();
+    runtime().block_on(async {
+        let chain = set_up(anvil::Options::default(), &catalog).await;
+        let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
+        let service = catalog.service("parking-permit").expect("service");
+        let citizen = Identity::generate().expect("identity");
+        let prepared = prepare(
+            service,
+            &parking_answers(&catalog),
+            &citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        archive
+            .enqueue(&prepared, SystemTime::now())
+            .expect("queues");
+        let key = funded(&chain.node.url()).await;
+        let bad = [
+            (
+                fake_node(Some("this is not JSON-RPC")),
+                anvil::CHAIN_ID,
+                "not a JSON-RPC answer",
+            ),
+            (
+                fake_node(Some(r#"{"jsonrpc":"2.0","id":0,"result":{"odd":true}}"#)),
+                anvil::CHAIN_ID,
+                "not a JSON-RPC answer",
+            ),
+            (fake_node(None), anvil::CHAIN_ID, "cannot be reached"),
+            (chain.node.url(), 1, "is on chain 31337, not chain 1"),
+        ];
+        for (attempt, (url, chain_id, named)) in bad.into_iter().enumerate() {
+            let config = EvmConfig {
+                timeout: Duration::from_millis(500),
+                ..EvmConfig::new(url, chain_id, chain.address)
+            };
+            let ledger = EvmLedger::new(config, catalog.clone(), key.clone());
+            // Due again at once: the retry's back-off is in the archive's clock.
+            let later = SystemTime::now() + Duration::from_secs(3600 * (attempt as u64 + 1));
+            let delivery = archive::deliver(&archive, &ledger, later)
+                .await
+                .expect("delivers");
+            assert!(delivery.anchored.is_empty(), "{delivery:?}");
+            let (id, problem) = delivery.waiting.first().expect("waiting");
+            assert_eq!(*id, prepared.id);
+            assert!(problem.contains(named), "expected `{named}` in: {problem}");
+            let archived = archive.get(prepared.id).expect("reads").expect("archived");
+            assert_eq!(archived.state, State::Queued);
+        }
+        // The same outbox, with the right node, delivers what it kept.
+        let ledger = chain.ledger(&catalog, key).await;
+        let later = SystemTime::now() + Duration::from_secs(3600 * 10);
+        let delivery = archive::deliver(&archive, &ledger, later)
+            .await
+            .expect("delivers");
+        assert_eq!(delivery.anchored, vec![prepared.id], "{delivery:?}");
     });
 }
