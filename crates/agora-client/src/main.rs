@@ -199,9 +199,17 @@ enum LedgerAction {
         /// How many entries at most.
         #[arg(long, default_value_t = 100)]
         limit: usize,
+        /// The ledger: `local` (the embedded one) or `evm:URL` (the city's registry).
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
     },
-    /// Print the newest signed checkpoint and the key that checks it.
-    Checkpoint,
+    /// Print the newest signed checkpoint and the key that checks it (on a chain: the
+    /// registry, its chain and the newest final block).
+    Checkpoint {
+        /// The ledger: `local` (the embedded one) or `evm:URL` (the city's registry).
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
+    },
     /// Deploy the registry on a chain (the city's operator): the key's account becomes the
     /// city's admin, every service of the catalog is registered to its department's account,
     /// and the configuration clients need is written.
@@ -223,8 +231,14 @@ enum LedgerAction {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Re-verify the whole store: hashes, tree, checkpoints, signatures and rules.
-    Audit,
+    /// Re-verify the whole store: hashes, tree, checkpoints, signatures and rules (on a
+    /// chain: every batch root rebuilt from the submissions its call carries, every signature,
+    /// every decision's digest and anchoring).
+    Audit {
+        /// The ledger: `local` (the embedded one) or `evm:URL` (the city's registry).
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -356,8 +370,12 @@ fn run_command(command: Command) -> ExitCode {
         } => gateway::status(id.as_deref(), receipt, &ledger, lang.into()),
         Command::Desk { ledger, keys, once } => gateway::desk(keys.as_deref(), once, &ledger),
         Command::Ledger { action } => match action {
-            LedgerAction::Log { from, limit } => gateway::ledger_log(from, limit),
-            LedgerAction::Checkpoint => gateway::ledger_checkpoint(),
+            LedgerAction::Log {
+                from,
+                limit,
+                ledger,
+            } => gateway::ledger_log(from, limit, &ledger),
+            LedgerAction::Checkpoint { ledger } => gateway::ledger_checkpoint(&ledger),
             LedgerAction::Deploy {
                 ledger,
                 chain_id,
@@ -365,7 +383,7 @@ fn run_command(command: Command) -> ExitCode {
                 departments,
                 out,
             } => gateway::ledger_deploy(&ledger, chain_id, &key_file, &departments, &out),
-            LedgerAction::Audit => gateway::ledger_audit(),
+            LedgerAction::Audit { ledger } => gateway::ledger_audit(&ledger),
         },
         Command::Feeds { action } => match action {
             FeedsAction::Check { scene } => commands::feeds::check(scene.as_deref()),

@@ -225,6 +225,23 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
         );
     }
 
+    // Anyone configured for the chain can read and audit it.
+    let reader = &applied[0].0;
+    let log = agora(reader, &["ledger", "log", "--ledger", &spec], "");
+    ok(&log, "ledger log");
+    assert_eq!(log.stdout.lines().count(), 4, "{}", log.stdout);
+    assert_eq!(log.stdout.matches("decision").count(), 2, "{}", log.stdout);
+    let state = agora(reader, &["ledger", "checkpoint", "--ledger", &spec], "");
+    ok(&state, "ledger checkpoint");
+    assert!(state.stdout.contains(&published), "{}", state.stdout);
+    let audit = agora(reader, &["ledger", "audit", "--ledger", &spec], "");
+    ok(&audit, "ledger audit");
+    assert!(
+        audit.stdout.starts_with("audit passed: 2 batches"),
+        "{}",
+        audit.stdout
+    );
+
     // Each citizen sees the decision, and the receipt verifies offline and on the chain.
     for (citizen, id, service) in &applied {
         let run = agora(citizen, &["status", id, "--receipt", "--ledger", &spec], "");

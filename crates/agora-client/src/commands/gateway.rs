@@ -419,6 +419,87 @@ pub fn desk(keys: Option<&Path>, once: bool, spec: &LedgerSpec) -> Result<String
     })
 }
 
+/// `agora ledger checkpoint --ledger evm:URL`: the registry, its chain and how far it is final.
+#[cfg(feature = "evm")]
+fn evm_state(url: &str) -> Result<String, CommandError> {
+    use agora_gateway::Ledger as _;
+    let catalog = catalog()?;
+    let ledger = runtime()?.block_on(super::evm::open(url, &home()?, &catalog))?;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let registry = ledger
+            .registry()
+            .await
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        let head = registry
+            .block_number()
+            .await
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        let positions = registry
+            .contract()
+            .entries()
+            .call()
+            .await
+            .map_err(|e| CommandError::failure(e.to_string()))?;
+        Ok(format!(
+            "{}
+newest block {head}; {positions} positions taken
+verifiers pin: {}",
+            ledger.describe(),
+            ledger.origin()
+        ))
+    })
+}
+
+/// `agora ledger audit --ledger evm:URL`: everything the registry holds in final blocks,
+/// re-checked; any problem is a negative answer that lists them.
+#[cfg(feature = "evm")]
+fn evm_audit(url: &str) -> Result<String, CommandError> {
+    let catalog = catalog()?;
+    let ledger = runtime()?.block_on(super::evm::open(url, &home()?, &catalog))?;
+    let report = runtime()?
+        .block_on(ledger.audit())
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    let summary = format!(
+        "{} batches ({} digests only), {} submissions ({} anchored again, not counted), {} decisions, {} positions, up to block {}",
+        report.batches,
+        report.digests_only,
+        report.submissions,
+        report.repeats,
+        report.decisions,
+        report.positions,
+        report.final_block
+    );
+    if report.problems.is_empty() {
+        Ok(format!("audit passed: {summary}"))
+    } else {
+        Err(CommandError::negative(format!(
+            "audit failed: {summary}
+{}",
+            report
+                .problems
+                .iter()
+                .map(|p| format!("  - {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )))
+    }
+}
+
+#[cfg(not(feature = "evm"))]
+fn evm_state(_url: &str) -> Result<String, CommandError> {
+    Err(CommandError::input(
+        "this agora was built without the EVM ledger (cargo feature `evm`)",
+    ))
+}
+
+#[cfg(not(feature = "evm"))]
+fn evm_audit(_url: &str) -> Result<String, CommandError> {
+    Err(CommandError::input(
+        "this agora was built without the EVM ledger (cargo feature `evm`)",
+    ))
+}
+
 /// `agora ledger deploy evm:URL …`: see `commands::evm::deploy`.
 pub fn ledger_deploy(
     spec: &LedgerSpec,
@@ -454,11 +535,18 @@ fn open_ledger() -> Result<agora_ledger::Ledger, CommandError> {
 }
 
 /// `agora ledger log [--from N] [--limit N]`: the entries, one a line.
-pub fn ledger_log(from: u64, limit: usize) -> Result<String, CommandError> {
-    let mut ledger = open_ledger()?;
-    let entries = ledger
-        .entries_since(from, limit)
-        .map_err(|e| CommandError::failure(e.to_string()))?;
+pub fn ledger_log(from: u64, limit: usize, spec: &LedgerSpec) -> Result<String, CommandError> {
+    let entries = match spec {
+        LedgerSpec::Local => open_ledger()?
+            .entries_since(from, limit)
+            .map_err(|e| CommandError::failure(e.to_string()))?,
+        LedgerSpec::Evm(url) => {
+            let local = Local::open_evm(url, &home()?)?;
+            runtime()?
+                .block_on(local.ledger.entries_since(from, limit))
+                .map_err(|e| CommandError::failure(e.to_string()))?
+        }
+    };
     if entries.is_empty() {
         return Ok(format!("no entries from {from} on"));
     }
@@ -499,7 +587,10 @@ pub fn ledger_log(from: u64, limit: usize) -> Result<String, CommandError> {
 }
 
 /// `agora ledger checkpoint`: the newest signed checkpoint and the key to check it with.
-pub fn ledger_checkpoint() -> Result<String, CommandError> {
+pub fn ledger_checkpoint(spec: &LedgerSpec) -> Result<String, CommandError> {
+    if let LedgerSpec::Evm(url) = spec {
+        return evm_state(url);
+    }
     let mut ledger = open_ledger()?;
     let key = ledger.verifier().to_string();
     match ledger
@@ -515,7 +606,10 @@ pub fn ledger_checkpoint() -> Result<String, CommandError> {
 }
 
 /// `agora ledger audit`: re-verifies the whole store. A damaged store is a negative answer.
-pub fn ledger_audit() -> Result<String, CommandError> {
+pub fn ledger_audit(spec: &LedgerSpec) -> Result<String, CommandError> {
+    if let LedgerSpec::Evm(url) = spec {
+        return evm_audit(url);
+    }
     let mut ledger = open_ledger()?;
     let report = ledger.audit().map_err(|e| match e {
         agora_ledger::StoreError::Corrupt { .. } => CommandError::negative(e.to_string()),

@@ -420,6 +420,188 @@ impl EvmLedger {
         Ok(())
     }
 
+    /// Re-checks everything the registry holds in final blocks: every batch's root rebuilt
+    /// from the submissions its anchoring call carries, every submission's signature and
+    /// service, every decision's signature (by the service's department), its document's
+    /// digest and where it says its application was anchored, and that positions follow one
+    /// another without a gap. What does not check out is listed, not skipped.
+    pub async fn audit(&self) -> Result<EvmAudit, LedgerError> {
+        let registry = self.registry().await?;
+        let head = registry.block_number().await.map_err(unavailable)?;
+        let final_block = head.saturating_sub(self.config.confirmations);
+        let mut report = EvmAudit {
+            final_block,
+            ..EvmAudit::default()
+        };
+        let origin = self.origin();
+        let mut next = 0u64;
+        let mut seen: HashMap<(String, ApplicationId), u64> = HashMap::new();
+        let mut submissions: HashMap<u64, agora_ledger::entry::Submission> = HashMap::new();
+        let mut from = self.config.deployed_at;
+        while from <= final_block {
+            let to = final_block.min(from + LOG_RANGE - 1);
+            let filter = Filter::new()
+                .address(registry.address())
+                .from_block(from)
+                .to_block(to);
+            let logs = registry
+                .provider()
+                .get_logs(&filter)
+                .await
+                .map_err(|error| unavailable(classify(registry.url(), error)))?;
+            for log in logs {
+                let tx = log.transaction_hash.unwrap_or_default();
+                let block = log.block_number.unwrap_or_default();
+                let time = {
+                    let mut index = self.index.lock().await;
+                    self.block_time(&mut index, block).await?
+                };
+                if let Ok(event) = log.log_decode::<AgoraRegistry::BatchAnchored>() {
+                    let event = event.inner.data;
+                    report.batches += 1;
+                    if event.first != next {
+                        report.problems.push(format!(
+                            "batch {} (transaction {tx}) starts at position {}, expected {next}",
+                            event.root, event.first
+                        ));
+                    }
+                    next = event.first + u64::from(event.count);
+                    if !event.withSubmissions {
+                        report.digests_only += 1;
+                        continue;
+                    }
+                    let Some(service) = self.services.get(&event.service) else {
+                        report.problems.push(format!(
+                            "batch {} (transaction {tx}) is for a service this catalog does not have ({})",
+                            event.root, event.service
+                        ));
+                        continue;
+                    };
+                    let transaction = registry
+                        .provider()
+                        .get_transaction_by_hash(tx)
+                        .await
+                        .map_err(|error| unavailable(classify(registry.url(), error)))?;
+                    let call = transaction
+                        .as_ref()
+                        .and_then(|t| AgoraRegistry::anchorCall::abi_decode(t.input()).ok());
+                    let Some(call) = call else {
+                        report.problems.push(format!(
+                            "batch {} (transaction {tx}): the transaction is not a call of anchor",
+                            event.root
+                        ));
+                        continue;
+                    };
+                    let entries =
+                        match codec::decode_batch(&call.submissions, service, event.count as usize)
+                        {
+                            Ok(entries) => entries,
+                            Err(error) => {
+                                report.problems.push(format!(
+                                    "batch {} (transaction {tx}): {error}",
+                                    event.root
+                                ));
+                                continue;
+                            }
+                        };
+                    let leaves: Result<Vec<Hash>, _> = entries.iter().map(batch::leaf).collect();
+                    match leaves {
+                        Ok(leaves) if batch::tree_of(&leaves).0 == event.root.0 => {}
+                        _ => {
+                            report.problems.push(format!(
+                                "batch {} (transaction {tx}): its submissions do not rebuild its root",
+                                event.root
+                            ));
+                            continue;
+                        }
+                    }
+                    for (offset, entry) in entries.iter().enumerate() {
+                        let position = event.first + offset as u64;
+                        let checked = Verified::check(entry, time.into()).and_then(|verified| {
+                            verified.check_catalog(&self.catalog)?;
+                            Ok(verified.entry().clone())
+                        });
+                        match checked {
+                            Ok(Entry::Submission(submission)) => {
+                                report.submissions += 1;
+                                let key = (submission.applicant.to_string(), submission.id);
+                                if seen.contains_key(&key) {
+                                    report.repeats += 1;
+                                } else {
+                                    seen.insert(key, position);
+                                    submissions.insert(position, submission);
+                                }
+                            }
+                            Ok(Entry::Decision(_)) => report.problems.push(format!(
+                                "position {position} (transaction {tx}): a decision anchored as a submission"
+                            )),
+                            Err(refusal) => report.problems.push(format!(
+                                "position {position} (transaction {tx}): {refusal}"
+                            )),
+                        }
+                    }
+                } else if let Ok(event) = log.log_decode::<AgoraRegistry::DecisionRecorded>() {
+                    let event = event.inner.data;
+                    report.decisions += 1;
+                    if event.position != next {
+                        report.problems.push(format!(
+                            "the decision at position {} (transaction {tx}) was expected at {next}",
+                            event.position
+                        ));
+                    }
+                    next = event.position + 1;
+                    let digest: [u8; 32] = Sha256::digest(&event.document).into();
+                    if digest != event.digest.0 {
+                        report.problems.push(format!(
+                            "the decision at position {} (transaction {tx}): its document is not the digest it cites",
+                            event.position
+                        ));
+                    }
+                    let decision = serde_json::from_slice::<Value>(&event.document)
+                        .map_err(|error| error.to_string())
+                        .and_then(|entry| {
+                            agora_ledger::entry::check_entry(&entry, &self.catalog, time.into())
+                                .map_err(|refusal| refusal.to_string())
+                        });
+                    let problem = match decision {
+                        Ok(Entry::Decision(decision)) => {
+                            let subject = &decision.credential_subject;
+                            match (
+                                subject.anchored.as_ref(),
+                                submissions.get(&event.applicationPosition),
+                            ) {
+                                (Some(anchor), Some(submission))
+                                    if anchor.ledger == origin
+                                        && anchor.index == event.applicationPosition
+                                        && submission.id == subject.id
+                                        && submission.application_sha256
+                                            == subject.application_sha256 =>
+                                {
+                                    None
+                                }
+                                _ => Some(format!(
+                                    "it does not decide the application at position {} on {origin}",
+                                    event.applicationPosition
+                                )),
+                            }
+                        }
+                        Ok(Entry::Submission(_)) => Some("it is a submission".to_owned()),
+                        Err(problem) => Some(problem),
+                    };
+                    if let Some(problem) = problem {
+                        report.problems.push(format!(
+                            "the decision at position {} (transaction {tx}): {problem}",
+                            event.position
+                        ));
+                    }
+                }
+            }
+            from = to + 1;
+        }
+        report.positions = next;
+        Ok(report)
+    }
+
     /// Appends a submission: answered at once if it is on the chain already, else queued
     /// for the next batch.
     async fn append_submission(
@@ -776,6 +958,27 @@ impl EvmLedger {
             }
         }
     }
+}
+
+/// What an audit of a registry found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvmAudit {
+    /// Batches read.
+    pub batches: u64,
+    /// Of which anchored digests only (their submissions are not on the chain to check).
+    pub digests_only: u64,
+    /// Submissions whose signature and batch root were re-checked.
+    pub submissions: u64,
+    /// Submissions anchored again after their first position (no reader counts them).
+    pub repeats: u64,
+    /// Decisions whose signature, digest and anchoring were re-checked.
+    pub decisions: u64,
+    /// The newest block read (final ones only).
+    pub final_block: u64,
+    /// Positions taken up to there.
+    pub positions: u64,
+    /// Everything that does not check out, each naming its transaction.
+    pub problems: Vec<String>,
 }
 
 /// The answer for a submission the index holds already, if it does: where it is (the same

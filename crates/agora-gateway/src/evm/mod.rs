@@ -19,7 +19,7 @@ pub mod ledger;
 pub mod verify;
 
 pub use chain::{ChainError, Registry};
-pub use ledger::{EvmConfig, EvmLedger};
+pub use ledger::{EvmAudit, EvmConfig, EvmLedger};
 
 /// The alloy this backend is built on, for callers that speak to the chain themselves.
 pub use alloy;

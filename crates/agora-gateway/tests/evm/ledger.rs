@@ -244,6 +244,28 @@ fn a_citizen_s_application_is_anchored_on_the_chain_and_decided_by_its_departmen
         let report = desk.run_once(&desk_ledger).await.expect("the desk runs");
         assert!(report.decided.is_empty(), "{report:?}");
 
+        // The audit rebuilds the batch, re-checks both entries, and finds nothing wrong; a
+        // batch whose data does not rebuild its root is named.
+        let audit = ledger.audit().await.expect("audits");
+        assert_eq!(
+            (audit.batches, audit.submissions, audit.decisions, audit.positions),
+            (1, 1, 1, 2),
+            "{audit:?}"
+        );
+        assert!(audit.problems.is_empty(), "{audit:?}");
+        let bogus: Bytes = AgoraRegistry::anchorCall {
+            service: service_key("parking-permit"),
+            root: B256::repeat_byte(0x42),
+            count: 1,
+            submissions: Bytes::from(evm::codec::encode(&prepared.submission).expect("encodes")),
+        }
+        .abi_encode()
+        .into();
+        ledger.registry().await.expect("connects").transact(bogus).await.expect("anchors");
+        let audit = ledger.audit().await.expect("audits");
+        assert_eq!(audit.problems.len(), 1, "{audit:?}");
+        assert!(audit.problems[0].contains("do not rebuild its root"), "{audit:?}");
+
         // Another department's account cannot record a decision on this service.
         let wrong = chain
             .departments
