@@ -53,6 +53,8 @@ pub struct PlazaPlugin {
     pub home: std::path::PathBuf,
     /// The service catalog the windows serve.
     pub catalog: agora_services::Catalog,
+    /// The ledger the windows' applications go to.
+    pub ledger: commands::gateway::LedgerSpec,
     /// The headset's comfort settings when the plaza opens in XR (the app must then have been
     /// built with bevy_mod_openxr's plugins); `None` on the desktop.
     pub xr: Option<xr::interaction::Comfort>,
@@ -68,7 +70,7 @@ impl Plugin for PlazaPlugin {
             scenery::plugin,
             citizen::plugin,
             pointer::plugin,
-            panel::plugin(self.home.clone(), self.catalog.clone()),
+            panel::plugin(self.home.clone(), self.catalog.clone(), self.ledger.clone()),
             dashboards::feeds_plugin(agora_feeds::Options::default()),
             dashboards::plugin,
             xr::notice_plugin,

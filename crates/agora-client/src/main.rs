@@ -33,6 +33,10 @@ struct Cli {
     /// The language the interface speaks: en or zh-CN.
     #[arg(long, default_value = "en", value_parser = parse_lang)]
     lang: Lang,
+    /// The ledger the plaza's windows submit to: `local` (the embedded one) or `evm:URL`
+    /// (the city's registry, configured by evm-ledger.json in the data directory).
+    #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+    ledger: LedgerSpec,
     /// Render one view to this PNG file and exit.
     #[arg(long, value_name = "OUT.png")]
     screenshot: Option<PathBuf>,
@@ -566,6 +570,7 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
         screenshot,
         home,
         catalog,
+        ledger: cli.ledger.clone(),
         xr: None,
     })
 }

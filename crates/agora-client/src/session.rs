@@ -19,7 +19,7 @@ use agora_identity::{DidKey, KEYSTORE_DIR, KeyStore, Overwrite, Pin, Profile};
 use agora_services::{ApplicationId, Decision, Message, Outcome};
 use serde_json::Value;
 
-use crate::commands::gateway::{Local, runtime};
+use crate::commands::gateway::{LedgerSpec, Local, runtime};
 use crate::commands::identity::DEFAULT_PROFILE;
 
 /// How often the worker moves the outbox along while something is still on its way.
@@ -154,14 +154,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts the worker on the data directory `home` (created when missing). It reports the
-    /// identity and the applications as soon as it has read them.
-    pub fn start(home: PathBuf) -> Self {
+    /// Starts the worker on the data directory `home` (created when missing), delivering to
+    /// `ledger`. It reports the identity and the applications as soon as it has read them.
+    pub fn start(home: PathBuf, ledger: LedgerSpec) -> Self {
         let (requests, inbox) = mpsc::channel();
         let (outbox, replies) = mpsc::channel();
         let worker = std::thread::Builder::new()
             .name("agora-session".into())
-            .spawn(move || Worker::new(home, outbox).run(&inbox))
+            .spawn(move || Worker::new(home, ledger, outbox).run(&inbox))
             .ok();
         Self {
             requests: Some(requests),
@@ -203,6 +203,7 @@ impl Drop for Session {
 
 struct Worker {
     home: PathBuf,
+    ledger: LedgerSpec,
     replies: Sender<Reply>,
     store: KeyStore,
     profile: Option<Profile>,
@@ -211,8 +212,9 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(home: PathBuf, replies: Sender<Reply>) -> Self {
+    fn new(home: PathBuf, ledger: LedgerSpec, replies: Sender<Reply>) -> Self {
         Self {
+            ledger,
             store: KeyStore::new(home.join(KEYSTORE_DIR)),
             profile: Profile::new(DEFAULT_PROFILE).ok(),
             home,
@@ -288,7 +290,7 @@ impl Worker {
     /// Opens the ledger, archive and desk on first use (and again after a failure).
     fn local(&mut self) -> Option<&mut Local> {
         if self.local.is_none() {
-            match Local::open_in(&self.home) {
+            match Local::open_for(&self.ledger, &self.home) {
                 Ok(local) => self.local = Some(local),
                 Err(error) => {
                     self.problem(Task::Open, error.message);

@@ -195,6 +195,30 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
         applied.push((citizen, id, service));
     }
 
+    // The plaza's session (what every window's panel talks to) submits to the chain too.
+    let carol = home("carol");
+    account(&url, &carol.join("submitter.key"));
+    configure(&carol, &settings, "submitter.key");
+    let session = agora_client::session::Session::start(
+        carol.clone(),
+        agora_client::commands::gateway::LedgerSpec::Evm(url.clone()),
+    );
+    let pin = || agora_identity::Pin::new(PIN.trim().to_owned()).expect("a PIN");
+    session.send(agora_client::session::Request::CreateIdentity { pin: pin() });
+    let parking = catalog.service("parking-permit").expect("service");
+    let carol_answers =
+        agora_services::example_answers(parking, time::OffsetDateTime::now_utc().date())
+            .expect("answers");
+    session.send(agora_client::session::Request::Submit {
+        service: "parking-permit".to_owned(),
+        answers: carol_answers,
+        pin: pin(),
+    });
+    let anchored = wait_for(&session, |summary| {
+        summary.state == agora_gateway::State::Anchored
+    });
+    assert_eq!(anchored.service, "parking-permit");
+
     // Each department's desk, with its own keys and account only, decides its own service.
     for department in ["transport", "health"] {
         let desk = home(&format!("desk-{department}"));
@@ -225,12 +249,19 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
         );
     }
 
+    // The plaza shows carol the decision.
+    session.send(agora_client::session::Request::Refresh);
+    let decided = wait_for(&session, |summary| {
+        summary.state == agora_gateway::State::Decided
+    });
+    assert_eq!(decided.outcome, Some(agora_services::Outcome::Approve));
+
     // Anyone configured for the chain can read and audit it.
     let reader = &applied[0].0;
     let log = agora(reader, &["ledger", "log", "--ledger", &spec], "");
     ok(&log, "ledger log");
-    assert_eq!(log.stdout.lines().count(), 4, "{}", log.stdout);
-    assert_eq!(log.stdout.matches("decision").count(), 2, "{}", log.stdout);
+    assert_eq!(log.stdout.lines().count(), 6, "{}", log.stdout);
+    assert_eq!(log.stdout.matches("decision").count(), 3, "{}", log.stdout);
     let state = agora(reader, &["ledger", "checkpoint", "--ledger", &spec], "");
     ok(&state, "ledger checkpoint");
     assert!(state.stdout.contains(&published), "{}", state.stdout);
@@ -298,4 +329,28 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
             unpinned.stderr
         );
     }
+}
+
+/// Waits (up to two minutes) for the session to report an application that `done` accepts.
+fn wait_for(
+    session: &agora_client::session::Session,
+    done: impl Fn(&agora_client::session::Summary) -> bool,
+) -> agora_client::session::Summary {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
+        if let Some(reply) = session.wait(std::time::Duration::from_millis(500)) {
+            match reply {
+                agora_client::session::Reply::Applications(list) => {
+                    if let Some(summary) = list.into_iter().find(|s| done(s)) {
+                        return summary;
+                    }
+                }
+                agora_client::session::Reply::Problem { task, message } => {
+                    panic!("the session could not {task:?}: {message}")
+                }
+                _ => {}
+            }
+        }
+    }
+    panic!("the session did not report it in two minutes");
 }

@@ -87,7 +87,10 @@ impl Visit {
             ctx,
             panel: WindowPanel::new(service),
             model: Model::default(),
-            session: Session::start(home.to_owned()),
+            session: Session::start(
+                home.to_owned(),
+                agora_client::commands::gateway::LedgerSpec::Local,
+            ),
             catalog: Catalog::embedded().expect("the built-in catalog"),
             lang: Lang::En,
             panel_at: GlobalTransform::from(panel_transform(booth, PanelPlacement::AtCounter)),

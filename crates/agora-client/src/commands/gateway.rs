@@ -87,9 +87,14 @@ pub(crate) struct Local {
 
 impl Local {
     fn open(spec: &LedgerSpec) -> Result<Self, CommandError> {
+        Self::open_for(spec, &home()?)
+    }
+
+    /// The citizen's side in the data directory `home`, on the ledger `spec` names.
+    pub(crate) fn open_for(spec: &LedgerSpec, home: &Path) -> Result<Self, CommandError> {
         match spec {
-            LedgerSpec::Local => Self::open_in(&home()?),
-            LedgerSpec::Evm(url) => Self::open_evm(url, &home()?),
+            LedgerSpec::Local => Self::open_in(home),
+            LedgerSpec::Evm(url) => Self::open_evm(url, home),
         }
     }
 

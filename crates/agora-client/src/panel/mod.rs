@@ -81,7 +81,11 @@ pub struct Panels {
 pub struct SessionHandle(pub Session);
 
 /// Adds this feature to the app. Needs a renderer; the session is started on `home`.
-pub fn plugin(home: std::path::PathBuf, catalog: agora_services::Catalog) -> impl Fn(&mut App) {
+pub fn plugin(
+    home: std::path::PathBuf,
+    catalog: agora_services::Catalog,
+    ledger: crate::commands::gateway::LedgerSpec,
+) -> impl Fn(&mut App) {
     move |app: &mut App| {
         // Every pointer reaches the panel through `crate::pointer`; bevy_egui's own window
         // pointer handling stays off, its keyboard and IME handling on.
@@ -106,7 +110,7 @@ pub fn plugin(home: std::path::PathBuf, catalog: agora_services::Catalog) -> imp
                 open: None,
                 catalog: catalog.clone(),
             })
-            .insert_resource(SessionHandle(Session::start(home.clone())))
+            .insert_resource(SessionHandle(Session::start(home.clone(), ledger.clone())))
             .add_systems(Startup, spawn_panel)
             .add_systems(
                 Update,

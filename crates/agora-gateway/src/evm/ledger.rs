@@ -435,7 +435,7 @@ impl EvmLedger {
         };
         let origin = self.origin();
         let mut next = 0u64;
-        let mut seen: HashMap<(String, ApplicationId), u64> = HashMap::new();
+        let mut seen: HashSet<(String, ApplicationId)> = HashSet::new();
         let mut submissions: HashMap<u64, agora_ledger::entry::Submission> = HashMap::new();
         let mut from = self.config.deployed_at;
         while from <= final_block {
@@ -525,11 +525,10 @@ impl EvmLedger {
                             Ok(Entry::Submission(submission)) => {
                                 report.submissions += 1;
                                 let key = (submission.applicant.to_string(), submission.id);
-                                if seen.contains_key(&key) {
-                                    report.repeats += 1;
-                                } else {
-                                    seen.insert(key, position);
+                                if seen.insert(key) {
                                     submissions.insert(position, submission);
+                                } else {
+                                    report.repeats += 1;
                                 }
                             }
                             Ok(Entry::Decision(_)) => report.problems.push(format!(
