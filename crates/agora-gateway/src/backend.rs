@@ -328,11 +328,7 @@ pub fn local_receipt(
     application: Value,
 ) -> Result<Option<Receipt>, StoreError> {
     // The application's own issuer is whose submission it is.
-    let Some(applicant) = application
-        .get("issuer")
-        .and_then(Value::as_str)
-        .and_then(|issuer| DidKey::parse(issuer).ok())
-    else {
+    let Some(applicant) = crate::receipt::applicant_of(&application) else {
         return Ok(None);
     };
     let Some(record) = ledger.application(id, &applicant)? else {

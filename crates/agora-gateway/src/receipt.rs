@@ -238,6 +238,14 @@ pub struct ChainEntry {
     pub block_hash: String,
 }
 
+/// Whose submission a signed application is: its issuer's did:key, if it names one.
+pub fn applicant_of(application: &Value) -> Option<DidKey> {
+    application
+        .get("issuer")
+        .and_then(Value::as_str)
+        .and_then(|issuer| DidKey::parse(issuer).ok())
+}
+
 /// The leaf hash of a submission in a registry's batch: RFC 6962's leaf hash of its
 /// canonical JSON (RFC 8785). Unlike the embedded ledger's leaves it holds no time: the
 /// anchoring block gives it.

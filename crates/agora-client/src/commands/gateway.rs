@@ -75,6 +75,14 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
         .map_err(|e| CommandError::failure(format!("cannot start the gateway's runtime: {e}")))
 }
 
+/// Makes the data directory `home` (created when missing) private to its owner: it holds
+/// answers in the clear, so before anything is written.
+fn private_home(home: &Path) -> Result<(), CommandError> {
+    agora_identity::keystore::files::create_private_dir(home)
+        .and_then(|()| agora_identity::keystore::files::make_private(home))
+        .map_err(|e| CommandError::failure(format!("cannot make {} private: {e}", home.display())))
+}
+
 /// The citizen's side: the archive and outbox, the ledger, and (with the embedded ledger
 /// only) the in-process desk with the demo departments' keys, so that a lone citizen gets
 /// decisions. On a city's chain the departments' own desks decide.
@@ -100,11 +108,7 @@ impl Local {
 
     #[cfg(feature = "evm")]
     fn open_evm(url: &str, home: &Path) -> Result<Self, CommandError> {
-        agora_identity::keystore::files::create_private_dir(home)
-            .and_then(|()| agora_identity::keystore::files::make_private(home))
-            .map_err(|e| {
-                CommandError::failure(format!("cannot make {} private: {e}", home.display()))
-            })?;
+        private_home(home)?;
         let catalog = catalog()?;
         let ledger = runtime()?.block_on(super::evm::open(url, home, &catalog))?;
         let archive = Archive::open(&home.join(ARCHIVE_FILE))
@@ -126,12 +130,7 @@ impl Local {
 
     /// The default set-up in the data directory `home`.
     pub(crate) fn open_in(home: &Path) -> Result<Self, CommandError> {
-        // The data directory holds answers in the clear: private before anything is written.
-        agora_identity::keystore::files::create_private_dir(home)
-            .and_then(|()| agora_identity::keystore::files::make_private(home))
-            .map_err(|e| {
-                CommandError::failure(format!("cannot make {} private: {e}", home.display()))
-            })?;
+        private_home(home)?;
         let catalog = catalog()?;
         let ledger = LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
             .map_err(|e| CommandError::failure(e.to_string()))?;

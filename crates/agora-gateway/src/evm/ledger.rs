@@ -240,16 +240,7 @@ impl EvmLedger {
             .map_or(self.config.deployed_at, |(block, _)| block + 1);
         while from <= final_head {
             let to = final_head.min(from + LOG_RANGE - 1);
-            let filter = Filter::new()
-                .address(registry.address())
-                .from_block(from)
-                .to_block(to);
-            let logs = registry
-                .provider()
-                .get_logs(&filter)
-                .await
-                .map_err(|error| unavailable(classify(registry.url(), error)))?;
-            for log in logs {
+            for log in registry_logs(registry, from, to).await? {
                 self.read_log(&mut index, &log).await?;
             }
             let hash = registry
@@ -440,16 +431,7 @@ impl EvmLedger {
         let mut from = self.config.deployed_at;
         while from <= final_block {
             let to = final_block.min(from + LOG_RANGE - 1);
-            let filter = Filter::new()
-                .address(registry.address())
-                .from_block(from)
-                .to_block(to);
-            let logs = registry
-                .provider()
-                .get_logs(&filter)
-                .await
-                .map_err(|error| unavailable(classify(registry.url(), error)))?;
-            for log in logs {
+            for log in registry_logs(registry, from, to).await? {
                 let tx = log.transaction_hash.unwrap_or_default();
                 let block = log.block_number.unwrap_or_default();
                 let time = {
@@ -980,6 +962,23 @@ pub struct EvmAudit {
     pub problems: Vec<String>,
 }
 
+/// The registry's events in blocks `from` to `to`.
+async fn registry_logs(
+    registry: &Registry,
+    from: u64,
+    to: u64,
+) -> Result<Vec<alloy::rpc::types::Log>, LedgerError> {
+    let filter = Filter::new()
+        .address(registry.address())
+        .from_block(from)
+        .to_block(to);
+    registry
+        .provider()
+        .get_logs(&filter)
+        .await
+        .map_err(|error| unavailable(classify(registry.url(), error)))
+}
+
 /// The answer for a submission the index holds already, if it does: where it is (the same
 /// submission), or a refusal (another submission under its id or digest).
 fn already(
@@ -1154,11 +1153,7 @@ impl Ledger for EvmLedger {
         application: Value,
     ) -> Result<Option<Receipt>, LedgerError> {
         // The application's own issuer is whose submission it is.
-        let Some(applicant) = application
-            .get("issuer")
-            .and_then(Value::as_str)
-            .and_then(|issuer| DidKey::parse(issuer).ok())
-        else {
+        let Some(applicant) = crate::receipt::applicant_of(&application) else {
             return Ok(None);
         };
         let index = self.sync().await?;
