@@ -1190,7 +1190,8 @@ fn load_or_create_key(path: &Path, store_exists: bool) -> Result<SigningKey, Sto
         path: path.to_owned(),
         problem,
     };
-    match fs::read_to_string(path) {
+    // The file's text is the secret key: wiped once decoded.
+    match fs::read_to_string(path).map(zeroize::Zeroizing::new) {
         Ok(text) => multikey::decode_secret(text.trim())
             .map_err(|error| problem(format!("not an Ed25519 secret Multikey: {error}"))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
