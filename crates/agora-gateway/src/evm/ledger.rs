@@ -158,6 +158,22 @@ struct Queue {
     leading: bool,
 }
 
+/// The lead of the batch queue, given up if its holder is dropped while `held`.
+struct Lead<'a> {
+    queue: &'a SyncMutex<Queue>,
+    held: bool,
+}
+
+impl Drop for Lead<'_> {
+    fn drop(&mut self) {
+        if self.held
+            && let Ok(mut queue) = self.queue.lock()
+        {
+            queue.leading = false;
+        }
+    }
+}
+
 /// The registry on a chain as a [`Ledger`].
 pub struct EvmLedger {
     /// Connected on first use, so that a ledger that cannot be reached yet still takes
@@ -622,10 +638,18 @@ impl EvmLedger {
             });
         loop {
             if self.take_lead() {
+                // Dropped with this future (a caller that gives up mid-batch), the guard lets
+                // another waiting caller lead; the batch's own callers hear "try again later".
+                let mut lead = Lead {
+                    queue: &self.queue,
+                    held: true,
+                };
                 tokio::time::sleep(self.config.batch_wait).await;
                 while let Some(batch) = self.next_batch() {
                     self.anchor(batch).await;
                 }
+                // `next_batch` gave the lead up, under the queue's lock, when it found it empty.
+                lead.held = false;
             }
             match tokio::time::timeout(self.config.poll, &mut answer).await {
                 Ok(Ok(result)) => return result,

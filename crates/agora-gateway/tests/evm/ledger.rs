@@ -734,3 +734,41 @@ fn a_node_that_answers_garbage_or_nothing_or_is_on_another_chain_is_named_and_no
         assert_eq!(delivery.anchored, vec![prepared.id], "{delivery:?}");
     });
 }
+
+#[test]
+fn an_append_given_up_while_it_leads_a_batch_leaves_the_ledger_working() {
+    let catalog = catalog();
+    runtime().block_on(async {
+        let chain = set_up(anvil::Options::default(), &catalog).await;
+        let ledger = chain
+            .ledger(&catalog, funded(&chain.node.url()).await)
+            .await;
+        let service = catalog.service("parking-permit").expect("service");
+        let submission = |_| {
+            let citizen = Identity::generate().expect("identity");
+            prepare(
+                service,
+                &parking_answers(&catalog),
+                &citizen,
+                SystemTime::now(),
+            )
+            .expect("prepares")
+            .submission
+        };
+        // The first caller leads its batch and gives up while the batch gathers (100 ms).
+        let given_up =
+            tokio::time::timeout(Duration::from_millis(20), ledger.append(submission(0))).await;
+        assert!(
+            given_up.is_err(),
+            "it was meant to be given up: {given_up:?}"
+        );
+        // The next caller is not left waiting for a leader that is gone.
+        let next = tokio::time::timeout(Duration::from_secs(60), ledger.append(submission(1)))
+            .await
+            .expect("answered, not left waiting")
+            .expect("anchored");
+        // The given-up submission was in the queue already, so it went with the next batch
+        // (an append either lands or not; sending it again would find where it did).
+        assert_eq!(next.index, 1);
+    });
+}
