@@ -94,14 +94,8 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
         Value::Object(departments).to_string(),
     )
     .expect("written");
-    // A key file others can read is refused before anything is sent.
-    let loose = operator.join("loose.key");
-    std::fs::copy(operator.join("admin.key"), &loose).expect("copy");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let refused = agora(
+    let deploy = |key_file: &str| {
+        agora(
             &operator,
             &[
                 "ledger",
@@ -110,34 +104,27 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
                 "--chain-id",
                 "31337",
                 "--key-file",
-                "loose.key",
+                key_file,
                 "--departments",
                 "departments.json",
                 "--out",
                 "evm-ledger.json",
             ],
             "",
-        );
+        )
+    };
+    // A key file others can read is refused before anything is sent.
+    let loose = operator.join("loose.key");
+    std::fs::copy(operator.join("admin.key"), &loose).expect("copy");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let refused = deploy("loose.key");
         assert_eq!(refused.code, 2, "{}", refused.stderr);
         assert!(refused.stderr.contains("chmod 600"), "{}", refused.stderr);
     }
-    let deployed = agora(
-        &operator,
-        &[
-            "ledger",
-            "deploy",
-            &spec,
-            "--chain-id",
-            "31337",
-            "--key-file",
-            "admin.key",
-            "--departments",
-            "departments.json",
-            "--out",
-            "evm-ledger.json",
-        ],
-        "",
-    );
+    let deployed = deploy("admin.key");
     ok(&deployed, "deploy");
     assert!(
         !deployed.stdout.contains(

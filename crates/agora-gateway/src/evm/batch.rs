@@ -40,13 +40,19 @@ impl Batch {
             .map(leaf)
             .collect::<Result<Vec<_>, _>>()?;
         let data = codec::encode_batch(submissions)?;
+        Ok(Self::from_parts(leaves, data))
+    }
+
+    /// The batch of submissions already hashed (`leaves`) and encoded (`data`, their compact
+    /// forms one after another, in the same order).
+    pub fn from_parts(leaves: Vec<Hash>, data: Vec<u8>) -> Self {
         let (root, proofs) = tree_of(&leaves);
-        Ok(Self {
+        Self {
             root,
             leaves,
             proofs,
             data,
-        })
+        }
     }
 
     /// How many submissions.

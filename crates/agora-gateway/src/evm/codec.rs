@@ -157,7 +157,7 @@ pub fn decode(bytes: &[u8], service: &str) -> Result<(Value, usize), CodecError>
         agora_identity::VerifyingKey::from_bytes(&key)
             .map_err(|_| malformed("the applicant is not an Ed25519 public key"))?,
     );
-    let digest = hex(reader.take(32));
+    let digest = alloy::hex::encode(reader.take(32));
     let enc = BASE64.encode(reader.take(32));
     let created = u64::from_be_bytes(reader.take(8).try_into().map_err(|_| malformed("a time"))?);
     let signature = reader.take(64).to_vec();
@@ -254,17 +254,10 @@ pub fn decode_batch(bytes: &[u8], service: &str, count: usize) -> Result<Vec<Val
     Ok(submissions)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// 64 lowercase hexadecimal digits (the only spelling the compact form gives back).
 fn hex32(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) || text.starts_with("0x") {
         return None;
     }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
+    alloy::hex::decode_to_array(text).ok()
 }

@@ -145,10 +145,12 @@ struct Index {
 
 struct Pending {
     service: String,
-    entry: Value,
+    /// The signed submission in the compact form the batch's call carries.
+    compact: Vec<u8>,
     leaf: Hash,
     applicant: DidKey,
     id: ApplicationId,
+    digest: String,
     reply: oneshot::Sender<Result<Appended, LedgerError>>,
 }
 
@@ -609,7 +611,7 @@ impl EvmLedger {
         let leaf = batch::leaf(&entry)
             .map_err(|e| LedgerError::Rejected(Refusal::Malformed(e.to_string())))?;
         // Refuse what the compact form cannot carry before it joins a batch.
-        codec::encode(&entry)
+        let compact = codec::encode(&entry)
             .map_err(|e| LedgerError::Rejected(Refusal::Malformed(e.to_string())))?;
         {
             let index = self.sync().await?;
@@ -630,10 +632,11 @@ impl EvmLedger {
             .pending
             .push(Pending {
                 service: submission.service.clone(),
-                entry,
+                compact,
                 leaf,
                 applicant: submission.applicant,
                 id: submission.id,
+                digest: submission.application_sha256.clone(),
                 reply,
             });
         loop {
@@ -708,7 +711,9 @@ impl EvmLedger {
             };
             let mut kept = Vec::new();
             for item in pending {
-                if let Some(answer) = already(&index, &item.applicant, &item.id, "", item.leaf) {
+                if let Some(answer) =
+                    already(&index, &item.applicant, &item.id, &item.digest, item.leaf)
+                {
                     let _ = item.reply.send(answer);
                 } else if seen.insert(item.leaf) {
                     kept.push(item);
@@ -727,7 +732,7 @@ impl EvmLedger {
         let mut overflow = Vec::new();
         let mut fits = Vec::new();
         for item in pending {
-            let size = codec::encode(&item.entry).map(|b| b.len()).unwrap_or(0);
+            let size = item.compact.len();
             if bytes + size > MAX_BATCH_BYTES && !fits.is_empty() {
                 overflow.push(item);
             } else {
@@ -740,16 +745,12 @@ impl EvmLedger {
         {
             queue.pending.extend(overflow);
         }
-        let entries: Vec<Value> = fits.iter().map(|item| item.entry.clone()).collect();
-        let batch = match Batch::new(&entries) {
-            Ok(batch) => batch,
-            Err(error) => {
-                return answer_all(
-                    fits,
-                    Err(LedgerError::Rejected(Refusal::Malformed(error.to_string()))),
-                );
-            }
-        };
+        let batch = Batch::from_parts(
+            fits.iter().map(|item| item.leaf).collect(),
+            fits.iter()
+                .flat_map(|item| item.compact.iter().copied())
+                .collect(),
+        );
         let service = fits[0].service.clone();
         let result = self.anchor_until_final(&service, &batch).await;
         let mut answers = HashMap::new();
@@ -889,8 +890,11 @@ impl EvmLedger {
         let document = canonicalize(&entry)
             .map_err(|e| LedgerError::Rejected(Refusal::Malformed(e.to_string())))?;
         let digest: [u8; 32] = Sha256::digest(&document).into();
-        let policy = hex32(&subject.policy.sha256)
-            .ok_or_else(|| mismatch("its policy's sha256 is not 64 hex digits".to_owned()))?;
+        let policy: B256 = subject
+            .policy
+            .sha256
+            .parse()
+            .map_err(|_| mismatch("its policy's sha256 is not 64 hex digits".to_owned()))?;
         let key = application_key(&applicant, &id);
         let kind = if is_final(&decision) { 2u8 } else { 1u8 };
         let call: Bytes = AgoraRegistry::decideCall {
@@ -899,7 +903,7 @@ impl EvmLedger {
             root,
             applicationPosition: anchor.index,
             kind,
-            policy: B256::from(policy),
+            policy,
             digest: B256::from(digest),
             document: Bytes::from(document),
         }
@@ -1015,11 +1019,7 @@ fn already(
     let position = index
         .by_application
         .get(&(applicant.to_string(), *id))
-        .or_else(|| {
-            (!digest.is_empty())
-                .then(|| index.by_digest.get(digest))
-                .flatten()
-        })?;
+        .or_else(|| index.by_digest.get(digest))?;
     let held = index.positions.get(position)?;
     let same = batch::leaf(&held.stored.entry).ok() == Some(leaf);
     Some(if same {
@@ -1075,17 +1075,6 @@ fn refusal(service: &str, reason: &str) -> Refusal {
     } else {
         Refusal::Malformed(format!("the registry refused the batch: {reason}"))
     }
-}
-
-fn hex32(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
 }
 
 #[async_trait]

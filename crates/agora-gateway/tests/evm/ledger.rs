@@ -88,6 +88,18 @@ impl Chain {
     }
 }
 
+/// A parking-permit application by `citizen`, signed and sealed now.
+fn parking(catalog: &Catalog, citizen: &Identity) -> agora_gateway::Prepared {
+    let service = catalog.service("parking-permit").expect("service");
+    prepare(
+        service,
+        &parking_answers(catalog),
+        citizen,
+        SystemTime::now(),
+    )
+    .expect("prepares")
+}
+
 fn desk(catalog: &Catalog, department: &str, dir: &Path) -> Desk {
     let keys = DeskKeys::demo()
         .expect("demo keys")
@@ -109,13 +121,7 @@ fn a_citizen_s_application_is_anchored_on_the_chain_and_decided_by_its_departmen
             .await;
         let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
         let service = catalog.service("parking-permit").expect("service");
-        let prepared = prepare(
-            service,
-            &parking_answers(&catalog),
-            &citizen,
-            SystemTime::now(),
-        )
-        .expect("prepares");
+        let prepared = parking(&catalog, &citizen);
         archive
             .enqueue(&prepared, SystemTime::now())
             .expect("queues");
@@ -288,18 +294,10 @@ fn many_submissions_at_once_share_batches_and_each_takes_one_position() {
         let ledger = chain
             .ledger(&catalog, funded(&chain.node.url()).await)
             .await;
-        let service = catalog.service("parking-permit").expect("service");
         let submissions: Vec<_> = (0..60)
             .map(|_| {
                 let citizen = Identity::generate().expect("identity");
-                prepare(
-                    service,
-                    &parking_answers(&catalog),
-                    &citizen,
-                    SystemTime::now(),
-                )
-                .expect("prepares")
-                .submission
+                parking(&catalog, &citizen).submission
             })
             .collect();
         let appends = submissions.iter().map(|s| ledger.append(s.clone()));
@@ -345,16 +343,8 @@ fn many_submissions_at_once_share_batches_and_each_takes_one_position() {
 fn the_compact_form_gives_back_the_signed_submission_exactly_and_refuses_what_it_cannot_keep() {
     use agora_gateway::evm::codec::{self, CodecError, FIXED_LEN};
     let catalog = catalog();
-    let service = catalog.service("parking-permit").expect("service");
     let citizen = Identity::generate().expect("identity");
-    let submission = prepare(
-        service,
-        &parking_answers(&catalog),
-        &citizen,
-        SystemTime::now(),
-    )
-    .expect("prepares")
-    .submission;
+    let submission = parking(&catalog, &citizen).submission;
     let bytes = codec::encode(&submission).expect("encodes");
     let (back, used) = codec::decode(&bytes, "parking-permit").expect("decodes");
     assert_eq!(back, submission);
@@ -423,21 +413,26 @@ fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
         )
         .await;
         let submitter = funded(&chain.node.url()).await;
-        // anvil saves its state every second: let it save the registry and the funds.
-        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        // anvil saves its state every second: wait for a save after the registry and the
+        // funds, so that the restart has them.
+        let funded_at = SystemTime::now();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !std::fs::metadata(&state)
+            .and_then(|m| m.modified())
+            .is_ok_and(|saved| saved > funded_at)
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "anvil never saved its state"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let ledger = chain.ledger(&catalog, submitter).await;
         let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
-        let service = catalog.service("parking-permit").expect("service");
         let mut ids = Vec::new();
         for _ in 0..50 {
             let citizen = Identity::generate().expect("identity");
-            let prepared = prepare(
-                service,
-                &parking_answers(&catalog),
-                &citizen,
-                SystemTime::now(),
-            )
-            .expect("prepares");
+            let prepared = parking(&catalog, &citizen);
             archive
                 .enqueue(&prepared, SystemTime::now())
                 .expect("queues");
@@ -471,9 +466,22 @@ fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
             false
         };
         let chaos = async {
-            tokio::time::sleep(Duration::from_millis(1_200)).await;
+            // Once a few are anchored and the rest still on their way.
+            let deadline = std::time::Instant::now() + Duration::from_secs(120);
+            loop {
+                let anchored = archive
+                    .list()
+                    .expect("lists")
+                    .iter()
+                    .filter(|a| a.state == State::Anchored)
+                    .count();
+                if anchored >= 5 {
+                    break;
+                }
+                assert!(std::time::Instant::now() < deadline, "nothing was anchored");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
             chain.node.kill();
-            tokio::time::sleep(Duration::from_millis(500)).await;
             chain.node.restart().expect("anvil starts again");
         };
         let (done, ()) = tokio::join!(deliveries, chaos);
@@ -542,14 +550,7 @@ fn a_reorganisation_that_drops_a_batch_before_it_is_final_gets_it_anchored_again
         };
         let ledger = EvmLedger::new(config, catalog.clone(), funded(&url).await);
         let citizen = Identity::generate().expect("identity");
-        let service = catalog.service("parking-permit").expect("service");
-        let prepared = prepare(
-            service,
-            &parking_answers(&catalog),
-            &citizen,
-            SystemTime::now(),
-        )
-        .expect("prepares");
+        let prepared = parking(&catalog, &citizen);
         let snapshot = chain::anvil_call(&url, "evm_snapshot", serde_json::json!([]))
             .await
             .expect("a snapshot");
@@ -564,7 +565,12 @@ fn a_reorganisation_that_drops_a_batch_before_it_is_final_gets_it_anchored_again
         let chaos = async {
             // Once the batch is in a block (not yet final), the chain goes back to before
             // it: the block and its transaction are gone.
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
             let anchored_in = loop {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the batch was never mined"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 let head = ledger
                     .registry()
@@ -680,15 +686,8 @@ fn a_node_that_answers_garbage_or_nothing_or_is_on_another_chain_is_named_and_no
     runtime().block_on(async {
         let chain = set_up(anvil::Options::default(), &catalog).await;
         let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
-        let service = catalog.service("parking-permit").expect("service");
         let citizen = Identity::generate().expect("identity");
-        let prepared = prepare(
-            service,
-            &parking_answers(&catalog),
-            &citizen,
-            SystemTime::now(),
-        )
-        .expect("prepares");
+        let prepared = parking(&catalog, &citizen);
         archive
             .enqueue(&prepared, SystemTime::now())
             .expect("queues");
@@ -743,17 +742,9 @@ fn an_append_given_up_while_it_leads_a_batch_leaves_the_ledger_working() {
         let ledger = chain
             .ledger(&catalog, funded(&chain.node.url()).await)
             .await;
-        let service = catalog.service("parking-permit").expect("service");
         let submission = |_| {
             let citizen = Identity::generate().expect("identity");
-            prepare(
-                service,
-                &parking_answers(&catalog),
-                &citizen,
-                SystemTime::now(),
-            )
-            .expect("prepares")
-            .submission
+            parking(&catalog, &citizen).submission
         };
         // The first caller leads its batch and gives up while the batch gathers (100 ms).
         let given_up =
