@@ -234,6 +234,10 @@ enum LedgerAction {
         /// Where to write the clients' configuration.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Anchor digests only (for a public chain): batches' submissions go to this folder,
+        /// the departments' inbox, instead of into the chain's call data.
+        #[arg(long, value_name = "DIR")]
+        inbox: Option<PathBuf>,
     },
     /// Re-verify the whole store: hashes, tree, checkpoints, signatures and rules (on a
     /// chain: every batch root rebuilt from the submissions its call carries, every signature,
@@ -386,7 +390,15 @@ fn run_command(command: Command) -> ExitCode {
                 key_file,
                 departments,
                 out,
-            } => gateway::ledger_deploy(&ledger, chain_id, &key_file, &departments, &out),
+                inbox,
+            } => gateway::ledger_deploy(
+                &ledger,
+                chain_id,
+                &key_file,
+                &departments,
+                &out,
+                inbox.as_deref(),
+            ),
             LedgerAction::Audit { ledger } => gateway::ledger_audit(&ledger),
         },
         Command::Feeds { action } => match action {

@@ -27,7 +27,13 @@ use time::OffsetDateTime;
 const FLOOR_GAS_PER_BYTE: u64 = 40;
 
 fn submissions(catalog: &Catalog, count: usize) -> Vec<Value> {
-    let service = catalog.service("parking-permit").expect("service");
+    submissions_to(catalog, "parking-permit", count)
+}
+
+/// `count` submissions to `service`, each by its own citizen, with the service's shipped
+/// example answers.
+fn submissions_to(catalog: &Catalog, service: &str, count: usize) -> Vec<Value> {
+    let service = catalog.service(service).expect("service");
     let answers = example_answers(service, OffsetDateTime::now_utc().date()).expect("answers");
     let answers = service.form.validate(&answers).expect("valid");
     (0..count)
@@ -71,6 +77,7 @@ async fn deploy(node: &Anvil, catalog: &Catalog) -> (Registry, u64) {
 }
 
 async fn gas(registry: &Registry, submissions: &[Value], with_data: bool) -> (u64, usize) {
+    let service = submissions[0]["service"].as_str().expect("a service");
     let batch = Batch::new(submissions).expect("a batch");
     let data = if with_data {
         Bytes::from(batch.data.clone())
@@ -78,7 +85,7 @@ async fn gas(registry: &Registry, submissions: &[Value], with_data: bool) -> (u6
         Bytes::new()
     };
     let call: Bytes = AgoraRegistry::anchorCall {
-        service: service_key("parking-permit"),
+        service: service_key(service),
         root: B256::from(batch.root),
         count: batch.len() as u32,
         submissions: data.clone(),
@@ -145,6 +152,17 @@ fn main() {
                     FLOOR_GAS_PER_BYTE
                 );
             }
+        }
+        println!("with sealed answers in batches of 100, each service's shipped example:");
+        for service in catalog.services() {
+            let (gas, bytes) =
+                gas(&registry, &submissions_to(&catalog, &service.id, 100), true).await;
+            println!(
+                "  {:<22} {:>7} gas per application ({} bytes each)",
+                service.id,
+                gas / 100,
+                bytes / 100
+            );
         }
         throughput(&node, &catalog, "instant mining", 200).await;
         drop(node);

@@ -11,6 +11,13 @@
 //!
 //! Every transition is kept as an event, so the window can show the timeline:
 //! queued → anchored → decided.
+//!
+//! The archive also remembers each ledger's state as it last saw it ([`Seen`]: the embedded
+//! ledger's signed checkpoint, a chain's newest final block), and at every [`refresh`] checks
+//! that the ledger's newest state follows from it ([`follow`]): an RFC 6962 consistency proof,
+//! or the same block still at the same height. A rollback or a fork is never taken silently:
+//! it is kept, with both states, in [`Archive::ledger_problems`] and noted on every
+//! application on that ledger.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -22,9 +29,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::backend::{Ledger, LedgerError};
+use crate::backend::{Ledger, LedgerError, Progress, Seen};
 use crate::prepare::Prepared;
-use crate::receipt::Receipt;
+use crate::receipt::{Receipt, TrustedLedgers};
 
 /// The archive's file name in the data directory.
 pub const ARCHIVE_FILE: &str = "archive.sqlite";
@@ -53,6 +60,18 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS events_by_id ON events(id, seq);
+CREATE TABLE IF NOT EXISTS ledgers (
+    origin TEXT PRIMARY KEY,
+    seen TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS ledger_problems (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    origin TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    problem TEXT NOT NULL,
+    held TEXT,
+    shown TEXT NOT NULL
+) STRICT;
 ";
 
 /// Why the archive cannot be used.
@@ -322,6 +341,75 @@ impl Archive {
         tx.commit().map_err(|e| self.sqlite(e))
     }
 
+    /// The state this archive last saw of the ledger `origin`.
+    pub fn seen(&self, origin: &str) -> Result<Option<Seen>, ArchiveError> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT seen FROM ledgers WHERE origin = ?1",
+                [origin],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sqlite(e))?;
+        // A state this version cannot read is as good as none: the next one is taken as the
+        // start.
+        Ok(text.and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    fn set_seen(&self, origin: &str, seen: &Seen) -> Result<(), ArchiveError> {
+        let text = serde_json::to_string(seen).unwrap_or_default();
+        self.conn
+            .execute(
+                "INSERT INTO ledgers (origin, seen) VALUES (?1, ?2) ON CONFLICT (origin) DO UPDATE SET seen = ?2",
+                params![origin, text],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
+    fn add_ledger_problem(
+        &self,
+        origin: &str,
+        now: SystemTime,
+        problem: &str,
+        held: Option<&Seen>,
+        shown: &Seen,
+    ) -> Result<(), ArchiveError> {
+        let held = held.and_then(|held| serde_json::to_string(held).ok());
+        let shown = serde_json::to_string(shown).unwrap_or_default();
+        self.conn
+            .execute(
+                "INSERT INTO ledger_problems (origin, at, problem, held, shown) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![origin, seconds(now), problem, held, shown],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        Ok(())
+    }
+
+    /// Every time a ledger was found not to follow from what this archive saw of it before,
+    /// oldest first: the evidence (both states) for the citizen and the city.
+    pub fn ledger_problems(&self) -> Result<Vec<LedgerProblem>, ArchiveError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT origin, at, problem, held, shown FROM ledger_problems ORDER BY seq")
+            .map_err(|e| self.sqlite(e))?;
+        let rows = statement
+            .query_map([], |row| {
+                let held: Option<String> = row.get(3)?;
+                let shown: String = row.get(4)?;
+                Ok(LedgerProblem {
+                    origin: row.get(0)?,
+                    at: UNIX_EPOCH + Duration::from_secs(row.get::<_, i64>(1)?.max(0) as u64),
+                    problem: row.get(2)?,
+                    held: held.and_then(|text| serde_json::from_str(&text).ok()),
+                    shown: serde_json::from_str(&shown).ok(),
+                })
+            })
+            .map_err(|e| self.sqlite(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))
+    }
+
     /// Notes a problem with an application without changing its state.
     fn note_problem(&self, id: ApplicationId, problem: &str) -> Result<(), ArchiveError> {
         self.conn
@@ -472,17 +560,47 @@ pub struct Delivery {
     pub waiting: Vec<(ApplicationId, String)>,
 }
 
+/// How many appends one delivery has in flight at once.
+pub const MAX_IN_FLIGHT: usize = 64;
+
 /// Delivers every due application once: anchored ones move on, refused ones fail with the
 /// ledger's reason, and the rest wait with exponential back-off (1 s, 2 s, 4 s … up to
-/// [`MAX_BACKOFF`]).
+/// [`MAX_BACKOFF`]). Up to [`MAX_IN_FLIGHT`] appends are in flight at once, so a backlog
+/// shares the embedded ledger's commits and a chain's batches; each answer is recorded as it
+/// would be alone (a crash before it is recorded leaves the application due, and the ledger
+/// answers it again with where it landed).
 pub async fn deliver(
     archive: &Archive,
     ledger: &dyn Ledger,
     now: SystemTime,
 ) -> Result<Delivery, ArchiveError> {
     let mut delivery = Delivery::default();
-    for (id, submission) in archive.due(now)? {
-        match ledger.append(submission).await {
+    let due = archive.due(now)?;
+    for group in due.chunks(MAX_IN_FLIGHT) {
+        let answers = futures::future::join_all(
+            group
+                .iter()
+                .map(|(_, submission)| ledger.append(submission.clone())),
+        )
+        .await;
+        for ((id, _), answer) in group.iter().zip(answers) {
+            delivery.record(archive, ledger, *id, answer, now)?;
+        }
+    }
+    Ok(delivery)
+}
+
+impl Delivery {
+    fn record(
+        &mut self,
+        archive: &Archive,
+        ledger: &dyn Ledger,
+        id: ApplicationId,
+        answer: Result<agora_ledger::Appended, LedgerError>,
+        now: SystemTime,
+    ) -> Result<(), ArchiveError> {
+        let delivery = self;
+        match answer {
             Ok(appended) => {
                 let detail = format!("leaf {} of {}", appended.index, ledger.describe());
                 archive.set_state(id, State::Anchored, Some(&detail), None, now)?;
@@ -499,11 +617,142 @@ pub async fn deliver(
                 delivery.waiting.push((id, problem));
             }
         }
+        Ok(())
     }
-    Ok(delivery)
 }
 
-/// Fetches a fresh receipt for every anchored application and records decisions; an anchored
+/// A ledger found not to follow from what the archive saw of it before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerProblem {
+    /// The ledger's origin.
+    pub origin: String,
+    /// When it was found.
+    pub at: SystemTime,
+    /// What was found, in words.
+    pub problem: String,
+    /// The state the archive held.
+    pub held: Option<Seen>,
+    /// The state the ledger showed.
+    pub shown: Option<Seen>,
+}
+
+/// Why a ledger's newest state does not follow from the one held.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Divergence {
+    /// The state is not signed by a key this archive trusts: it is not taken.
+    #[error("{0}")]
+    Untrusted(String),
+    /// The state is signed, or the chain's, and does not extend the one held: a rollback or a
+    /// fork. It is recorded, and becomes the state later ones are compared with.
+    #[error("{0}")]
+    Diverged(String),
+}
+
+/// Checks that `progress`, a ledger's newest state, follows from `held`, the state last seen
+/// of it (nothing held: any state is a start).
+pub fn follow(
+    held: Option<&Seen>,
+    progress: &Progress,
+    trusted: &TrustedLedgers,
+) -> Result<(), Divergence> {
+    use agora_ledger::Checkpoint;
+    match progress {
+        Progress::Embedded {
+            checkpoint,
+            consistency,
+        } => {
+            let new = trusted
+                .keys()
+                .iter()
+                .find_map(|key| Checkpoint::open(&checkpoint.note, key).ok())
+                .ok_or_else(|| {
+                    Divergence::Untrusted(
+                        "its newest checkpoint is not signed by a ledger key this device trusts"
+                            .to_owned(),
+                    )
+                })?;
+            let Some(Seen::Embedded { note }) = held else {
+                return Ok(());
+            };
+            let old = Checkpoint::parse(note).map_err(|error| {
+                Divergence::Diverged(format!("the checkpoint held cannot be read: {error}"))
+            })?;
+            if old.origin != new.origin {
+                return Err(Divergence::Diverged(format!(
+                    "its checkpoint names the ledger {}, not {}",
+                    new.origin, old.origin
+                )));
+            }
+            agora_ledger::tree::verify_consistency(
+                old.size,
+                &old.root,
+                new.size,
+                &new.root,
+                consistency,
+            )
+            .map_err(|error| {
+                Divergence::Diverged(match error {
+                    agora_ledger::tree::ConsistencyError::Shrank { old, new } => {
+                        format!("it rolled back: it holds {new} entries, and this device saw {old}")
+                    }
+                    other => format!("it forked: {other}"),
+                })
+            })
+        }
+        Progress::Evm { at_held, .. } => {
+            let Some(Seen::Evm { block, hash }) = held else {
+                return Ok(());
+            };
+            if at_held.as_deref() == Some(hash.as_str()) {
+                return Ok(());
+            }
+            Err(Divergence::Diverged(format!(
+                "the chain no longer holds block {block} as this device read it (hash {hash}, now {}): it was reorganised deeper than its confirmations, or its node restarted from older state",
+                at_held.as_deref().unwrap_or("no block there")
+            )))
+        }
+    }
+}
+
+/// Checks the ledger's newest state against the one held ([`follow`]), records any
+/// divergence (and notes it on every application that went to a ledger), and remembers the
+/// new state unless it was not signed by a trusted key.
+async fn check_progress(
+    archive: &Archive,
+    ledger: &dyn Ledger,
+    trusted: &TrustedLedgers,
+    now: SystemTime,
+) -> Result<(), ArchiveError> {
+    let origin = ledger.origin();
+    let held = archive.seen(&origin)?;
+    // A ledger that cannot be reached now is checked next time.
+    let Ok(Some(progress)) = ledger.progress(held.as_ref()).await else {
+        return Ok(());
+    };
+    let shown = progress.seen();
+    match follow(held.as_ref(), &progress, trusted) {
+        Ok(()) => archive.set_seen(&origin, &shown),
+        Err(divergence) => {
+            let problem = format!(
+                "{} is not as this device saw it before: {divergence}",
+                ledger.describe()
+            );
+            archive.add_ledger_problem(&origin, now, &problem, held.as_ref(), &shown)?;
+            for archived in archive.list()? {
+                if matches!(archived.state, State::Anchored | State::Decided) {
+                    archive.note_problem(archived.id, &problem)?;
+                }
+            }
+            match divergence {
+                Divergence::Untrusted(_) => Ok(()),
+                Divergence::Diverged(_) => archive.set_seen(&origin, &shown),
+            }
+        }
+    }
+}
+
+/// Checks that the ledger follows from what the archive saw of it ([`follow`]), then fetches
+/// a fresh receipt for every anchored application and records decisions; an anchored
 /// application the ledger no longer holds (a chain lost its block) is queued again. Returns
 /// the applications that changed state.
 pub async fn refresh(
@@ -513,6 +762,7 @@ pub async fn refresh(
     now: SystemTime,
 ) -> Result<Vec<ApplicationId>, ArchiveError> {
     let trusted = ledger.trusted();
+    check_progress(archive, ledger, &trusted, now).await?;
     let mut changed = Vec::new();
     for archived in archive.list()? {
         if archived.state != State::Anchored

@@ -21,6 +21,7 @@ use agora_ledger::store::{Appended, ApplicationRecord, SignedCheckpoint, StoreEr
 use agora_ledger::{Refusal, Verified, VerifierKey};
 use agora_services::{ApplicationId, Catalog};
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 use tokio::sync::oneshot;
@@ -92,6 +93,69 @@ pub trait Ledger: Send + Sync + fmt::Debug {
         id: ApplicationId,
         application: Value,
     ) -> Result<Option<Receipt>, LedgerError>;
+
+    /// Where the ledger stands now, with what a reader needs to check that it follows from
+    /// `held`, the state this reader saw last ([`Progress::seen`] of an earlier answer): a
+    /// consistency proof, or the chain's block at `held`'s height. `None` before anything
+    /// was appended. The reader checks it ([`crate::archive::follow`]); nothing here is
+    /// taken on trust.
+    async fn progress(&self, held: Option<&Seen>) -> Result<Option<Progress>, LedgerError>;
+}
+
+/// A ledger's state as a reader remembers it, to compare with the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "backend", rename_all = "lowercase")]
+pub enum Seen {
+    /// The embedded ledger's signed checkpoint (its note: origin, size, root and signature).
+    Embedded {
+        /// The signed note.
+        note: String,
+    },
+    /// The newest final block a reader read of a chain.
+    Evm {
+        /// Its number.
+        block: u64,
+        /// Its hash, 0x and 64 hexadecimal digits.
+        hash: String,
+    },
+}
+
+/// A ledger's newest state, and how it follows from the one a reader held.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// The embedded ledger's newest checkpoint and the RFC 6962 proof that its tree extends
+    /// the held checkpoint's.
+    Embedded {
+        /// The newest signed checkpoint.
+        checkpoint: SignedCheckpoint,
+        /// The consistency proof from the held checkpoint's size.
+        consistency: Vec<agora_ledger::tree::Hash>,
+    },
+    /// A chain's newest final block, and what the chain holds now at the held block's height.
+    Evm {
+        /// The newest final block.
+        block: u64,
+        /// Its hash.
+        hash: String,
+        /// The hash of the block at the held block's height now (`None`: none held, or the
+        /// chain has no block there any more).
+        at_held: Option<String>,
+    },
+}
+
+impl Progress {
+    /// The state to remember.
+    pub fn seen(&self) -> Seen {
+        match self {
+            Progress::Embedded { checkpoint, .. } => Seen::Embedded {
+                note: checkpoint.note.clone(),
+            },
+            Progress::Evm { block, hash, .. } => Seen::Evm {
+                block: *block,
+                hash: hash.clone(),
+            },
+        }
+    }
 }
 
 enum Request {
@@ -111,6 +175,12 @@ enum Request {
         oneshot::Sender<Result<Option<ApplicationRecord>, LedgerError>>,
     ),
     Checkpoint(oneshot::Sender<Result<Option<SignedCheckpoint>, LedgerError>>),
+    Consistency(
+        u64,
+        oneshot::Sender<
+            Result<Option<(SignedCheckpoint, Vec<agora_ledger::tree::Hash>)>, LedgerError>,
+        >,
+    ),
     Receipt(
         ApplicationId,
         Value,
@@ -249,6 +319,26 @@ impl Ledger for LocalLedger {
         self.ask(|reply| Request::Receipt(id, application, reply))
             .await
     }
+
+    async fn progress(&self, held: Option<&Seen>) -> Result<Option<Progress>, LedgerError> {
+        // The held size, read without checking the note: the reader checks it against what
+        // comes back.
+        let old_size = match held {
+            Some(Seen::Embedded { note }) => note
+                .lines()
+                .nth(1)
+                .and_then(|line| line.parse().ok())
+                .unwrap_or(0),
+            _ => 0,
+        };
+        let answer = self
+            .ask(|reply| Request::Consistency(old_size, reply))
+            .await?;
+        Ok(answer.map(|(checkpoint, consistency)| Progress::Embedded {
+            checkpoint,
+            consistency,
+        }))
+    }
 }
 
 /// Verifies `entry` off the ledger thread: on tokio's blocking pool when there is a tokio
@@ -311,6 +401,9 @@ fn serve(mut ledger: agora_ledger::Ledger, inbox: mpsc::Receiver<Request>) {
                 }
                 Request::Checkpoint(reply) => {
                     let _ = reply.send(ledger.checkpoint().map_err(unavailable));
+                }
+                Request::Consistency(old_size, reply) => {
+                    let _ = reply.send(ledger.consistency(old_size).map_err(unavailable));
                 }
                 Request::Receipt(id, application, reply) => {
                     let _ = reply

@@ -6,7 +6,8 @@
 //! service's published policy ([`agora_services::Service::review_application`]) with the time
 //! the ledger anchored it, and appends a decision signed with the department's key, citing the
 //! policy's hash. An application it cannot open or verify is rejected with the reason
-//! (`review.unreadable`), so no citizen waits for ever.
+//! (`review.unreadable`), so no citizen waits for ever; one written with a form or policy this
+//! desk's catalog does not hold is referred to an officer (`review.other-catalog`).
 //!
 //! The desk keeps its own small state (`desk.sqlite`): how far it has read the ledger, and the
 //! applications it has decided (for the policies' count of earlier applications). A desk that
@@ -24,7 +25,7 @@ use agora_ledger::entry::{Entry, Submission, check_entry, digest_hex};
 use agora_ledger::store::StoredEntry;
 use agora_ledger::store::open_durable;
 use agora_services::{
-    Anchor, Application, Catalog, Decision, Message, Outcome, ReviewContext, Verdict,
+    Anchor, Application, Catalog, Decision, Message, Outcome, ReviewContext, Service, Verdict,
 };
 use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::Deserialize;
@@ -32,7 +33,16 @@ use thiserror::Error;
 use time::OffsetDateTime;
 
 use crate::backend::{Ledger, LedgerError};
+use crate::plaintext::{self, Envelope, RebuildError};
 use crate::seal::{OpeningKey, associated_data, legacy_associated_data};
+
+/// Why the desk could not read a sealed application.
+enum Unreadable {
+    /// It is damaged, not the submission's, or not signed by the applicant: refused.
+    Refused(String),
+    /// It was written with a catalog (form or policy) this desk does not hold: referred.
+    OtherCatalog(String),
+}
 
 /// The desk's state file name.
 pub const DESK_FILE: &str = "desk.sqlite";
@@ -331,7 +341,8 @@ impl Desk {
         let Some(keys) = self.keys.get(&service.department.id) else {
             return Ok(None);
         };
-        let verdict = match self.unseal(&submission, keys, anchored) {
+        let submitted = json["proof"]["created"].as_str().unwrap_or_default();
+        let verdict = match self.unseal(&submission, submitted, service, keys, anchored) {
             Ok(application) => {
                 let context = ReviewContext {
                     earlier_applications: self.earlier(
@@ -347,9 +358,17 @@ impl Desk {
                 };
                 service.review_application(&application, &facts)
             }
-            Err(problem) => Verdict {
+            Err(Unreadable::Refused(problem)) => Verdict {
                 outcome: Outcome::Reject,
                 reasons: vec![Message::new("review.unreadable").with("problem", problem)],
+                policy: service.policy.reference(),
+                problems: Vec::new(),
+            },
+            // The citizen's catalog and this desk's differ: nobody's fault the citizen could
+            // mend, so an officer (who can read it with the right catalog) decides.
+            Err(Unreadable::OtherCatalog(problem)) => Verdict {
+                outcome: Outcome::Refer,
+                reasons: vec![Message::new("review.other-catalog").with("problem", problem)],
                 policy: service.policy.reference(),
                 problems: Vec::new(),
             },
@@ -402,13 +421,16 @@ impl Desk {
     }
 
     /// Opens and checks the sealed application: what the submission names, and signed by the
-    /// applicant.
+    /// applicant. `submitted` is the submission proof's `created`, which a compact plaintext
+    /// ([`plaintext`]) leaves out.
     fn unseal(
         &self,
         submission: &Submission,
+        submitted: &str,
+        service: &Service,
         keys: &DeskKeys,
         anchored: OffsetDateTime,
-    ) -> Result<Application, String> {
+    ) -> Result<Application, Unreadable> {
         let id = submission.id.to_string();
         let aad = associated_data(
             &id,
@@ -418,7 +440,8 @@ impl Desk {
         );
         let legacy =
             legacy_associated_data(&id, &submission.service, &submission.application_sha256);
-        let plaintext = keys
+        let refused = |problem: String| Unreadable::Refused(problem);
+        let opened = keys
             .opening
             .open(&submission.sealed, &aad)
             .or_else(|error| {
@@ -426,26 +449,45 @@ impl Desk {
                     .open(&submission.sealed, &legacy)
                     .map_err(|_| error)
             })
-            .map_err(|e| e.to_string())?;
-        let text = std::str::from_utf8(&plaintext)
-            .map_err(|_| "the sealed application is not UTF-8 text".to_owned())?;
-        let signed = parse_strict(text).map_err(|e| e.to_string())?;
-        if digest_hex(&signed).map_err(|e| e.to_string())? != submission.application_sha256 {
-            return Err("the sealed application is not the one the submission names".to_owned());
-        }
+            .map_err(|e| refused(e.to_string()))?;
+        let signed = if opened.first() == Some(&plaintext::COMPACT) {
+            plaintext::rebuild(&opened, Envelope::of(submission, submitted), service).map_err(
+                |error| match error {
+                    RebuildError::Malformed(_) => refused(error.to_string()),
+                    RebuildError::OtherPolicy { .. } | RebuildError::OtherForm(_) => {
+                        Unreadable::OtherCatalog(error.to_string())
+                    }
+                },
+            )?
+        } else {
+            let text = std::str::from_utf8(&opened)
+                .map_err(|_| refused("the sealed application is not UTF-8 text".to_owned()))?;
+            let signed = parse_strict(text).map_err(|e| refused(e.to_string()))?;
+            if digest_hex(&signed).map_err(|e| refused(e.to_string()))?
+                != submission.application_sha256
+            {
+                return Err(refused(
+                    "the sealed application is not the one the submission names".to_owned(),
+                ));
+            }
+            signed
+        };
         let verified = proof::verify(
             &signed,
             &VerifyOptions::assertion()
                 .at(anchored.into())
                 .exact_context(),
         )
-        .map_err(|e| e.to_string())?;
-        let application = Application::from_json(&verified.document).map_err(|e| e.to_string())?;
+        .map_err(|e| refused(e.to_string()))?;
+        let application =
+            Application::from_json(&verified.document).map_err(|e| refused(e.to_string()))?;
         if verified.signer != submission.applicant
             || application.id != submission.id
             || application.credential_subject.service != submission.service
         {
-            return Err("the sealed application does not match its submission".to_owned());
+            return Err(refused(
+                "the sealed application does not match its submission".to_owned(),
+            ));
         }
         Ok(application)
     }

@@ -4,6 +4,7 @@
 //!   separate "try again later" from "refused, here is why") and [`LocalLedger`], the
 //!   embedded ledger (`agora-ledger`) on its own thread with group commit.
 //! - [`prepare`]: sign an application and seal it into a submission.
+//! - [`plaintext`]: what a submission seals: the signed application in its compact form.
 //! - [`seal`]: HPKE (RFC 9180) sealing of applications to a department's X25519 key.
 //! - [`archive`]: the citizen's archive and durable outbox, delivery with back-off, and
 //!   receipt refresh.
@@ -22,6 +23,7 @@ pub mod backend;
 pub mod desk;
 #[cfg(feature = "evm")]
 pub mod evm;
+pub mod plaintext;
 pub mod prepare;
 pub mod receipt;
 pub mod seal;

@@ -12,6 +12,7 @@ use serde_json::Value;
 use thiserror::Error;
 use time::OffsetDateTime;
 
+use crate::plaintext::{self, Envelope};
 use crate::seal::{SealError, associated_data, seal};
 
 /// An application ready for the outbox.
@@ -62,7 +63,20 @@ pub fn prepare(
         .sign(&application.to_json(), &options)
         .map_err(|e| PrepareError::Sign(e.to_string()))?;
     let digest = digest_hex(&signed).map_err(|e| PrepareError::Sign(e.to_string()))?;
-    let plaintext = canonicalize(&signed).map_err(|e| PrepareError::Sign(e.to_string()))?;
+    // The submission is signed with the same options, so its proof's `created` is the
+    // application's.
+    let submitted = signed["proof"]["created"].as_str().unwrap_or_default();
+    let envelope = Envelope {
+        id,
+        service: &service.id,
+        applicant: identity.did(),
+        application_sha256: &digest,
+        submitted,
+    };
+    let plaintext = match plaintext::compact(&signed, envelope, service) {
+        Some(compact) => compact,
+        None => canonicalize(&signed).map_err(|e| PrepareError::Sign(e.to_string()))?,
+    };
     let sealed = seal(
         &plaintext,
         &service.department.encryption_key,

@@ -258,6 +258,12 @@ fn a_dead_ledger_leaves_the_application_queued_and_retries_later() {
         ) -> Result<Option<agora_gateway::Receipt>, LedgerError> {
             Err(LedgerError::Unavailable("connection refused".to_owned()))
         }
+        async fn progress(
+            &self,
+            _: Option<&agora_gateway::backend::Seen>,
+        ) -> Result<Option<agora_gateway::backend::Progress>, LedgerError> {
+            Err(LedgerError::Unavailable("connection refused".to_owned()))
+        }
     }
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -818,6 +824,12 @@ fn the_archive_keeps_no_receipt_that_does_not_verify() {
             }
             Ok(receipt)
         }
+        async fn progress(
+            &self,
+            held: Option<&agora_gateway::backend::Seen>,
+        ) -> Result<Option<agora_gateway::backend::Progress>, LedgerError> {
+            self.0.progress(held).await
+        }
     }
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -867,5 +879,419 @@ fn the_archive_keeps_no_receipt_that_does_not_verify() {
             .expect("refreshes");
         let archived = archive.get(prepared.id).expect("reads").expect("archived");
         assert_eq!(archived.outcome(), Some(Outcome::Reject));
+    });
+}
+
+/// The submission's sealed plaintext, opened with the demo keys of `service`'s department.
+fn opened(catalog: &Catalog, submission: &Value) -> Vec<u8> {
+    let service = catalog
+        .service(submission["service"].as_str().expect("a service"))
+        .expect("the service");
+    let keys = DeskKeys::demo().expect("demo keys");
+    let keys = keys
+        .iter()
+        .find(|keys| keys.department == service.department.id)
+        .expect("the department's keys");
+    let sealed: agora_ledger::entry::Sealed =
+        serde_json::from_value(submission["sealed"].clone()).expect("sealed");
+    let aad = agora_gateway::seal::associated_data(
+        submission["id"].as_str().expect("id"),
+        &service.id,
+        submission["application_sha256"].as_str().expect("digest"),
+        submission["applicant"].as_str().expect("applicant"),
+    );
+    keys.opening.open(&sealed, &aad).expect("opens").to_vec()
+}
+
+#[test]
+fn every_shipped_example_is_sealed_compactly_and_rebuilt_exactly() {
+    use agora_gateway::plaintext::{self, Envelope};
+    let catalog = catalog();
+    let citizen = Identity::generate().expect("randomness");
+    let today = OffsetDateTime::now_utc().date();
+    let mut services = 0;
+    for service in catalog.services() {
+        let answers = example_answers(service, today).expect("the example answers");
+        let answers = service.form.validate(&answers).expect("valid");
+        let prepared = prepare(service, &answers, &citizen, SystemTime::now()).expect("prepares");
+        let sealed = opened(&catalog, &prepared.submission);
+        assert_eq!(sealed[0], plaintext::COMPACT, "{}", service.id);
+        let json = agora_identity::canonical::canonicalize(&prepared.application).expect("jcs");
+        assert!(
+            sealed.len() * 2 < json.len(),
+            "{}: compact {} bytes, JSON {}",
+            service.id,
+            sealed.len(),
+            json.len()
+        );
+        let submission: agora_ledger::entry::Submission = {
+            let mut unsigned = prepared.submission.clone();
+            unsigned.as_object_mut().expect("object").remove("proof");
+            serde_json::from_value(unsigned).expect("a submission")
+        };
+        let submitted = prepared.submission["proof"]["created"]
+            .as_str()
+            .expect("created");
+        let rebuilt = plaintext::rebuild(&sealed, Envelope::of(&submission, submitted), service)
+            .expect("rebuilds");
+        assert_eq!(rebuilt, prepared.application, "{}", service.id);
+
+        // The compact form names neither the questions nor the applicant's identity.
+        for member in answers.as_json().keys() {
+            assert!(
+                !sealed.windows(member.len()).any(|w| w == member.as_bytes()),
+                "{}: `{member}` is spelled out",
+                service.id
+            );
+        }
+        // A flipped byte anywhere in the signature or the answers is caught: by the digest
+        // (the rebuilt document is not the one signed) or as malformed.
+        for at in [1, 40, 64, sealed.len() - 1] {
+            let mut changed = sealed.clone();
+            changed[at] ^= 0x01;
+            assert!(
+                plaintext::rebuild(&changed, Envelope::of(&submission, submitted), service)
+                    .is_err(),
+                "{}: byte {at} changed still rebuilds",
+                service.id
+            );
+        }
+        services += 1;
+    }
+    assert_eq!(services, 5);
+}
+
+/// The embedded catalog's parking-permit service file, changed by `change`, as a catalog.
+fn changed_parking_catalog(change: impl FnOnce(&mut Value)) -> Catalog {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/services/parking-permit.json");
+    let mut file: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the service file"))
+            .expect("JSON");
+    change(&mut file);
+    let text = serde_json::to_string(&file).expect("text");
+    Catalog::from_sources([("parking-permit.json", text.as_str())], [])
+        .expect("the changed catalog reads")
+}
+
+#[test]
+fn a_desk_whose_form_or_policy_differs_from_the_citizens_refers_the_application() {
+    let cases: [(&str, Box<dyn FnOnce(&mut Value)>); 2] = [
+        (
+            "the form's questions in another order",
+            Box::new(|file: &mut Value| file["fields"].as_array_mut().expect("fields").swap(0, 1)),
+        ),
+        (
+            "a newer policy",
+            Box::new(|file: &mut Value| file["policy"]["version"] = json!(2)),
+        ),
+    ];
+    for (case, change) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let desk_catalog = changed_parking_catalog(change);
+        runtime().block_on(async {
+            let mut world = world(dir.path());
+            world.desk = Desk::open(
+                desk_catalog,
+                DeskKeys::demo().expect("demo keys"),
+                &dir.path().join("other-desk.sqlite"),
+            )
+            .expect("the desk opens");
+            let archived = world.apply().await;
+            assert_eq!(archived.outcome(), Some(Outcome::Refer), "{case}");
+            let receipt = archived.receipt.as_ref().expect("a receipt");
+            let decision = receipt.ledger.decision().expect("decided");
+            assert_eq!(
+                decision["credentialSubject"]["reasons"][0]["key"], "review.other-catalog",
+                "{case}: {decision}"
+            );
+        });
+    }
+}
+
+#[test]
+fn an_application_sealed_as_json_by_an_earlier_version_is_still_decided() {
+    use agora_gateway::seal::{associated_data, seal};
+    use agora_identity::proof::ProofOptions;
+    use agora_ledger::entry::{SUBMISSION_TYPE, Submission, digest_hex};
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let mut world = world(dir.path());
+        let service = world.catalog.service("parking-permit").expect("service");
+        let prepared = prepare(
+            service,
+            &parking_answers(&world.catalog),
+            &world.citizen,
+            SystemTime::now(),
+        )
+        .expect("prepares");
+        // The signed application sealed as its canonical JSON, as earlier versions did.
+        let digest = digest_hex(&prepared.application).expect("digest");
+        let json = agora_identity::canonical::canonicalize(&prepared.application).expect("jcs");
+        let did = world.citizen.did();
+        let sealed = seal(
+            &json,
+            &service.department.encryption_key,
+            &associated_data(
+                &prepared.id.to_string(),
+                &service.id,
+                &digest,
+                &did.to_string(),
+            ),
+        )
+        .expect("seals");
+        let submission = Submission {
+            kind: SUBMISSION_TYPE.to_owned(),
+            id: prepared.id,
+            service: service.id.clone(),
+            applicant: did,
+            application_sha256: digest,
+            sealed,
+        };
+        let submission = world
+            .citizen
+            .sign(
+                &submission.to_json(),
+                &ProofOptions::assertion().created_at(SystemTime::now()),
+            )
+            .expect("signs");
+        assert_eq!(opened(&world.catalog, &submission)[0], b'{');
+        let legacy = agora_gateway::Prepared {
+            submission,
+            ..prepared
+        };
+        world
+            .archive
+            .enqueue(&legacy, SystemTime::now())
+            .expect("queues");
+        archive::deliver(&world.archive, &world.ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        world
+            .desk
+            .run_once(&world.ledger)
+            .await
+            .expect("the desk runs");
+        archive::refresh(
+            &world.archive,
+            &world.ledger,
+            &world.catalog,
+            SystemTime::now(),
+        )
+        .await
+        .expect("refreshes");
+        let archived = world
+            .archive
+            .get(legacy.id)
+            .expect("reads")
+            .expect("archived");
+        assert_eq!(archived.outcome(), Some(Outcome::Approve));
+    });
+}
+
+#[test]
+fn a_ledger_that_forks_or_rolls_back_is_recorded_with_both_states_and_never_taken_silently() {
+    use agora_gateway::backend::Seen;
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let mut world = world(dir.path());
+        let first = world.apply().await;
+        world.apply().await;
+        // Growing is following: a consistency proof from 2 entries to 4 held.
+        assert_eq!(world.archive.ledger_problems().expect("reads"), vec![]);
+        let origin = world.ledger.origin();
+        let held = world.archive.seen(&origin).expect("reads");
+        assert!(
+            matches!(&held, Some(Seen::Embedded { note }) if note.lines().nth(1) == Some("4")),
+            "{held:?}"
+        );
+
+        // The same ledger key over another history of the same length: a fork.
+        let fork_dir = dir.path().join("fork");
+        std::fs::create_dir_all(&fork_dir).expect("a folder");
+        std::fs::copy(
+            dir.path().join("ledger").join(agora_ledger::store::KEY_FILE),
+            fork_dir.join(agora_ledger::store::KEY_FILE),
+        )
+        .expect("copies the key");
+        let fork = LocalLedger::open(&fork_dir, world.catalog.clone()).expect("opens");
+        assert_eq!(fork.origin(), origin);
+        let stranger = Identity::generate().expect("randomness");
+        let service = world.catalog.service("parking-permit").expect("service");
+        let append = async |count: usize| {
+            for _ in 0..count {
+                let prepared = prepare(
+                    service,
+                    &parking_answers(&world.catalog),
+                    &stranger,
+                    SystemTime::now(),
+                )
+                .expect("prepares");
+                fork.append(prepared.submission).await.expect("appends");
+            }
+        };
+        append(4).await;
+        archive::refresh(&world.archive, &fork, &world.catalog, SystemTime::now())
+            .await
+            .expect("refreshes");
+        let problems = world.archive.ledger_problems().expect("reads");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].problem.contains("it forked"), "{problems:?}");
+        assert_eq!(problems[0].held, held, "the evidence keeps what was held");
+        assert!(
+            matches!(&problems[0].shown, Some(Seen::Embedded { note }) if note.lines().nth(1) == Some("4")),
+            "{problems:?}"
+        );
+        // Shown on the citizen's applications too.
+        let noted = world.archive.get(first.id).expect("reads").expect("archived");
+        assert!(
+            noted.last_error.as_deref().is_some_and(|e| e.contains("forked")),
+            "{noted:?}"
+        );
+
+        // The fork is now what is held: growing from there raises nothing new ...
+        append(1).await;
+        archive::refresh(&world.archive, &fork, &world.catalog, SystemTime::now())
+            .await
+            .expect("refreshes");
+        assert_eq!(world.archive.ledger_problems().expect("reads").len(), 1);
+
+        // ... and the original, with fewer entries than the fork held, has rolled back.
+        archive::refresh(&world.archive, &world.ledger, &world.catalog, SystemTime::now())
+            .await
+            .expect("refreshes");
+        let problems = world.archive.ledger_problems().expect("reads");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[1]
+                .problem
+                .contains("it rolled back: it holds 4 entries, and this device saw 5"),
+            "{problems:?}"
+        );
+    });
+}
+
+#[test]
+fn a_chain_that_no_longer_holds_the_block_seen_is_a_divergence() {
+    use agora_gateway::archive::{Divergence, follow};
+    use agora_gateway::backend::{Progress, Seen};
+    let held = Seen::Evm {
+        block: 7,
+        hash: format!("0x{}", "aa".repeat(32)),
+    };
+    let progress = |at_held: Option<String>| Progress::Evm {
+        block: 9,
+        hash: format!("0x{}", "bb".repeat(32)),
+        at_held,
+    };
+    let trusted = TrustedLedgers::default();
+    assert_eq!(
+        follow(
+            Some(&held),
+            &progress(Some(format!("0x{}", "aa".repeat(32)))),
+            &trusted
+        ),
+        Ok(())
+    );
+    assert_eq!(follow(None, &progress(None), &trusted), Ok(()));
+    for at_held in [Some(format!("0x{}", "cc".repeat(32))), None] {
+        let diverged = follow(Some(&held), &progress(at_held), &trusted);
+        assert!(
+            matches!(&diverged, Err(Divergence::Diverged(problem)) if problem.contains("no longer holds block 7")),
+            "{diverged:?}"
+        );
+    }
+}
+
+#[test]
+fn a_backlog_is_delivered_with_its_appends_in_flight_together() {
+    /// A ledger whose appends each wait until `n` of them are in flight: delivered one after
+    /// another, the first would wait for ever.
+    struct Together(LocalLedger, tokio::sync::Barrier);
+    impl std::fmt::Debug for Together {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Together")
+        }
+    }
+    #[async_trait::async_trait]
+    impl Ledger for Together {
+        fn describe(&self) -> String {
+            self.0.describe()
+        }
+        fn origin(&self) -> String {
+            self.0.origin()
+        }
+        fn trusted(&self) -> TrustedLedgers {
+            self.0.trusted()
+        }
+        async fn append(&self, entry: Value) -> Result<agora_ledger::Appended, LedgerError> {
+            self.1.wait().await;
+            self.0.append(entry).await
+        }
+        async fn entries_since(
+            &self,
+            from: u64,
+            n: usize,
+        ) -> Result<Vec<StoredEntry>, LedgerError> {
+            self.0.entries_since(from, n).await
+        }
+        async fn application(
+            &self,
+            id: agora_services::ApplicationId,
+            applicant: agora_identity::DidKey,
+        ) -> Result<Option<agora_ledger::ApplicationRecord>, LedgerError> {
+            self.0.application(id, applicant).await
+        }
+        async fn checkpoint(&self) -> Result<Option<agora_ledger::SignedCheckpoint>, LedgerError> {
+            self.0.checkpoint().await
+        }
+        async fn receipt(
+            &self,
+            id: agora_services::ApplicationId,
+            application: Value,
+        ) -> Result<Option<agora_gateway::Receipt>, LedgerError> {
+            self.0.receipt(id, application).await
+        }
+        async fn progress(
+            &self,
+            held: Option<&agora_gateway::backend::Seen>,
+        ) -> Result<Option<agora_gateway::backend::Progress>, LedgerError> {
+            self.0.progress(held).await
+        }
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let world = world(dir.path());
+        let service = world.catalog.service("parking-permit").expect("service");
+        let mut queued = Vec::new();
+        for _ in 0..5 {
+            let citizen = Identity::generate().expect("randomness");
+            let prepared = prepare(
+                service,
+                &parking_answers(&world.catalog),
+                &citizen,
+                SystemTime::now(),
+            )
+            .expect("prepares");
+            world
+                .archive
+                .enqueue(&prepared, SystemTime::now())
+                .expect("queues");
+            queued.push(prepared.id);
+        }
+        let together = Together(world.ledger, tokio::sync::Barrier::new(queued.len()));
+        // The bound is for a hang (appends sent one at a time), not for speed.
+        let delivery = tokio::time::timeout(
+            Duration::from_secs(120),
+            archive::deliver(&world.archive, &together, SystemTime::now()),
+        )
+        .await
+        .expect("the appends were in flight together")
+        .expect("delivers");
+        let mut anchored = delivery.anchored.clone();
+        anchored.sort();
+        queued.sort();
+        assert_eq!(anchored, queued, "{delivery:?}");
     });
 }

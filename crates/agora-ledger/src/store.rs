@@ -923,6 +923,26 @@ impl Ledger {
         Ok((SignedCheckpoint { checkpoint, note }, proofs))
     }
 
+    /// The newest signed checkpoint and the RFC 6962 proof that its tree extends the tree of
+    /// its first `old_size` entries (empty when `old_size` is 0, the checkpoint's size, or
+    /// larger: a verifier holding a larger tree sees that it shrank). `None` before anything
+    /// was appended.
+    pub fn consistency(
+        &mut self,
+        old_size: u64,
+    ) -> Result<Option<(SignedCheckpoint, Vec<Hash>)>, StoreError> {
+        if self.checkpoint()?.is_none() {
+            return Ok(None);
+        }
+        let (checkpoint, _) = self.prove(&[])?;
+        let proof = if old_size <= checkpoint.checkpoint.size {
+            self.tree.prove_consistency(old_size)
+        } else {
+            Vec::new()
+        };
+        Ok(Some((checkpoint, proof)))
+    }
+
     /// The newest signed checkpoint, if anything was ever appended.
     pub fn checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, StoreError> {
         self.refresh()?;

@@ -15,7 +15,7 @@
 //! verifier still reads version 1.
 
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
-use ct_merkle::{InclusionProof, RootHash};
+use ct_merkle::{ConsistencyProof, InclusionProof, RootHash};
 use sha2::digest::consts::U32;
 use sha2::digest::{FixedOutput, HashMarker, Output, OutputSizeUser, Update};
 use sha2::{Digest, Sha256};
@@ -98,6 +98,88 @@ pub fn verify_inclusion(
         })
 }
 
+/// Why a consistency proof does not hold: the newer tree does not extend the older one.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConsistencyError {
+    /// A tree is larger than any this verifier accepts.
+    #[error("the tree size {0} is larger than 2^62")]
+    TooLarge(u64),
+    /// The newer tree is smaller: entries were taken away.
+    #[error("the tree went back from {old} entries to {new}")]
+    Shrank {
+        /// The older size.
+        old: u64,
+        /// The newer size.
+        new: u64,
+    },
+    /// The proof has the wrong number of hashes for these sizes.
+    #[error("the proof has {0} hashes, not as many as these two sizes need")]
+    WrongLength(usize),
+    /// The trees disagree: the newer one is not the older one with entries added.
+    #[error("the tree of {new} entries does not extend the tree of {old} this verifier held")]
+    Forked {
+        /// The older size.
+        old: u64,
+        /// The newer size.
+        new: u64,
+    },
+}
+
+/// Checks that the tree of `new_size` leaves with root `new_root` is the tree of `old_size`
+/// leaves with root `old_root` with leaves appended (RFC 6962 §2.1.2), by `proof`. Equal sizes
+/// need equal roots and no proof; an empty older tree is extended by every tree. Never panics,
+/// whatever it is given.
+pub fn verify_consistency(
+    old_size: u64,
+    old_root: &Hash,
+    new_size: u64,
+    new_root: &Hash,
+    proof: &[Hash],
+) -> Result<(), ConsistencyError> {
+    for size in [old_size, new_size] {
+        if size > MAX_SIZE {
+            return Err(ConsistencyError::TooLarge(size));
+        }
+    }
+    if new_size < old_size {
+        return Err(ConsistencyError::Shrank {
+            old: old_size,
+            new: new_size,
+        });
+    }
+    let forked = ConsistencyError::Forked {
+        old: old_size,
+        new: new_size,
+    };
+    if old_size == 0 {
+        return Ok(());
+    }
+    if old_size == new_size {
+        return if old_root == new_root && proof.is_empty() {
+            Ok(())
+        } else if proof.is_empty() {
+            Err(forked)
+        } else {
+            Err(ConsistencyError::WrongLength(proof.len()))
+        };
+    }
+    if proof.len() > 2 * MAX_PROOF_HASHES {
+        return Err(ConsistencyError::WrongLength(proof.len()));
+    }
+    let hashes = proof.len();
+    let bytes: Vec<u8> = proof.iter().flatten().copied().collect();
+    let proof = ConsistencyProof::<NodeHash>::try_from_bytes(bytes)
+        .map_err(|_| ConsistencyError::WrongLength(hashes))?;
+    RootHash::<NodeHash>::new((*new_root).into(), new_size)
+        .verify_consistency(&RootHash::new((*old_root).into(), old_size), &proof)
+        .map_err(|error| match error {
+            ct_merkle::ConsistencyVerifError::MalformedProof => {
+                ConsistencyError::WrongLength(hashes)
+            }
+            _ => forked,
+        })
+}
+
 /// An RFC 6962 tree over leaf hashes ([`leaf_hash`]), kept in memory: the store's, and any
 /// other backend's that proves entries the same way.
 #[derive(Default)]
@@ -122,6 +204,27 @@ impl Tree {
     /// Whether the tree has no leaves.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The proof that this tree extends its first `old_size` leaves (RFC 6962 §2.1.2): empty
+    /// when `old_size` is 0 or the whole tree.
+    ///
+    /// # Panics
+    /// If `old_size` is larger than the tree.
+    pub fn prove_consistency(&self, old_size: u64) -> Vec<Hash> {
+        assert!(
+            old_size <= self.len(),
+            "the older tree is not a prefix of this one"
+        );
+        if old_size == 0 || old_size == self.len() {
+            return Vec::new();
+        }
+        let proof = self.0.prove_consistency((self.len() - old_size) as usize);
+        proof
+            .as_bytes()
+            .chunks_exact(32)
+            .map(|hash| hash.try_into().expect("32-byte chunks"))
+            .collect()
     }
 
     /// The audit path of leaf `index`, leaf to root.
@@ -266,6 +369,65 @@ mod tests {
                 Err(InclusionError::Mismatch(index))
             );
         }
+    }
+
+    proptest! {
+        #[test]
+        fn a_grown_tree_proves_it_extends_every_earlier_size_and_a_changed_one_does_not(
+            records in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..20), 2..40),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            let mut tree = Tree::default();
+            let mut roots = vec![tree.root()];
+            for record in &records {
+                tree.push(leaf_hash(record));
+                roots.push(tree.root());
+            }
+            let size = tree.len();
+            let old = 1 + pick.index(records.len() - 1) as u64;
+            let proof = tree.prove_consistency(old);
+            // ct-merkle's own RFC 6962 tree over the records gives the same proof.
+            let reference = reference(&records);
+            prop_assert_eq!(
+                proof.concat(),
+                reference.prove_consistency((size - old) as usize).as_bytes().to_vec()
+            );
+            let old_root = roots[old as usize];
+            prop_assert_eq!(verify_consistency(old, &old_root, size, &tree.root(), &proof), Ok(()));
+            // A tree that changed an earlier entry does not extend the older one.
+            let mut changed = records.clone();
+            changed[0].push(1);
+            let mut forked = Tree::default();
+            for record in &changed {
+                forked.push(leaf_hash(record));
+            }
+            prop_assert_eq!(
+                verify_consistency(old, &old_root, size, &forked.root(), &forked.prove_consistency(old)),
+                Err(ConsistencyError::Forked { old, new: size })
+            );
+            // And no tree extends a larger one.
+            prop_assert_eq!(
+                verify_consistency(size, &tree.root(), old, &old_root, &[]),
+                Err(ConsistencyError::Shrank { old: size, new: old })
+            );
+        }
+    }
+
+    #[test]
+    fn consistency_at_the_edges() {
+        let mut tree = Tree::default();
+        let empty = tree.root();
+        tree.push(leaf_hash(b"a"));
+        let one = tree.root();
+        // Every tree extends the empty tree; a tree extends itself, and only itself.
+        assert_eq!(verify_consistency(0, &empty, 1, &one, &[]), Ok(()));
+        assert_eq!(verify_consistency(1, &one, 1, &one, &[]), Ok(()));
+        assert_eq!(
+            verify_consistency(1, &one, 1, &[3; 32], &[]),
+            Err(ConsistencyError::Forked { old: 1, new: 1 })
+        );
+        assert!(verify_consistency(1, &one, u64::MAX, &one, &[[0; 32]; 200]).is_err());
+        assert!(verify_consistency(1, &one, 5, &one, &[[0; 32]; 3]).is_err());
     }
 
     #[test]

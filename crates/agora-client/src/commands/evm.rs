@@ -15,6 +15,10 @@
 //! }
 //! ```
 //!
+//! On a public chain, `"inbox": "DIR"` anchors digests only: each batch's submissions (answers
+//! sealed) go to that folder, the departments' inbox (a share the city's kiosks, relays and
+//! desks mount), instead of into the chain's call data, and readers take them from there.
+//!
 //! The account's secret key (secp256k1, `0x` and 64 hexadecimal digits, as Ethereum tools
 //! write it) comes from `key_file` (relative to the configuration's folder; it must be
 //! readable by its owner only) or from the environment variable `key_env` names, never from
@@ -61,6 +65,10 @@ pub struct Settings {
     /// The environment variable that holds the account key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_env: Option<String>,
+    /// Digests only: the folder (relative to the configuration's) where batches' submissions
+    /// go instead of into the chain's call data, and where readers find them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox: Option<PathBuf>,
 }
 
 fn default_confirmations() -> u64 {
@@ -125,16 +133,18 @@ fn parse_key(text: &str) -> Result<PrivateKeySigner, String> {
 }
 
 /// The account key the settings name.
+/// `path` as the configuration file `config` names it: relative to the file's folder.
+fn beside(config: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        config.parent().unwrap_or(Path::new(".")).join(path)
+    }
+}
+
 fn account(settings: &Settings, config: &Path) -> Result<PrivateKeySigner, CommandError> {
     match (&settings.key_file, &settings.key_env) {
-        (Some(file), _) => {
-            let file = if file.is_absolute() {
-                file.clone()
-            } else {
-                config.parent().unwrap_or(Path::new(".")).join(file)
-            };
-            read_key_file(&file)
-        }
+        (Some(file), _) => read_key_file(&beside(config, file)),
         (None, Some(variable)) => {
             let text = zeroize::Zeroizing::new(std::env::var(variable).map_err(|_| {
                 CommandError::input(format!(
@@ -161,6 +171,7 @@ pub async fn open(url: &str, home: &Path, catalog: &Catalog) -> Result<EvmLedger
     let config = EvmConfig {
         deployed_at: settings.deployed_at,
         confirmations: settings.confirmations,
+        inbox: settings.inbox.as_ref().map(|inbox| beside(&path, inbox)),
         ..EvmConfig::new(url, settings.chain_id, settings.registry)
     };
     Ok(EvmLedger::new(config, catalog.clone(), key))
@@ -177,6 +188,7 @@ pub fn deploy(
     key_file: &Path,
     departments: &Path,
     out: &Path,
+    inbox: Option<&Path>,
     catalog: &Catalog,
 ) -> Result<String, CommandError> {
     let admin = read_key_file(key_file)?;
@@ -234,6 +246,10 @@ pub fn deploy(
         confirmations: default_confirmations(),
         key_file: None,
         key_env: Some("AGORA_EVM_KEY".to_owned()),
+        inbox: inbox
+            .map(std::path::absolute)
+            .transpose()
+            .map_err(|e| CommandError::input(format!("the inbox folder: {e}")))?,
     };
     let text = serde_json::to_string_pretty(&settings)
         .map_err(|e| CommandError::failure(e.to_string()))?;

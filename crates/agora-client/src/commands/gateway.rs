@@ -352,6 +352,19 @@ pub fn status(
         .transpose()?;
     let mut local = Local::open(spec)?;
     runtime()?.block_on(local.catch_up())?;
+    // A ledger that rolled back or forked since this device last looked is said first, every
+    // time, with when it was found.
+    let problems = local
+        .archive
+        .ledger_problems()
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    for problem in problems {
+        eprintln!(
+            "agora: warning, found {}: {}",
+            agora_identity::proof::timestamp(problem.at),
+            problem.problem
+        );
+    }
     match id {
         Some(id) => {
             let archived = archived(&local.archive, id)?;
@@ -465,9 +478,10 @@ fn evm_audit(url: &str) -> Result<String, CommandError> {
         .block_on(ledger.audit())
         .map_err(|e| CommandError::failure(e.to_string()))?;
     let summary = format!(
-        "{} batches ({} digests only), {} submissions ({} anchored again, not counted), {} decisions, {} positions, up to block {}",
+        "{} batches ({} digests only, {} of them unread without their inbox), {} submissions ({} anchored again, not counted), {} decisions, {} positions, up to block {}",
         report.batches,
         report.digests_only,
+        report.unread,
         report.submissions,
         report.repeats,
         report.decisions,
@@ -511,18 +525,25 @@ pub fn ledger_deploy(
     key_file: &Path,
     departments: &Path,
     out: &Path,
+    inbox: Option<&Path>,
 ) -> Result<String, CommandError> {
     match spec {
         LedgerSpec::Local => Err(CommandError::input(
             "agora ledger deploy puts the registry on a chain: give evm:URL",
         )),
         #[cfg(feature = "evm")]
-        LedgerSpec::Evm(url) => {
-            super::evm::deploy(url, chain_id, key_file, departments, out, &catalog()?)
-        }
+        LedgerSpec::Evm(url) => super::evm::deploy(
+            url,
+            chain_id,
+            key_file,
+            departments,
+            out,
+            inbox,
+            &catalog()?,
+        ),
         #[cfg(not(feature = "evm"))]
         LedgerSpec::Evm(_) => {
-            let _ = (chain_id, key_file, departments, out);
+            let _ = (chain_id, key_file, departments, out, inbox);
             Err(CommandError::input(
                 "this agora was built without the EVM ledger (cargo feature `evm`)",
             ))

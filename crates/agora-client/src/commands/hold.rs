@@ -138,4 +138,11 @@ impl<'a> Ledger for Holding<'a> {
     ) -> Result<Option<Receipt>, LedgerError> {
         self.0.receipt(id, application).await
     }
+
+    async fn progress(
+        &self,
+        held: Option<&agora_gateway::backend::Seen>,
+    ) -> Result<Option<agora_gateway::backend::Progress>, LedgerError> {
+        self.0.progress(held).await
+    }
 }

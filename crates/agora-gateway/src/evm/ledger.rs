@@ -14,6 +14,9 @@
 //!   root anchored (a batch whose data does not rebuild its root is not read). An application
 //!   anchored again later is the same application: the first position wins.
 //! - **Decisions** go to the registry's `decide`, from the department's account.
+//! - **Digests only** ([`EvmConfig::inbox`]): the call anchors a batch's root alone and its
+//!   submissions go to the department's inbox folder; readers take them from there, check them
+//!   against the root, and read no further along the sequence than a batch not there yet.
 //!
 //! Every entry the ledger hands out passed the same checks as on the embedded ledger (the
 //! signature, by the entry's own signer); its positions are the registry's `entries`
@@ -21,6 +24,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex as SyncMutex;
 use std::time::{Duration, SystemTime};
 
@@ -46,7 +50,7 @@ use super::batch::{self, Batch};
 use super::chain::{ChainError, Registry, classify};
 use super::codec;
 use super::contract::{AgoraRegistry, application_key, service_key};
-use crate::backend::{Ledger, LedgerError};
+use crate::backend::{Ledger, LedgerError, Progress, Seen};
 use crate::receipt::{
     BatchProof, ChainEntry, ChainSubmission, EvmProof, LedgerProof, RECEIPT_TYPE, RECEIPT_VERSION,
     Receipt, TrustedLedgers, evm_origin,
@@ -75,6 +79,13 @@ pub struct EvmConfig {
     pub poll: Duration,
     /// How long one request to the node may take.
     pub timeout: Duration,
+    /// Digests only (for a public chain): the anchoring call carries a batch's root and count
+    /// but not its submissions, which go instead to this folder, the department's inbox, as
+    /// `<root>.batch` ([`batch_file`]; the same compact bytes the call would carry), written
+    /// before the batch is anchored. Readers (desks, audits, the citizen's own client) read a
+    /// digests-only batch from here and check it against the root on the chain. `None`: the
+    /// submissions travel in the call's data.
+    pub inbox: Option<PathBuf>,
 }
 
 impl EvmConfig {
@@ -91,8 +102,36 @@ impl EvmConfig {
             batch_wait: Duration::from_millis(200),
             poll: Duration::from_millis(500),
             timeout: super::chain::REQUEST_TIMEOUT,
+            inbox: None,
         }
     }
+}
+
+/// The file in the inbox `inbox` that holds the submissions of the batch whose root is `root`:
+/// `<64 hexadecimal digits>.batch`.
+pub fn batch_file(inbox: &Path, root: B256) -> PathBuf {
+    inbox.join(format!("{}.batch", alloy::hex::encode(root)))
+}
+
+/// Writes a batch's submissions into the inbox, durably (a whole file or none: written beside
+/// it, flushed, then renamed into place).
+fn write_batch_file(inbox: &Path, root: B256, data: &[u8]) -> Result<(), LedgerError> {
+    let path = batch_file(inbox, root);
+    let failed = |error: std::io::Error| {
+        LedgerError::Unavailable(format!(
+            "cannot write the batch's submissions to the inbox ({}): {error}",
+            path.display()
+        ))
+    };
+    std::fs::create_dir_all(inbox).map_err(failed)?;
+    let temporary = inbox.join(format!(".{}.batch.partial", alloy::hex::encode(root)));
+    let mut file = std::fs::File::create(&temporary).map_err(failed)?;
+    std::io::Write::write_all(&mut file, data).map_err(failed)?;
+    file.sync_all().map_err(failed)?;
+    std::fs::rename(&temporary, &path).map_err(failed)?;
+    std::fs::File::open(inbox)
+        .and_then(|dir| dir.sync_all())
+        .map_err(failed)
 }
 
 /// The largest batch data one transaction carries: below the 128 KiB that Geth and Besu
@@ -141,6 +180,17 @@ struct Index {
     /// Each batch's leaves, for inclusion proofs.
     batches: HashMap<B256, Vec<Hash>>,
     block_times: HashMap<u64, OffsetDateTime>,
+    /// Digests-only batches in final blocks whose submissions are not readable from the
+    /// inbox yet, by their first position: read again at every sync, and no reader of the
+    /// sequence is given what follows until they are.
+    awaiting: BTreeMap<u64, Awaiting>,
+}
+
+/// A digests-only batch not read yet, and why.
+#[derive(Debug, Clone)]
+struct Awaiting {
+    log: alloy::rpc::types::Log,
+    problem: String,
 }
 
 struct Pending {
@@ -253,6 +303,18 @@ impl EvmLedger {
                 *index = Index::default();
             }
         }
+        // Digests-only batches whose submissions had not reached the inbox: look again.
+        let awaiting = std::mem::take(&mut index.awaiting);
+        let mut logs = awaiting.into_values().map(|waiting| waiting.log);
+        while let Some(log) = logs.next() {
+            if let Err(error) = self.read_log(&mut index, &log).await {
+                // Nothing is dropped: what was not looked at yet waits as before.
+                for log in std::iter::once(log).chain(logs) {
+                    remember_awaiting(&mut index, log, error.to_string());
+                }
+                return Err(error);
+            }
+        }
         let mut from = index
             .read_to
             .map_or(self.config.deployed_at, |(block, _)| block + 1);
@@ -319,24 +381,44 @@ impl EvmLedger {
                 let Some(service) = self.services.get(&event.service) else {
                     return Ok(()); // a service this catalog does not have
                 };
-                if !event.withSubmissions {
-                    return Ok(()); // digests only: the submissions are not on the chain
-                }
-                let transaction = registry
-                    .provider()
-                    .get_transaction_by_hash(tx)
-                    .await
-                    .map_err(|error| unavailable(classify(registry.url(), error)))?
-                    .ok_or_else(|| {
-                        LedgerError::Unavailable(format!("the node does not know transaction {tx}"))
-                    })?;
-                // The anchoring call itself (not through another contract): its data.
-                let Ok(call) = AgoraRegistry::anchorCall::abi_decode(transaction.input()) else {
-                    return Ok(());
+                let data = if event.withSubmissions {
+                    let transaction = registry
+                        .provider()
+                        .get_transaction_by_hash(tx)
+                        .await
+                        .map_err(|error| unavailable(classify(registry.url(), error)))?
+                        .ok_or_else(|| {
+                            LedgerError::Unavailable(format!(
+                                "the node does not know transaction {tx}"
+                            ))
+                        })?;
+                    // The anchoring call itself (not through another contract): its data.
+                    let Ok(call) = AgoraRegistry::anchorCall::abi_decode(transaction.input())
+                    else {
+                        return Ok(());
+                    };
+                    call.submissions.to_vec()
+                } else {
+                    // Digests only: the submissions are in the inbox, or will be.
+                    let Some(inbox) = &self.config.inbox else {
+                        return Ok(()); // no inbox here: the batch cannot be read
+                    };
+                    match read_inbox(inbox, &event, service) {
+                        Ok(data) => data,
+                        Err(problem) => {
+                            remember_awaiting(index, log.clone(), problem);
+                            return Ok(());
+                        }
+                    }
                 };
-                let Ok(entries) =
-                    codec::decode_batch(&call.submissions, service, event.count as usize)
-                else {
+                let Ok(entries) = codec::decode_batch(&data, service, event.count as usize) else {
+                    if !event.withSubmissions {
+                        remember_awaiting(
+                            index,
+                            log.clone(),
+                            "its file in the inbox is not a batch of submissions".to_owned(),
+                        );
+                    }
                     return Ok(());
                 };
                 let Ok(leaves) = entries
@@ -347,6 +429,14 @@ impl EvmLedger {
                     return Ok(());
                 };
                 if batch::tree_of(&leaves).0 != event.root.0 {
+                    if !event.withSubmissions {
+                        remember_awaiting(
+                            index,
+                            log.clone(),
+                            "its file in the inbox does not rebuild the root on the chain"
+                                .to_owned(),
+                        );
+                    }
                     return Ok(()); // the data is not what was anchored
                 }
                 let time = self.block_time(index, block).await?;
@@ -468,7 +558,6 @@ impl EvmLedger {
                     next = event.first + u64::from(event.count);
                     if !event.withSubmissions {
                         report.digests_only += 1;
-                        continue;
                     }
                     let Some(service) = self.services.get(&event.service) else {
                         report.problems.push(format!(
@@ -477,33 +566,49 @@ impl EvmLedger {
                         ));
                         continue;
                     };
-                    let transaction = registry
-                        .provider()
-                        .get_transaction_by_hash(tx)
-                        .await
-                        .map_err(|error| unavailable(classify(registry.url(), error)))?;
-                    let call = transaction
-                        .as_ref()
-                        .and_then(|t| AgoraRegistry::anchorCall::abi_decode(t.input()).ok());
-                    let Some(call) = call else {
-                        report.problems.push(format!(
-                            "batch {} (transaction {tx}): the transaction is not a call of anchor",
-                            event.root
-                        ));
-                        continue;
-                    };
-                    let entries =
-                        match codec::decode_batch(&call.submissions, service, event.count as usize)
-                        {
-                            Ok(entries) => entries,
-                            Err(error) => {
+                    let data = if event.withSubmissions {
+                        let transaction = registry
+                            .provider()
+                            .get_transaction_by_hash(tx)
+                            .await
+                            .map_err(|error| unavailable(classify(registry.url(), error)))?;
+                        let call = transaction
+                            .as_ref()
+                            .and_then(|t| AgoraRegistry::anchorCall::abi_decode(t.input()).ok());
+                        let Some(call) = call else {
+                            report.problems.push(format!(
+                                "batch {} (transaction {tx}): the transaction is not a call of anchor",
+                                event.root
+                            ));
+                            continue;
+                        };
+                        call.submissions.to_vec()
+                    } else if let Some(inbox) = &self.config.inbox {
+                        match read_inbox(inbox, &event, service) {
+                            Ok(data) => data,
+                            Err(problem) => {
                                 report.problems.push(format!(
-                                    "batch {} (transaction {tx}): {error}",
+                                    "batch {} (transaction {tx}): {problem}",
                                     event.root
                                 ));
                                 continue;
                             }
-                        };
+                        }
+                    } else {
+                        // Digests only, and no inbox to read the submissions from: the root
+                        // alone is on the chain, and nothing here can rebuild it.
+                        report.unread += 1;
+                        continue;
+                    };
+                    let entries = match codec::decode_batch(&data, service, event.count as usize) {
+                        Ok(entries) => entries,
+                        Err(error) => {
+                            report
+                                .problems
+                                .push(format!("batch {} (transaction {tx}): {error}", event.root));
+                            continue;
+                        }
+                    };
                     let leaves: Result<Vec<Hash>, _> = entries.iter().map(batch::leaf).collect();
                     match leaves {
                         Ok(leaves) if batch::tree_of(&leaves).0 == event.root.0 => {}
@@ -780,11 +885,19 @@ impl EvmLedger {
     ) -> Result<(u64, OffsetDateTime), LedgerError> {
         let registry = self.registry().await?;
         let root = B256::from(batch.root);
+        // Digests only: the submissions are in the inbox before the root is on the chain.
+        let submissions = match &self.config.inbox {
+            Some(inbox) => {
+                write_batch_file(inbox, root, &batch.data)?;
+                Bytes::new()
+            }
+            None => Bytes::from(batch.data.clone()),
+        };
         let call: Bytes = AgoraRegistry::anchorCall {
             service: service_key(service),
             root,
             count: batch.len() as u32,
-            submissions: Bytes::from(batch.data.clone()),
+            submissions,
         }
         .abi_encode()
         .into();
@@ -974,8 +1087,10 @@ impl EvmLedger {
 pub struct EvmAudit {
     /// Batches read.
     pub batches: u64,
-    /// Of which anchored digests only (their submissions are not on the chain to check).
+    /// Of which anchored digests only (their submissions read from the inbox, if there is one).
     pub digests_only: u64,
+    /// Digests-only batches not checked, for want of an inbox to read their submissions from.
+    pub unread: u64,
     /// Submissions whose signature and batch root were re-checked.
     pub submissions: u64,
     /// Submissions anchored again after their first position (no reader counts them).
@@ -1037,6 +1152,39 @@ fn already(
         Err(LedgerError::Rejected(Refusal::DuplicateDigest(
             digest.to_owned(),
         )))
+    })
+}
+
+/// A digests-only batch to read again later, and why it could not be read now.
+fn remember_awaiting(index: &mut Index, log: alloy::rpc::types::Log, problem: String) {
+    let Ok(event) = log.log_decode::<AgoraRegistry::BatchAnchored>() else {
+        return;
+    };
+    let first = event.inner.data.first;
+    index.awaiting.insert(first, Awaiting { log, problem });
+}
+
+/// The submissions of the digests-only batch `event` (to `service`) from the inbox, or why
+/// they cannot be read from there.
+fn read_inbox(
+    inbox: &Path,
+    event: &AgoraRegistry::BatchAnchored,
+    service: &str,
+) -> Result<Vec<u8>, String> {
+    let path = batch_file(inbox, event.root);
+    let last = event.first + u64::from(event.count) - 1;
+    std::fs::read(&path).map_err(|error| {
+        let why = if error.kind() == std::io::ErrorKind::NotFound {
+            "is not there yet".to_owned()
+        } else {
+            format!("cannot be read: {error}")
+        };
+        format!(
+            "the submissions of batch {} ({service}, positions {}–{last}) were anchored as digests only, and their file {} {why}",
+            event.root,
+            event.first,
+            path.display()
+        )
     })
 }
 
@@ -1118,12 +1266,21 @@ impl Ledger for EvmLedger {
         limit: usize,
     ) -> Result<Vec<StoredEntry>, LedgerError> {
         let index = self.sync().await?;
-        Ok(index
+        // A reader of the sequence goes no further than a batch it cannot read yet.
+        let gap = index.awaiting.range(cursor..).next();
+        let end = gap.map_or(u64::MAX, |(first, _)| *first);
+        let entries: Vec<StoredEntry> = index
             .positions
-            .range(cursor..)
+            .range(cursor..end)
             .take(limit)
             .map(|(_, indexed)| indexed.stored.clone())
-            .collect())
+            .collect();
+        match gap {
+            Some((_, waiting)) if entries.is_empty() => {
+                Err(LedgerError::Unavailable(waiting.problem.clone()))
+            }
+            _ => Ok(entries),
+        }
     }
 
     async fn application(
@@ -1156,6 +1313,31 @@ impl Ledger for EvmLedger {
     /// A chain has no signed checkpoint: its blocks are its state.
     async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
         Ok(None)
+    }
+
+    /// The newest final block read, and the hash the chain has now at the held block's
+    /// height: a reader that finds another hash there (or none) knows the chain it saw was
+    /// reorganised deeper than the confirmations, or rolled back.
+    async fn progress(&self, held: Option<&Seen>) -> Result<Option<Progress>, LedgerError> {
+        let read_to = self.sync().await?.read_to;
+        let Some((block, hash)) = read_to else {
+            return Ok(None);
+        };
+        let at_held = match held {
+            Some(Seen::Evm { block: held, .. }) => self
+                .registry()
+                .await?
+                .block_hash(*held)
+                .await
+                .map_err(unavailable)?
+                .map(|hash| hash.to_string()),
+            _ => None,
+        };
+        Ok(Some(Progress::Evm {
+            block,
+            hash: hash.to_string(),
+            at_held,
+        }))
     }
 
     /// A receipt from final blocks only: the submission's batch and inclusion proof, and the

@@ -287,6 +287,136 @@ fn a_citizen_s_application_is_anchored_on_the_chain_and_decided_by_its_departmen
 }
 
 #[test]
+fn digests_only_puts_the_submissions_in_the_inbox_and_readers_wait_for_what_is_not_there() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inbox = dir.path().join("inbox");
+    let catalog = catalog();
+    runtime().block_on(async {
+        let chain = set_up(anvil::Options::default(), &catalog).await;
+        let digests_only = |account| {
+            EvmLedger::new(
+                EvmConfig {
+                    inbox: Some(inbox.clone()),
+                    ..chain.config()
+                },
+                catalog.clone(),
+                account,
+            )
+        };
+        let citizen = Identity::generate().expect("identity");
+        let ledger = digests_only(funded(&chain.node.url()).await);
+        let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
+        let prepared = parking(&catalog, &citizen);
+        archive
+            .enqueue(&prepared, SystemTime::now())
+            .expect("queues");
+        let delivery = archive::deliver(&archive, &ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        assert_eq!(delivery.anchored, vec![prepared.id], "{delivery:?}");
+
+        // The chain holds the root alone; the submission is in the inbox, named by the root.
+        let files: Vec<_> = std::fs::read_dir(&inbox)
+            .expect("the inbox")
+            .map(|entry| entry.expect("an entry").path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        let batch = std::fs::read(&files[0]).expect("the batch file");
+        assert_eq!(
+            batch,
+            evm::codec::encode(&prepared.submission).expect("encodes")
+        );
+        let root = B256::from(
+            evm::batch::Batch::new(std::slice::from_ref(&prepared.submission))
+                .expect("a batch")
+                .root,
+        );
+        assert_eq!(files[0], evm::ledger::batch_file(&inbox, root));
+        let audit = ledger.audit().await.expect("audits");
+        assert_eq!(
+            (
+                audit.batches,
+                audit.digests_only,
+                audit.unread,
+                audit.submissions
+            ),
+            (1, 1, 0, 1),
+            "{audit:?}"
+        );
+        assert!(audit.problems.is_empty(), "{audit:?}");
+
+        // A reader with no inbox sees the root and nothing it could check.
+        let blind = chain.ledger(&catalog, PrivateKeySigner::random()).await;
+        let audit = blind.audit().await.expect("audits");
+        assert_eq!(
+            (audit.digests_only, audit.unread, audit.submissions),
+            (1, 1, 0),
+            "{audit:?}"
+        );
+
+        // The department's desk reads the inbox, checks it against the root, and decides.
+        let department = &catalog
+            .service("parking-permit")
+            .expect("service")
+            .department
+            .id;
+        let mut desk = desk(&catalog, department, dir.path());
+        let desk_ledger = digests_only(chain.departments[department].clone());
+        let moved = dir.path().join("moved.batch");
+        std::fs::rename(&files[0], &moved).expect("moves the file away");
+        let waiting = desk
+            .run_once(&desk_ledger)
+            .await
+            .expect_err("nothing to read yet");
+        let waiting = waiting.to_string();
+        assert!(
+            waiting.contains("digests only") && waiting.contains(&files[0].display().to_string()),
+            "{waiting}"
+        );
+        // A file that is not the batch the chain anchored is not taken for it.
+        let mut forged = batch.clone();
+        let last = forged.len() - 1;
+        forged[last] ^= 1;
+        std::fs::write(&files[0], &forged).expect("writes");
+        let refused = desk
+            .run_once(&desk_ledger)
+            .await
+            .expect_err("a forged file");
+        assert!(
+            refused.to_string().contains("does not rebuild the root"),
+            "{refused}"
+        );
+        std::fs::rename(&moved, &files[0]).expect("the file arrives");
+        let report = desk.run_once(&desk_ledger).await.expect("the desk runs");
+        assert_eq!(report.decided.len(), 1, "{report:?}");
+        assert_eq!(report.decided[0].1, Outcome::Approve);
+
+        // The citizen's receipt verifies as any other.
+        archive::refresh(&archive, &ledger, &catalog, SystemTime::now())
+            .await
+            .expect("refreshes");
+        let archived = archive.get(prepared.id).expect("reads").expect("archived");
+        assert_eq!(archived.outcome(), Some(Outcome::Approve));
+        let receipt =
+            serde_json::to_value(archived.receipt.as_ref().expect("a receipt")).expect("json");
+        let mut trusted = TrustedLedgers::default();
+        trusted.add_registry(&ledger.origin()).expect("a registry");
+        receipt::verify(&receipt, &catalog, &trusted, SystemTime::now())
+            .expect("the receipt verifies");
+        let receipt::LedgerProof::Evm(proof) = &archived.receipt.as_ref().expect("receipt").ledger
+        else {
+            panic!("an EVM receipt");
+        };
+        evm::verify::on_chain(proof, &chain.node.url(), 0)
+            .await
+            .expect("on the chain");
+        let audit = desk_ledger.audit().await.expect("audits");
+        assert!(audit.problems.is_empty(), "{audit:?}");
+        assert_eq!((audit.submissions, audit.decisions), (1, 1), "{audit:?}");
+    });
+}
+
+#[test]
 fn many_submissions_at_once_share_batches_and_each_takes_one_position() {
     let catalog = catalog();
     runtime().block_on(async {
