@@ -61,6 +61,63 @@ fn answers(dir: &Path, service: &str) -> String {
     path.to_str().expect("utf-8").to_owned()
 }
 
+/// The operator's folder: the admin's account (`admin.key`), each department's
+/// (`<department>.key`), and `departments.json` naming their addresses.
+fn accounts(url: &str, operator: &Path) {
+    account(url, &operator.join("admin.key"));
+    let catalog = agora_services::Catalog::embedded().expect("catalog");
+    let mut departments = serde_json::Map::new();
+    for service in catalog.services() {
+        let id = &service.department.id;
+        if !departments.contains_key(id) {
+            let key = account(url, &operator.join(format!("{id}.key")));
+            departments.insert(id.clone(), json!(format!("{:#x}", key.address())));
+        }
+    }
+    std::fs::write(
+        operator.join("departments.json"),
+        Value::Object(departments).to_string(),
+    )
+    .expect("written");
+}
+
+/// `agora ledger deploy` from the operator's folder, with `extra` arguments.
+fn deploy(operator: &Path, spec: &str, key_file: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "ledger",
+        "deploy",
+        spec,
+        "--chain-id",
+        "31337",
+        "--key-file",
+        key_file,
+        "--departments",
+        "departments.json",
+        "--out",
+        "evm-ledger.json",
+    ];
+    args.extend_from_slice(extra);
+    agora(operator, &args, "")
+}
+
+/// A department's desk folder: its account, configuration and keys (the demo's).
+fn desk_home(desk: &Path, operator: &Path, settings: &Value, department: &str) {
+    std::fs::copy(
+        operator.join(format!("{department}.key")),
+        desk.join("account.key"),
+    )
+    .expect("copy");
+    configure(desk, settings, "account.key");
+    let keys = desk.join("keys");
+    std::fs::create_dir_all(&keys).expect("dir");
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo-desk-keys");
+    std::fs::copy(
+        assets.join(format!("{department}.json")),
+        keys.join(format!("{department}.json")),
+    )
+    .expect("copy");
+}
+
 fn ok(run: &Run, what: &str) {
     assert_eq!(run.code, 0, "{what}: {}\n{}", run.stderr, run.stdout);
 }
@@ -79,40 +136,9 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
 
     // The operator deploys, registering each service to its department's account.
     let operator = home("operator");
-    account(&url, &operator.join("admin.key"));
+    accounts(&url, &operator);
     let catalog = agora_services::Catalog::embedded().expect("catalog");
-    let mut departments = serde_json::Map::new();
-    for service in catalog.services() {
-        let id = &service.department.id;
-        if !departments.contains_key(id) {
-            let key = account(&url, &operator.join(format!("{id}.key")));
-            departments.insert(id.clone(), json!(format!("{:#x}", key.address())));
-        }
-    }
-    std::fs::write(
-        operator.join("departments.json"),
-        Value::Object(departments).to_string(),
-    )
-    .expect("written");
-    let deploy = |key_file: &str| {
-        agora(
-            &operator,
-            &[
-                "ledger",
-                "deploy",
-                &spec,
-                "--chain-id",
-                "31337",
-                "--key-file",
-                key_file,
-                "--departments",
-                "departments.json",
-                "--out",
-                "evm-ledger.json",
-            ],
-            "",
-        )
-    };
+    let deploy_with = |key_file: &str| deploy(&operator, &spec, key_file, &[]);
     // A key file others can read is refused before anything is sent.
     let loose = operator.join("loose.key");
     std::fs::copy(operator.join("admin.key"), &loose).expect("copy");
@@ -120,11 +146,11 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
     {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let refused = deploy("loose.key");
+        let refused = deploy_with("loose.key");
         assert_eq!(refused.code, 2, "{}", refused.stderr);
         assert!(refused.stderr.contains("chmod 600"), "{}", refused.stderr);
     }
-    let deployed = deploy("admin.key");
+    let deployed = deploy_with("admin.key");
     ok(&deployed, "deploy");
     assert!(
         !deployed.stdout.contains(
@@ -209,20 +235,7 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
     // Each department's desk, with its own keys and account only, decides its own service.
     for department in ["transport", "health"] {
         let desk = home(&format!("desk-{department}"));
-        std::fs::copy(
-            operator.join(format!("{department}.key")),
-            desk.join("account.key"),
-        )
-        .expect("copy");
-        configure(&desk, &settings, "account.key");
-        let keys = desk.join("keys");
-        std::fs::create_dir_all(&keys).expect("dir");
-        let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo-desk-keys");
-        std::fs::copy(
-            assets.join(format!("{department}.json")),
-            keys.join(format!("{department}.json")),
-        )
-        .expect("copy");
+        desk_home(&desk, &operator, &settings, department);
         let run = agora(
             &desk,
             &["desk", "--ledger", &spec, "--keys", "keys", "--once"],
@@ -322,6 +335,98 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
             unpinned.stderr
         );
     }
+}
+
+#[test]
+fn digests_only_from_the_command_line_the_chain_holds_roots_and_the_inbox_the_submissions() {
+    let node = Anvil::start(anvil::Options::default()).expect("anvil starts");
+    let url = node.url();
+    let spec = format!("evm:{url}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(&path).expect("dir");
+        path
+    };
+    let operator = home("operator");
+    accounts(&url, &operator);
+    let deployed = deploy(&operator, &spec, "admin.key", &["--inbox", "inbox"]);
+    ok(&deployed, "deploy");
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(operator.join("evm-ledger.json")).expect("configuration"),
+    )
+    .expect("json");
+    // Written as the folder it names from anywhere, so every machine's copy finds it.
+    let inbox = operator.join("inbox");
+    assert_eq!(
+        settings["inbox"],
+        json!(inbox.to_str().expect("utf-8")),
+        "{settings}"
+    );
+
+    let alice = home("alice");
+    account(&url, &alice.join("submitter.key"));
+    configure(&alice, &settings, "submitter.key");
+    ok(
+        &agora(
+            &alice,
+            &["id", "new", "--pin-stdin"],
+            &format!("{PIN}{PIN}"),
+        ),
+        "id new",
+    );
+    let file = answers(&alice, "parking-permit");
+    let run = agora(
+        &alice,
+        &[
+            "submit",
+            "parking-permit",
+            "--answers",
+            &file,
+            "--pin-stdin",
+            "--ledger",
+            &spec,
+        ],
+        PIN,
+    );
+    ok(&run, "submit");
+    let receipt: Value = serde_json::from_str(&run.stdout).expect("a receipt");
+    let id = receipt["application"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let batches: Vec<_> = std::fs::read_dir(&inbox)
+        .expect("the inbox")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert_eq!(batches.len(), 1, "{batches:?}");
+
+    let desk = home("desk-transport");
+    desk_home(&desk, &operator, &settings, "transport");
+    let run = agora(
+        &desk,
+        &["desk", "--ledger", &spec, "--keys", "keys", "--once"],
+        "",
+    );
+    ok(&run, "desk");
+    assert!(run.stdout.contains("1 decided"), "{}", run.stdout);
+
+    let run = agora(&alice, &["status", &id, "--receipt", "--ledger", &spec], "");
+    ok(&run, "status");
+    let receipt: Value = serde_json::from_str(&run.stdout).expect("a receipt");
+    assert_eq!(
+        receipt["ledger"]["decision"]["entry"]["credentialSubject"]["outcome"], "approve",
+        "{receipt}"
+    );
+    let audit = agora(&alice, &["ledger", "audit", "--ledger", &spec], "");
+    ok(&audit, "ledger audit");
+    assert!(
+        audit
+            .stdout
+            .starts_with("audit passed: 1 batches (1 digests only, 0 of them unread without their inbox), 1 submissions"),
+        "{}",
+        audit.stdout
+    );
 }
 
 /// Waits (up to two minutes) for the session to report an application that `done` accepts.
