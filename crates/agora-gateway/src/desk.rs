@@ -132,6 +132,63 @@ impl DeskKeys {
         })
     }
 
+    /// A fresh key pair for `department` (an Ed25519 signing key and an X25519 opening key,
+    /// from the operating system's random source), with the text of its key file: what
+    /// `agora keys rotate` writes for a desk, and whose public halves go into the department's
+    /// file in the catalog ([`DeskKeys::catalog_entry`]).
+    pub fn generate(department: &str) -> Result<(Self, zeroize::Zeroizing<String>), KeysError> {
+        let problem = |problem: String| KeysError {
+            source_name: format!("a new key for `{department}`"),
+            problem,
+        };
+        if !agora_services::policy::is_slug(department) {
+            return Err(problem(
+                "a department id is lowercase letters, digits and hyphens".to_owned(),
+            ));
+        }
+        let signing = Identity::generate().map_err(|e| problem(e.to_string()))?;
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        agora_identity::fill_random(&mut secret[..]).map_err(|e| problem(e.to_string()))?;
+        let opening = OpeningKey::from_bytes(&secret).map_err(|e| problem(e.to_string()))?;
+        let mut prefixed = zeroize::Zeroizing::new(Vec::with_capacity(34));
+        prefixed.extend_from_slice(&X25519_PRIV_PREFIX);
+        prefixed.extend_from_slice(&secret[..]);
+        let opening_secret =
+            zeroize::Zeroizing::new(format!("z{}", bs58::encode(&prefixed[..]).into_string()));
+        let did = signing.did();
+        let signing_secret = signing.secret_multikey();
+        // Written straight into one wiped buffer: every part is a slug, a DID or base58, none
+        // of which JSON escapes.
+        let text = zeroize::Zeroizing::new(format!(
+            "{{\n  \"department\": \"{department}\",\n  \"did\": \"{did}\",\n  \"signing_key\": {{\n    \"type\": \"Multikey\",\n    \"controller\": \"{did}\",\n    \"publicKeyMultibase\": \"{signing_public}\",\n    \"secretKeyMultibase\": \"{signing_secret}\"\n  }},\n  \"encryption_key\": {{\n    \"type\": \"Multikey\",\n    \"controller\": \"{did}\",\n    \"publicKeyMultibase\": \"{opening_public}\",\n    \"secretKeyMultibase\": \"{opening_secret}\"\n  }}\n}}\n",
+            signing_public = did.multibase(),
+            signing_secret = signing_secret.as_str(),
+            opening_public = opening.public().multibase(),
+            opening_secret = opening_secret.as_str(),
+        ));
+        Ok((
+            Self {
+                department: department.to_owned(),
+                signing,
+                opening,
+            },
+            text,
+        ))
+    }
+
+    /// The public halves, as an entry of the department's `keys` in the catalog, valid from
+    /// `from` (since always when `None`).
+    pub fn catalog_entry(&self, from: Option<OffsetDateTime>) -> serde_json::Value {
+        let mut entry = serde_json::json!({
+            "did": self.signing.did().to_string(),
+            "encryption_key": self.opening.public().multibase(),
+        });
+        if let Some(from) = from {
+            entry["from"] = agora_services::time_format::format_utc(from).into();
+        }
+        entry
+    }
+
     /// The demo departments' keys, compiled in (see `assets/demo-desk-keys/README.md`: they
     /// are published, and fit for the embedded demo only).
     pub fn demo() -> Result<Vec<Self>, KeysError> {
@@ -204,12 +261,26 @@ pub enum DeskError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     /// A key does not match the catalog.
-    #[error("the key for department `{department}` is not the one the catalog names ({expected})")]
+    #[error(
+        "the key {did} for department `{department}` is not one the catalog lists for it ({expected})"
+    )]
     WrongKey {
         /// The department.
         department: String,
-        /// The catalog's DID for it.
+        /// The key's DID.
+        did: String,
+        /// The catalog's keys for it, in words.
         expected: String,
+    },
+    /// The desk holds none of a department's keys valid now, so it cannot sign for it.
+    #[error(
+        "the desk holds no key of the department `{department}` valid now ({current}): add that key's file to the desk's keys"
+    )]
+    NoCurrentKey {
+        /// The department.
+        department: String,
+        /// The key the catalog says is valid now, or that none is.
+        current: String,
     },
 }
 
@@ -226,7 +297,9 @@ pub struct DeskReport {
 #[derive(Debug)]
 pub struct Desk {
     catalog: Catalog,
-    keys: HashMap<String, DeskKeys>,
+    /// Each department's keys this desk holds, old and current: old ones still open what was
+    /// sealed to them.
+    keys: HashMap<String, Vec<DeskKeys>>,
     state: Connection,
     path: PathBuf,
 }
@@ -243,20 +316,29 @@ impl Desk {
             path: state_path.to_owned(),
             source,
         };
-        let mut by_department = HashMap::new();
+        let mut by_department: HashMap<String, Vec<DeskKeys>> = HashMap::new();
         for key in keys {
-            if let Some(service) = catalog
-                .services()
-                .find(|s| s.department.id == key.department)
-                && (service.department.did != key.signing.did()
-                    || service.department.encryption_key != key.opening.public())
-            {
-                return Err(DeskError::WrongKey {
-                    department: key.department,
-                    expected: service.department.did.to_string(),
+            if let Some(department) = catalog.department(&key.department) {
+                let listed = department.keys.iter().any(|listed| {
+                    listed.did == key.signing.did() && listed.encryption_key == key.opening.public()
                 });
+                if !listed {
+                    return Err(DeskError::WrongKey {
+                        department: key.department,
+                        did: key.signing.did().to_string(),
+                        expected: department
+                            .keys
+                            .iter()
+                            .map(|k| k.did.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
             }
-            by_department.insert(key.department.clone(), key);
+            by_department
+                .entry(key.department.clone())
+                .or_default()
+                .push(key);
         }
         if let Some(dir) = state_path.parent() {
             let _ = agora_identity::keystore::files::create_private_dir(dir);
@@ -341,6 +423,20 @@ impl Desk {
         let Some(keys) = self.keys.get(&service.department.id) else {
             return Ok(None);
         };
+        // Signed with the key valid now; opened with whichever the citizen sealed to.
+        let now = OffsetDateTime::now_utc();
+        let current = service.key_at(now);
+        let Some(signing) =
+            current.and_then(|current| keys.iter().find(|held| held.signing.did() == current.did))
+        else {
+            return Err(DeskError::NoCurrentKey {
+                department: service.department.id.clone(),
+                current: current.map_or_else(
+                    || "the catalog lists none valid now".to_owned(),
+                    |key| format!("the catalog's is {}", key.did),
+                ),
+            });
+        };
         let submitted = json["proof"]["created"].as_str().unwrap_or_default();
         let verdict = match self.unseal(&submission, submitted, service, keys, anchored) {
             Ok(application) => {
@@ -383,10 +479,10 @@ impl Desk {
             submission.application_sha256.clone(),
             &service.id,
             &verdict,
-            keys.signing.did(),
-            OffsetDateTime::now_utc(),
+            signing.signing.did(),
+            now,
         );
-        let signed = keys
+        let signed = signing
             .signing
             .sign(
                 &decision.to_json(),
@@ -428,7 +524,7 @@ impl Desk {
         submission: &Submission,
         submitted: &str,
         service: &Service,
-        keys: &DeskKeys,
+        keys: &[DeskKeys],
         anchored: OffsetDateTime,
     ) -> Result<Application, Unreadable> {
         let id = submission.id.to_string();
@@ -441,15 +537,33 @@ impl Desk {
         let legacy =
             legacy_associated_data(&id, &submission.service, &submission.application_sha256);
         let refused = |problem: String| Unreadable::Refused(problem);
-        let opened = keys
-            .opening
-            .open(&submission.sealed, &aad)
-            .or_else(|error| {
-                keys.opening
-                    .open(&submission.sealed, &legacy)
-                    .map_err(|_| error)
-            })
-            .map_err(|e| refused(e.to_string()))?;
+        // The key valid when it was anchored first: the one the citizen most likely sealed to.
+        let sealed_to = service.key_at(anchored).map(|key| key.did.clone());
+        let mut candidates: Vec<&DeskKeys> = keys.iter().collect();
+        candidates.sort_by_key(|held| Some(held.signing.did()) != sealed_to);
+        let mut failure = None;
+        let mut opened = None;
+        for held in candidates {
+            match held
+                .opening
+                .open(&submission.sealed, &aad)
+                .or_else(|error| {
+                    held.opening
+                        .open(&submission.sealed, &legacy)
+                        .map_err(|_| error)
+                }) {
+                Ok(plaintext) => {
+                    opened = Some(plaintext);
+                    break;
+                }
+                Err(error) => failure = failure.or(Some(error)),
+            }
+        }
+        let opened = match (opened, failure) {
+            (Some(opened), _) => opened,
+            (None, Some(error)) => return Err(refused(error.to_string())),
+            (None, None) => return Err(refused("the desk holds no key to open it".to_owned())),
+        };
         let signed = if opened.first() == Some(&plaintext::COMPACT) {
             plaintext::rebuild(&opened, Envelope::of(submission, submitted), service).map_err(
                 |error| match error {

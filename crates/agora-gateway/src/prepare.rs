@@ -40,6 +40,14 @@ pub enum PrepareError {
     /// Sealing failed.
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// The department has no key valid now to seal to.
+    #[error(
+        "the department `{department}` has no key valid now to seal the answers to: its keys in the catalog have all ended or been revoked"
+    )]
+    NoKey {
+        /// The department.
+        department: String,
+    },
 }
 
 /// Signs an application to `service` with `answers` as `identity`, at `now`, and seals it into
@@ -77,9 +85,14 @@ pub fn prepare(
         Some(compact) => compact,
         None => canonicalize(&signed).map_err(|e| PrepareError::Sign(e.to_string()))?,
     };
+    let Some(key) = service.key_at(OffsetDateTime::from(now)) else {
+        return Err(PrepareError::NoKey {
+            department: service.department.id.clone(),
+        });
+    };
     let sealed = seal(
         &plaintext,
-        &service.department.encryption_key,
+        &key.encryption_key,
         &associated_data(
             &id.to_string(),
             &service.id,

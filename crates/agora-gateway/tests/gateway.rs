@@ -764,6 +764,10 @@ fn a_pending_submission_copied_under_another_key_neither_blocks_nor_opens() {
     });
 }
 
+/// A city's own department keys: rotation and revocation.
+#[path = "city/keys.rs"]
+mod city_keys;
+
 /// The EVM backend against a real node (anvil, from the pinned npm package).
 #[cfg(feature = "evm")]
 #[path = "evm/contract.rs"]
@@ -970,8 +974,12 @@ fn changed_parking_catalog(change: impl FnOnce(&mut Value)) -> Catalog {
             .expect("JSON");
     change(&mut file);
     let text = serde_json::to_string(&file).expect("text");
-    Catalog::from_sources([("parking-permit.json", text.as_str())], [])
-        .expect("the changed catalog reads")
+    Catalog::from_sources(
+        agora_services::catalog::EMBEDDED_DEPARTMENTS,
+        [("parking-permit.json", text.as_str())],
+        [],
+    )
+    .expect("the changed catalog reads")
 }
 
 #[test]
@@ -1031,7 +1039,7 @@ fn an_application_sealed_as_json_by_an_earlier_version_is_still_decided() {
         let did = world.citizen.did();
         let sealed = seal(
             &json,
-            &service.department.encryption_key,
+            &service.department.keys[0].encryption_key,
             &associated_data(
                 &prepared.id.to_string(),
                 &service.id,

@@ -17,7 +17,7 @@ use crate::proof::{self, ProofOptions, SignError};
 pub struct RandomError(String);
 
 /// Fills `bytes` from the operating system's random number generator.
-pub(crate) fn fill_random(bytes: &mut [u8]) -> Result<(), RandomError> {
+pub fn fill_random(bytes: &mut [u8]) -> Result<(), RandomError> {
     getrandom::fill(bytes).map_err(|error| RandomError(error.to_string()))
 }
 

@@ -27,7 +27,7 @@ pub mod proof;
 pub use clock::{Clock, SystemClock};
 pub use did_key::{DidKey, DidKeyError};
 pub use home::{HomeError, KEYSTORE_DIR, default_home, resolve_home};
-pub use identity::{Identity, RandomError};
+pub use identity::{Identity, RandomError, fill_random};
 pub use keystore::{
     BackoffPolicy, KdfParams, KeyStore, Overwrite, Pin, PinError, Profile, ProfileError, StoreError,
 };

@@ -241,10 +241,11 @@ pub fn read_entry(text: &str, catalog: &Catalog, now: SystemTime) -> Result<Sign
 }
 
 /// [`read_entry`] for an entry already parsed: [`Verified::check`], then
-/// [`Verified::check_catalog`].
+/// [`Verified::check_catalog`], both at `now`: for an entry a ledger recorded, the time it
+/// recorded it.
 pub fn check_entry(json: &Value, catalog: &Catalog, now: SystemTime) -> Result<Entry, Refusal> {
     let verified = Verified::check(json, now)?;
-    verified.check_catalog(catalog)?;
+    verified.check_catalog(catalog, now.into())?;
     Ok(verified.entry)
 }
 
@@ -313,22 +314,42 @@ impl Verified {
         &self.canonical
     }
 
-    /// The entry's service must be in `catalog`; a submission's must be open, and a decision
-    /// must be signed by the department that the catalog names for it.
-    pub fn check_catalog(&self, catalog: &Catalog) -> Result<(), Refusal> {
+    /// What the catalog says of an entry recorded at `at`, then or since: its service must be
+    /// in `catalog`, and a decision must be signed by a key of the service's department that
+    /// was valid at `at` (so a rotated key's earlier decisions still count, and nothing a key
+    /// signs after its revocation does). Whether the service is open matters only when the
+    /// entry is admitted ([`Verified::check_admission`]): closing a service later changes
+    /// nothing about what was submitted while it was open.
+    pub fn check_catalog(&self, catalog: &Catalog, at: OffsetDateTime) -> Result<(), Refusal> {
         let entry = &self.entry;
         let service = catalog
             .service(entry.service())
             .ok_or_else(|| Refusal::UnknownService(entry.service().to_owned()))?;
-        match entry {
-            Entry::Submission(_) if !service.open => {
-                Err(Refusal::ClosedService(service.id.clone()))
-            }
-            Entry::Decision(decision) if decision.issuer != service.department.did => {
-                Err(Refusal::BadSignature(format!(
-                    "the decision is signed by {}, but {} decides for `{}`",
-                    decision.issuer, service.department.did, service.id
-                )))
+        if let Entry::Decision(decision) = entry {
+            service
+                .department
+                .signer_at(&decision.issuer, at)
+                .map_err(|problem| {
+                    Refusal::BadSignature(format!(
+                        "the decision for `{}` does not count: {problem}",
+                        service.id
+                    ))
+                })?;
+        }
+        Ok(())
+    }
+
+    /// [`Verified::check_catalog`] for an entry a ledger is about to record at `at`: a
+    /// submission's service must also be open.
+    pub fn check_admission(&self, catalog: &Catalog, at: OffsetDateTime) -> Result<(), Refusal> {
+        self.check_catalog(catalog, at)?;
+        match &self.entry {
+            Entry::Submission(submission)
+                if catalog
+                    .service(&submission.service)
+                    .is_some_and(|service| !service.open) =>
+            {
+                Err(Refusal::ClosedService(submission.service.clone()))
             }
             _ => Ok(()),
         }

@@ -576,7 +576,7 @@ impl Ledger {
         let now = OffsetDateTime::from(now);
         let checked = entries.map(|verified| {
             let verified = verified.map_err(Refusal::clone)?;
-            verified.check_catalog(&self.catalog)?;
+            verified.check_admission(&self.catalog, now)?;
             verified.check_expiry(now)?;
             Ok(verified)
         });

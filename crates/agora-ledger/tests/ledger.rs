@@ -95,7 +95,7 @@ fn department_key(catalog: &Catalog, service: &str) -> Identity {
     let identity = Identity::from_secret_multikey(secret).expect("a Multikey");
     assert_eq!(
         identity.did(),
-        catalog.service(service).expect("service").department.did,
+        catalog.service(service).expect("service").department.keys[0].did,
         "{} is not the key the catalog names",
         path.display()
     );
@@ -417,7 +417,8 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
     }
     match &results[1] {
         Err(Refusal::BadSignature(reason)) => assert!(
-            reason.contains(&format!("decides for `{SERVICE}`")),
+            reason.contains(&format!("the decision for `{SERVICE}` does not count"))
+                && reason.contains("is not a key of the department `transport`"),
             "{reason}"
         ),
         other => panic!("a decision by a citizen was not refused: {other:?}"),
@@ -441,8 +442,10 @@ fn without_proof(signed: &Value) -> Value {
     document
 }
 
+/// Closing a service stops new submissions, and changes nothing about what was recorded while
+/// it was open: the store reopens under the closed catalog and its audit passes.
 #[test]
-fn a_closed_service_takes_no_submissions() {
+fn a_closed_service_takes_no_submissions_and_keeps_its_history() {
     let closed: Vec<(&str, String)> = EMBEDDED_SERVICES
         .iter()
         .map(|&(file, text)| {
@@ -454,12 +457,21 @@ fn a_closed_service_takes_no_submissions() {
             (file, text)
         })
         .collect();
-    let catalog =
-        Catalog::from_sources(closed.iter().map(|(file, text)| (*file, text.as_str())), [])
-            .expect("the catalog reads");
+    let catalog = Catalog::from_sources(
+        agora_services::catalog::EMBEDDED_DEPARTMENTS,
+        closed.iter().map(|(file, text)| (*file, text.as_str())),
+        [],
+    )
+    .expect("the catalog reads");
     assert!(!catalog.service(SERVICE).expect("service").open);
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut ledger = Ledger::open(dir.path(), catalog).expect("opens");
+    let (ledger, _) = filled(dir.path());
+    drop(ledger);
+    let mut ledger = Ledger::open(dir.path(), catalog).expect("opens under the closed catalog");
+    let report = ledger
+        .audit()
+        .expect("what was submitted while it was open still audits");
+    assert_eq!(report.entries, 4);
     let results = append(&mut ledger, &[Citizen::new().submission(SERVICE)]);
     assert_eq!(results, [Err(Refusal::ClosedService(SERVICE.to_owned()))]);
 }

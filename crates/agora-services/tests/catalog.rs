@@ -68,7 +68,7 @@ fn each_department_runs_one_service_with_its_own_keys() {
     );
     let dids: BTreeSet<String> = catalog()
         .services()
-        .map(|s| s.department.did.to_string())
+        .map(|s| s.department.keys[0].did.to_string())
         .collect();
     assert_eq!(dids.len(), 5);
 }
@@ -76,29 +76,26 @@ fn each_department_runs_one_service_with_its_own_keys() {
 /// The secret halves in `assets/demo-desk-keys/` derive the public halves in the catalog.
 #[test]
 fn demo_desk_keys_match_the_catalog() {
-    for service in catalog().services() {
-        let department = &service.department;
+    for department in catalog().departments() {
+        assert_eq!(department.keys.len(), 1, "{}: one demo key", department.id);
+        let key = &department.keys[0];
+        assert!(agora_services::catalog::is_demo_key(&key.did));
         let path = assets()
             .join("demo-desk-keys")
             .join(format!("{}.json", department.id));
         let keys: Value =
             serde_json::from_str(&fs::read_to_string(&path).expect("key file")).expect("JSON");
         assert_eq!(keys["department"], department.id.as_str());
-        assert_eq!(keys["did"], department.did.to_string().as_str());
+        assert_eq!(keys["did"], key.did.to_string().as_str());
 
         let signing = keys["signing_key"]["secretKeyMultibase"]
             .as_str()
             .expect("signing secret");
         let identity = Identity::from_secret_multikey(signing).expect("an Ed25519 secret Multikey");
-        assert_eq!(
-            identity.did(),
-            department.did,
-            "{}: signing key",
-            department.id
-        );
+        assert_eq!(identity.did(), key.did, "{}: signing key", department.id);
         assert_eq!(
             keys["signing_key"]["publicKeyMultibase"],
-            department.did.multibase().as_str()
+            key.did.multibase().as_str()
         );
 
         let secret = keys["encryption_key"]["secretKeyMultibase"]
@@ -115,13 +112,13 @@ fn demo_desk_keys_match_the_catalog() {
         let public = curve25519_dalek::MontgomeryPoint::mul_base_clamped(scalar);
         assert_eq!(
             public.to_bytes(),
-            *department.encryption_key.as_bytes(),
+            *key.encryption_key.as_bytes(),
             "{}: encryption key",
             department.id
         );
         assert_eq!(
             keys["encryption_key"]["publicKeyMultibase"],
-            department.encryption_key.multibase().as_str()
+            key.encryption_key.multibase().as_str()
         );
     }
 }
@@ -136,7 +133,8 @@ fn copy_json_files(from: &Path, to: &Path) {
     }
 }
 
-/// Done means: an operator adds a sixth service by dropping in one file.
+/// Done means: an operator adds a sixth service by dropping in one file (and, for a
+/// department the catalog does not have yet, the department's file).
 #[test]
 fn a_sixth_service_is_one_file() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -145,9 +143,19 @@ fn a_sixth_service_is_one_file() {
         &assets().join("services/examples"),
         &dir.path().join("examples"),
     );
+    copy_json_files(
+        &assets().join("services/departments"),
+        &dir.path().join("departments"),
+    );
     fs::copy(
         data().join("library-card.json"),
         dir.path().join("library-card.json"),
+    )
+    .expect("copy");
+    // Its department is new: one more file, with the department's name and keys.
+    fs::copy(
+        data().join("departments/culture.json"),
+        dir.path().join("departments/culture.json"),
     )
     .expect("copy");
 
@@ -380,4 +388,110 @@ fn the_consultation_makes_no_promise_of_a_secret_ballot() {
         );
     }
     assert!(text.contains("not a secret ballot") && text.contains("不是无记名投票"));
+}
+
+/// A department's keys over time: each valid in its period, the newest valid one used, a
+/// revoked one from its revocation on, and a catalog sharing no key with the demo.
+#[test]
+fn department_keys_are_valid_in_their_periods_and_not_after_revocation() {
+    use agora_services::EncryptionKey;
+    use agora_services::catalog::KeyProblem;
+    let dids: Vec<_> = (0..3u8)
+        .map(|seed| {
+            agora_identity::DidKey::from_public_key(
+                agora_identity::SigningKey::from_bytes(&[seed + 40; 32]).verifying_key(),
+            )
+        })
+        .collect();
+    let encryption: Vec<_> = (0..3u8)
+        .map(|seed| {
+            EncryptionKey::from_bytes(
+                curve25519_dalek::MontgomeryPoint::mul_base_clamped([seed + 80; 32]).to_bytes(),
+            )
+        })
+        .collect();
+    let department = serde_json::json!({
+        "id": "culture",
+        "name": {"en": "Culture and Tourism Bureau", "zh-CN": "文化和旅游局"},
+        "keys": [
+            {"did": dids[0].to_string(), "encryption_key": encryption[0].multibase()},
+            {"did": dids[1].to_string(), "encryption_key": encryption[1].multibase(),
+             "from": "2027-01-01T00:00:00Z",
+             "revoked": {"from": "2027-03-01T00:00:00Z", "reason": "the desk's disk was stolen"}},
+            {"did": dids[2].to_string(), "encryption_key": encryption[2].multibase(),
+             "from": "2027-03-01T00:00:00Z"}
+        ]
+    })
+    .to_string();
+    let service = fs::read_to_string(data().join("library-card.json")).expect("service");
+    let catalog = Catalog::from_sources(
+        [("departments/culture.json", department.as_str())],
+        [("library-card.json", service.as_str())],
+        [],
+    )
+    .unwrap_or_else(|report| panic!("{report}"));
+    assert!(!catalog.uses_demo_keys());
+    assert!(crate::support::catalog().uses_demo_keys());
+    let culture = catalog.department("culture").expect("department");
+    let at = crate::support::at;
+
+    // The key to use: the first until the rotation, the second until its revocation, then
+    // the third.
+    let in_use = |time| culture.key_at(at(time)).map(|key| key.did.clone());
+    assert_eq!(in_use("2026-12-31T23:59:59Z"), Some(dids[0].clone()));
+    assert_eq!(in_use("2027-01-01T00:00:00Z"), Some(dids[1].clone()));
+    assert_eq!(in_use("2027-03-01T00:00:00Z"), Some(dids[2].clone()));
+    assert_eq!(
+        catalog
+            .service("library-card")
+            .expect("service")
+            .key_at(at("2027-02-01T00:00:00Z"))
+            .map(|k| &k.encryption_key),
+        Some(&encryption[1])
+    );
+
+    // What each key signed counts only inside its period.
+    assert!(
+        culture
+            .signer_at(&dids[0], at("2026-06-01T00:00:00Z"))
+            .is_ok()
+    );
+    assert!(matches!(
+        culture.signer_at(&dids[0], at("2027-01-01T00:00:00Z")),
+        Err(KeyProblem::Expired { .. })
+    ));
+    assert!(matches!(
+        culture.signer_at(&dids[1], at("2026-12-31T00:00:00Z")),
+        Err(KeyProblem::NotYetValid { .. })
+    ));
+    assert!(
+        culture
+            .signer_at(&dids[1], at("2027-02-28T23:59:59Z"))
+            .is_ok()
+    );
+    let revoked = culture
+        .signer_at(&dids[1], at("2027-03-01T00:00:00Z"))
+        .expect_err("revoked");
+    assert!(matches!(revoked, KeyProblem::Revoked { .. }));
+    assert!(
+        revoked
+            .to_string()
+            .contains("revoked from 2027-03-01T00:00:00Z (because the desk's disk was stolen)"),
+        "{revoked}"
+    );
+    let stranger = crate::support::catalog()
+        .departments()
+        .next()
+        .expect("a demo department")
+        .keys[0]
+        .did
+        .clone();
+    assert!(matches!(
+        culture.signer_at(&stranger, at("2027-02-01T00:00:00Z")),
+        Err(KeyProblem::NotTheDepartments { .. })
+    ));
+    assert_eq!(
+        catalog.department_of(&dids[2]).map(|d| d.id.as_str()),
+        Some("culture")
+    );
 }

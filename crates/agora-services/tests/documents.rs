@@ -183,7 +183,7 @@ fn a_decision_has_the_documented_shape_and_reads_back() {
         "9b".repeat(32),
         &parking.id,
         &verdict,
-        parking.department.did,
+        parking.department.keys[0].did,
         at("2026-11-24T09:31:07+08:00"),
     );
     let json = decision.to_json();
@@ -192,7 +192,7 @@ fn a_decision_has_the_documented_shape_and_reads_back() {
         json!({
             "@context": agora_services::vc::context(),
             "type": ["VerifiableCredential", "AgoraDecision"],
-            "issuer": parking.department.did.to_string(),
+            "issuer": parking.department.keys[0].did.to_string(),
             "validFrom": "2026-11-24T01:31:07Z",
             "credentialSubject": {
                 "id": "urn:uuid:3f1c2a4e-8b7d-4c1e-9a2f-5d6e7f8a9b0c",
@@ -224,7 +224,7 @@ fn a_decision_has_the_documented_shape_and_reads_back() {
     .expect("key");
     let signed = desk.sign(&json, &ProofOptions::assertion()).expect("signs");
     let verified = proof::verify(&signed, &VerifyOptions::assertion()).expect("verifies");
-    assert_eq!(verified.signer, parking.department.did);
+    assert_eq!(verified.signer, parking.department.keys[0].did);
     assert_eq!(Decision::from_json(&signed), Ok(decision));
 }
 

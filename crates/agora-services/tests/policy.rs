@@ -490,8 +490,13 @@ fn library_with_rules(rules: Value, open: bool) -> Service {
     value["policy"]["rules"] = rules;
     value["open"] = json!(open);
     let text = value.to_string();
-    let catalog = Catalog::from_sources([("library-card.json", text.as_str())], [])
-        .unwrap_or_else(|report| panic!("{report}"));
+    let (name, department) = crate::support::culture_department();
+    let catalog = Catalog::from_sources(
+        [(name, department.as_str())],
+        [("library-card.json", text.as_str())],
+        [],
+    )
+    .unwrap_or_else(|report| panic!("{report}"));
     catalog.service("library-card").expect("service").clone()
 }
 
@@ -662,8 +667,12 @@ fn the_hash_ignores_layout_and_changes_with_content() {
     let original: Value = serde_json::from_str(text).expect("JSON");
     let hash_of = |value: &Value| {
         let text = serde_json::to_string(value).expect("text");
-        let catalog = Catalog::from_sources([("parking-permit.json", text.as_str())], [])
-            .unwrap_or_else(|report| panic!("{report}"));
+        let catalog = Catalog::from_sources(
+            agora_services::catalog::EMBEDDED_DEPARTMENTS,
+            [("parking-permit.json", text.as_str())],
+            [],
+        )
+        .unwrap_or_else(|report| panic!("{report}"));
         catalog
             .service("parking-permit")
             .expect("service")

@@ -64,3 +64,11 @@ pub fn data() -> PathBuf {
 pub(crate) fn manifest_dir() -> String {
     std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR when it runs tests")
 }
+
+/// The culture department of `tests/data/departments/`, as a source for `Catalog::from_sources`.
+pub fn culture_department() -> (&'static str, String) {
+    (
+        "departments/culture.json",
+        std::fs::read_to_string(data().join("departments/culture.json")).expect("culture.json"),
+    )
+}

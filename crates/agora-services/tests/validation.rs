@@ -26,7 +26,13 @@ pub fn with(service: &str, changes: Value) -> Value {
 fn library() -> Service {
     let text =
         std::fs::read_to_string(data().join("library-card.json")).expect("library-card.json");
-    let catalog = Catalog::from_sources([("library-card.json", text.as_str())], []).expect("valid");
+    let (name, department) = crate::support::culture_department();
+    let catalog = Catalog::from_sources(
+        [(name, department.as_str())],
+        [("library-card.json", text.as_str())],
+        [],
+    )
+    .expect("valid");
     catalog.service("library-card").expect("service").clone()
 }
 

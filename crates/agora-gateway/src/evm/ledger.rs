@@ -623,7 +623,7 @@ impl EvmLedger {
                     for (offset, entry) in entries.iter().enumerate() {
                         let position = event.first + offset as u64;
                         let checked = Verified::check(entry, time.into()).and_then(|verified| {
-                            verified.check_catalog(&self.catalog)?;
+                            verified.check_catalog(&self.catalog, time)?;
                             Ok(verified.entry().clone())
                         });
                         match checked {
@@ -1250,9 +1250,10 @@ impl Ledger for EvmLedger {
     }
 
     async fn append(&self, entry: Value) -> Result<Appended, LedgerError> {
-        let verified = Verified::check(&entry, SystemTime::now()).map_err(LedgerError::Rejected)?;
+        let now = SystemTime::now();
+        let verified = Verified::check(&entry, now).map_err(LedgerError::Rejected)?;
         verified
-            .check_catalog(&self.catalog)
+            .check_admission(&self.catalog, now.into())
             .map_err(LedgerError::Rejected)?;
         match verified.entry().clone() {
             Entry::Submission(submission) => self.append_submission(entry, submission).await,

@@ -20,9 +20,18 @@ pub fn check(dir: &Path) -> Report {
     }
 }
 
-/// The service files and example files in `dir`, sorted by name, and the problems reading
-/// them.
-pub(super) fn read(dir: &Path) -> (Vec<Named>, Vec<Named>, Report) {
+/// A catalog directory's files, each list sorted by name.
+pub(super) struct Files {
+    /// `departments/*.json`.
+    pub(super) departments: Vec<Named>,
+    /// `*.json`.
+    pub(super) services: Vec<Named>,
+    /// `examples/*.json`.
+    pub(super) examples: Vec<Named>,
+}
+
+/// The department, service and example files in `dir`, and the problems reading them.
+pub(super) fn read(dir: &Path) -> (Files, Report) {
     let mut report = Report::default();
     let services = read_json_files(dir, &mut report);
     if services.is_empty() && report.is_empty() {
@@ -32,13 +41,33 @@ pub(super) fn read(dir: &Path) -> (Vec<Named>, Vec<Named>, Report) {
             "has no service files (<service-id>.json)",
         );
     }
+    let departments_dir = dir.join("departments");
+    let departments = if departments_dir.is_dir() {
+        read_json_files(&departments_dir, &mut report)
+    } else {
+        if !services.is_empty() {
+            report.add(
+                &departments_dir.display().to_string(),
+                "(the directory)",
+                "is missing: each department is a file departments/<id>.json with its name and keys",
+            );
+        }
+        Vec::new()
+    };
     let examples_dir = dir.join("examples");
     let examples = if examples_dir.is_dir() {
         read_json_files(&examples_dir, &mut report)
     } else {
         Vec::new()
     };
-    (services, examples, report)
+    (
+        Files {
+            departments,
+            services,
+            examples,
+        },
+        report,
+    )
 }
 
 /// The `*.json` files directly in `dir`.

@@ -8,6 +8,31 @@ use time::Date;
 use super::{Service, Source};
 use crate::review::AnswersFile;
 
+/// The shipped department files, by name: the demo departments, whose secret keys are
+/// published in `assets/demo-desk-keys/`.
+pub const EMBEDDED_DEPARTMENTS: [Source<'static>; 5] = [
+    (
+        "departments/transport.json",
+        include_str!("../../../../assets/services/departments/transport.json"),
+    ),
+    (
+        "departments/public-security.json",
+        include_str!("../../../../assets/services/departments/public-security.json"),
+    ),
+    (
+        "departments/health.json",
+        include_str!("../../../../assets/services/departments/health.json"),
+    ),
+    (
+        "departments/environment.json",
+        include_str!("../../../../assets/services/departments/environment.json"),
+    ),
+    (
+        "departments/planning.json",
+        include_str!("../../../../assets/services/departments/planning.json"),
+    ),
+];
+
 /// The shipped service files, by name.
 pub const EMBEDDED_SERVICES: [Source<'static>; 5] = [
     (

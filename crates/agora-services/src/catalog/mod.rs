@@ -7,6 +7,7 @@
 //!
 //! The file format is documented in [`service`] and in `assets/services/README.md`.
 
+pub mod department;
 mod dir;
 mod embedded;
 pub mod service;
@@ -18,17 +19,19 @@ use std::path::Path;
 use agora_identity::DidKey;
 use chrono_tz::Tz;
 use thiserror::Error;
+use time::OffsetDateTime;
 
 use crate::form::Form;
-use crate::keys::EncryptionKey;
 use crate::lang::{Lang, Text};
 use crate::message::{Message, Messages};
 use crate::policy::{Outcome, Policy};
 use crate::review::AnswersFile;
 
+pub use department::{Department, DepartmentKey, KeyProblem, Revocation};
 pub use dir::check;
 pub use embedded::{
-    EMBEDDED_EXAMPLES, EMBEDDED_SERVICES, embedded_example, example_answers, example_applicant,
+    EMBEDDED_DEPARTMENTS, EMBEDDED_EXAMPLES, EMBEDDED_SERVICES, embedded_example, example_answers,
+    example_applicant,
 };
 
 /// The largest service or example file read, in bytes.
@@ -57,20 +60,12 @@ pub struct Service {
     pub messages: Messages,
 }
 
-/// A department of the city, as a service's file names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Department {
-    /// A short id, such as `transport`: the name of its desk's key file.
-    pub id: String,
-    /// Its name.
-    pub name: Text,
-    /// The did:key its desk signs decisions with.
-    pub did: DidKey,
-    /// The X25519 key citizens encrypt their answers to.
-    pub encryption_key: EncryptionKey,
-}
-
 impl Service {
+    /// The department's key valid at `at`: the one to seal answers to and sign decisions with.
+    pub fn key_at(&self, at: OffsetDateTime) -> Option<&DepartmentKey> {
+        self.department.key_at(at)
+    }
+
     /// `message` in `lang`, from this service's messages or the built-in ones.
     pub fn render(&self, message: &Message, lang: Lang) -> String {
         if self.messages.contains(&message.key) {
@@ -135,35 +130,55 @@ impl fmt::Display for Report {
     }
 }
 
-/// A set of services, each checked.
+/// A set of departments and their services, each checked.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
+    departments: BTreeMap<String, Department>,
     services: BTreeMap<String, Service>,
 }
 
 /// A file given by name and contents.
 pub type Source<'a> = (&'a str, &'a str);
 
+/// Whether `did` is one of the demo departments' keys (`assets/services/departments/`), whose
+/// secret halves are published in `assets/demo-desk-keys/`: anyone can sign with them, so
+/// nothing they sign is a real decision.
+pub fn is_demo_key(did: &DidKey) -> bool {
+    static DEMO: std::sync::OnceLock<Vec<DidKey>> = std::sync::OnceLock::new();
+    DEMO.get_or_init(|| {
+        EMBEDDED_DEPARTMENTS
+            .iter()
+            .filter_map(|(file, text)| department::parse(file, text).ok())
+            .flat_map(|department| department.keys)
+            .map(|key| key.did)
+            .collect()
+    })
+    .contains(did)
+}
+
 impl Catalog {
     /// The catalog shipped with Agora (`assets/services/`), compiled in. The crate's tests
     /// check it; an error here means the build is broken, and says where.
     pub fn embedded() -> Result<Catalog, Report> {
-        Self::from_sources(EMBEDDED_SERVICES, EMBEDDED_EXAMPLES)
+        Self::from_sources(EMBEDDED_DEPARTMENTS, EMBEDDED_SERVICES, EMBEDDED_EXAMPLES)
     }
 
-    /// Reads a catalog directory: every `*.json` in it is a service, every
-    /// `examples/<service-id>.json` an example that its service's policy must approve.
+    /// Reads a catalog directory: every `departments/<id>.json` is a department, every
+    /// `*.json` in it a service, every `examples/<service-id>.json` an example that its
+    /// service's policy must approve.
     pub fn load_dir(dir: &Path) -> Result<Catalog, Report> {
-        let (services, examples, mut report) = dir::read(dir);
-        let services: Vec<Source<'_>> = services
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let examples: Vec<Source<'_>> = examples
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        match Self::from_sources(services, examples) {
+        let (files, mut report) = dir::read(dir);
+        fn named(files: &[(String, String)]) -> Vec<Source<'_>> {
+            files
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .collect()
+        }
+        match Self::from_sources(
+            named(&files.departments),
+            named(&files.services),
+            named(&files.examples),
+        ) {
             Ok(catalog) if report.is_empty() => Ok(catalog),
             Ok(_) => Err(report),
             Err(more) => {
@@ -173,17 +188,49 @@ impl Catalog {
         }
     }
 
-    /// Builds a catalog from service files and example files, given by name and text; the
-    /// names are used in problems, and a service file's name must be `<id>.json`. Checks
-    /// everything [`check`] does.
+    /// Builds a catalog from department, service and example files, given by name and text;
+    /// the names are used in problems, and a department's or service's file name must be
+    /// `<id>.json`. Checks everything [`check`] does.
     pub fn from_sources<'a>(
+        departments: impl IntoIterator<Item = Source<'a>>,
         services: impl IntoIterator<Item = Source<'a>>,
         examples: impl IntoIterator<Item = Source<'a>>,
     ) -> Result<Catalog, Report> {
         let mut report = Report::default();
         let mut catalog = Catalog::default();
+        // Every department file by the id its name gives; `None` when it has problems of its
+        // own, so that its services do not repeat them.
+        let mut named: BTreeMap<String, Option<Department>> = BTreeMap::new();
+        for (file, text) in departments {
+            let stem = Path::new(file)
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            match department::parse(file, text) {
+                Ok(department) if catalog.departments.contains_key(&department.id) => report.add(
+                    file,
+                    "id",
+                    format!(
+                        "another file already defines the department `{}`",
+                        department.id
+                    ),
+                ),
+                Ok(department) => {
+                    named.insert(stem, Some(department.clone()));
+                    catalog
+                        .departments
+                        .insert(department.id.clone(), department);
+                }
+                Err(problems) => {
+                    named.insert(stem, None);
+                    report.problems.extend(problems);
+                }
+            }
+        }
+        catalog.check_departments(&mut report);
         for (file, text) in services {
-            match service::parse(file, text) {
+            match service::parse(file, text, &named) {
                 Ok(service) => {
                     if catalog.services.contains_key(&service.id) {
                         report.add(
@@ -198,7 +245,6 @@ impl Catalog {
                 Err(problems) => report.problems.extend(problems),
             }
         }
-        catalog.check_departments(&mut report);
         for (file, text) in examples {
             catalog.check_example(file, text, &mut report);
         }
@@ -219,6 +265,30 @@ impl Catalog {
         self.services.values()
     }
 
+    /// The department `id`.
+    pub fn department(&self, id: &str) -> Option<&Department> {
+        self.departments.get(id)
+    }
+
+    /// Every department, by id.
+    pub fn departments(&self) -> impl Iterator<Item = &Department> {
+        self.departments.values()
+    }
+
+    /// The department whose key `did` is, whatever the key's period.
+    pub fn department_of(&self, did: &DidKey) -> Option<&Department> {
+        self.departments.values().find(|d| d.has_key(did))
+    }
+
+    /// Whether any department holds one of the demo departments' keys, whose secret halves
+    /// are published (`assets/demo-desk-keys/`): such a catalog is fit for the demo only.
+    pub fn uses_demo_keys(&self) -> bool {
+        self.departments
+            .values()
+            .flat_map(|d| &d.keys)
+            .any(|key| is_demo_key(&key.did))
+    }
+
     /// `message` in `lang`: from the service whose id prefixes its key, or the built-in ones.
     pub fn render(&self, message: &Message, lang: Lang) -> String {
         let owner = message
@@ -232,39 +302,25 @@ impl Catalog {
         }
     }
 
-    /// One department, one identity: services naming the same department id must agree on
-    /// its name and keys, and two departments must not share a key.
+    /// Two departments never share a key, in all their history.
     fn check_departments(&self, report: &mut Report) {
-        let mut seen: BTreeMap<&str, &Service> = BTreeMap::new();
-        for service in self.services.values() {
-            let department = &service.department;
-            let file = format!("{}.json", service.id);
-            match seen.get(department.id.as_str()) {
-                Some(first) if first.department != *department => report.add(
-                    &file,
-                    "department",
-                    format!(
-                        "differs from the department `{}` in {}.json: one department has one name, did and encryption_key",
-                        department.id, first.id
-                    ),
-                ),
-                Some(_) => {}
-                None => {
-                    for other in seen.values() {
-                        if other.department.did == department.did
-                            || other.department.encryption_key == department.encryption_key
-                        {
-                            report.add(
-                                &file,
-                                "department",
-                                format!(
-                                    "uses the same key as the department `{}` in {}.json: each department needs its own keys",
-                                    other.department.id, other.id
-                                ),
-                            );
-                        }
-                    }
-                    seen.insert(&department.id, service);
+        let departments: Vec<&Department> = self.departments.values().collect();
+        for (index, department) in departments.iter().enumerate() {
+            for other in &departments[..index] {
+                let shared = department.keys.iter().any(|key| {
+                    other.keys.iter().any(|theirs| {
+                        theirs.did == key.did || theirs.encryption_key == key.encryption_key
+                    })
+                });
+                if shared {
+                    report.add(
+                        &format!("departments/{}.json", department.id),
+                        "keys",
+                        format!(
+                            "uses a key of the department `{}` (departments/{}.json): each department needs its own keys",
+                            other.id, other.id
+                        ),
+                    );
                 }
             }
         }
@@ -288,9 +344,7 @@ impl Catalog {
             }
         };
         let applicant = example_applicant();
-        let now = example
-            .submitted_at
-            .unwrap_or_else(time::OffsetDateTime::now_utc);
+        let now = example.submitted_at.unwrap_or_else(OffsetDateTime::now_utc);
         let verdict = service.dry_run(&example, &applicant, now);
         for problem in &verdict.problems {
             report.add(

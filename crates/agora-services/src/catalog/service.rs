@@ -4,12 +4,7 @@
 //! {
 //!   "id": "parking-permit",
 //!   "open": true,
-//!   "department": {
-//!     "id": "transport",
-//!     "name": {"en": "Transport Bureau", "zh-CN": "交通运输局"},
-//!     "did": "did:key:z6Mk…",
-//!     "encryption_key": "z6LS…"
-//!   },
+//!   "department": "transport",
 //!   "title": {"en": "…", "zh-CN": "…"},
 //!   "description": {"en": "…", "zh-CN": "…"},
 //!   "time_zone": "Asia/Shanghai",
@@ -27,7 +22,7 @@
 //! |---|---|---|
 //! | `id` | required | lowercase letters, digits and hyphens; the file is named `<id>.json`; the plaza's layout refers to it |
 //! | `open` | optional, default `true` | `false` closes the service: every application is rejected with `review.closed` |
-//! | `department` | required | `id` (a slug, also the name of its demo desk key file), `name`, `did` (Ed25519 `did:key:z6Mk…`: signs decisions), `encryption_key` (X25519 Multikey `z6LS…`: answers are encrypted to it) |
+//! | `department` | required | the id of the department that runs it: its file `departments/<id>.json` holds its name and keys (see [`super::department`]) |
 //! | `title`, `description` | required | text in `en` and `zh-CN` |
 //! | `time_zone` | required | IANA name; the policy's `today` is the submission's date there |
 //! | `fields` | required | 1 to 64 fields, see below |
@@ -52,9 +47,9 @@
 //! Members whose name starts with `$` (`$comment`) are ignored anywhere; any other unknown
 //! member is a problem, since it is usually a misspelling.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use agora_identity::DidKey;
 use agora_identity::canonical;
 use chrono_tz::Tz;
 use serde_json::Value;
@@ -64,7 +59,6 @@ use crate::form::{
     Area, ChoiceField, ChoiceOption, DateField, Field, FieldKind, Form, LocationField, MAX_FIELDS,
     MAX_TEXT_LENGTH, NumberField, Pattern, TextField, YesNoField, is_field_id, parse_date,
 };
-use crate::keys::EncryptionKey;
 use crate::message::Messages;
 use crate::policy::{Policy, is_slug};
 use crate::read::{Obj, Problems, join, kind, read_text};
@@ -74,10 +68,14 @@ use crate::read::{Obj, Problems, join, kind, read_text};
 const MAX_NUMBER: f64 = 9_007_199_254_740_992.0;
 
 /// Reads a service file named `file` (its base name must be `<id>.json`).
-pub(crate) fn parse(file: &str, text: &str) -> Result<Service, Vec<Problem>> {
+pub(crate) fn parse(
+    file: &str,
+    text: &str,
+    departments: &BTreeMap<String, Option<Department>>,
+) -> Result<Service, Vec<Problem>> {
     let mut problems = Problems::default();
     let service = match canonical::parse_strict(text) {
-        Ok(value) => read_service(file, &value, &mut problems),
+        Ok(value) => read_service(file, &value, departments, &mut problems),
         Err(error) => {
             problems.add("(the whole file)", error.to_string());
             None
@@ -97,7 +95,12 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Service, Vec<Problem>> {
     }
 }
 
-fn read_service(file: &str, value: &Value, problems: &mut Problems) -> Option<Service> {
+fn read_service(
+    file: &str,
+    value: &Value,
+    departments: &BTreeMap<String, Option<Department>>,
+    problems: &mut Problems,
+) -> Option<Service> {
     let mut obj = Obj::new(value, "", problems)?;
     let id = obj.string("id", problems);
     if let Some(id) = id {
@@ -118,7 +121,7 @@ fn read_service(file: &str, value: &Value, problems: &mut Problems) -> Option<Se
     let open = obj.flag("open", true, problems);
     let department = obj
         .required("department", problems)
-        .and_then(|value| read_department(value, problems));
+        .and_then(|value| read_department(value, departments, problems));
     let title = obj.text("title", problems);
     let description = obj.text("description", problems);
     let time_zone = obj.string("time_zone", problems).and_then(|name| {
@@ -162,43 +165,50 @@ fn read_service(file: &str, value: &Value, problems: &mut Problems) -> Option<Se
     })
 }
 
-fn read_department(value: &Value, problems: &mut Problems) -> Option<Department> {
-    let mut obj = Obj::new(value, "department", problems)?;
-    let id = obj.string("id", problems);
-    if let Some(id) = id
-        && !is_slug(id)
-    {
-        problems.add(
-            "department.id",
-            format!("`{id}` is not a department id: use lowercase letters, digits and hyphens"),
-        );
-    }
-    let name = obj.text("name", problems);
-    let did = obj
-        .string("did", problems)
-        .and_then(|did| match DidKey::parse(did) {
-            Ok(did) => Some(did),
-            Err(error) => {
-                problems.add("department.did", error.to_string());
+fn read_department(
+    value: &Value,
+    departments: &BTreeMap<String, Option<Department>>,
+    problems: &mut Problems,
+) -> Option<Department> {
+    match value {
+        Value::String(id) => match departments.get(id.as_str()) {
+            Some(Some(department)) => Some(department.clone()),
+            // Its file has problems, reported there.
+            Some(None) => None,
+            None => {
+                let known: Vec<&str> = departments
+                    .iter()
+                    .filter(|(_, department)| department.is_some())
+                    .map(|(id, _)| id.as_str())
+                    .collect();
+                problems.add(
+                    "department",
+                    format!(
+                        "names the department `{id}`, which has no file departments/{id}.json (the catalog has: {})",
+                        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    ),
+                );
                 None
             }
-        });
-    let encryption_key =
-        obj.string("encryption_key", problems)
-            .and_then(|key| match EncryptionKey::parse(key) {
-                Ok(key) => Some(key),
-                Err(error) => {
-                    problems.add("department.encryption_key", error.to_string());
-                    None
-                }
-            });
-    obj.finish(problems);
-    Some(Department {
-        id: id.filter(|id| is_slug(id))?.to_owned(),
-        name: name?,
-        did: did?,
-        encryption_key: encryption_key?,
-    })
+        },
+        Value::Object(members) => {
+            let id = members.get("id").and_then(Value::as_str).unwrap_or("ID");
+            problems.add(
+                "department",
+                format!(
+                    "is an object; a department is now its own file, departments/{id}.json, with its name and the history of its keys: name it here by id, \"department\": \"{id}\""
+                ),
+            );
+            None
+        }
+        other => {
+            problems.add(
+                "department",
+                format!("expected a department id, found {}", kind(other)),
+            );
+            None
+        }
+    }
 }
 
 fn read_messages(value: &Value, service: &str, problems: &mut Problems) -> Option<Messages> {

@@ -264,7 +264,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Whether `id` is a plain lowercase slug: letters, digits and single hyphens.
-pub(crate) fn is_slug(id: &str) -> bool {
+pub fn is_slug(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id.split('-').all(|part| {
