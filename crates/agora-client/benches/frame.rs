@@ -30,6 +30,7 @@ fn headless_app(plaza: Option<PlazaLayout>) -> App {
             screenshot: None,
             home: std::env::temp_dir().join(format!("agora-bench-{}", std::process::id())),
             catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
+            catalog_source: agora_gateway::CatalogSource::Demo,
             ledger: agora_client::commands::gateway::LedgerSpec::Local,
             xr: None,
         });

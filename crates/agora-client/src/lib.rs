@@ -53,6 +53,9 @@ pub struct PlazaPlugin {
     pub home: std::path::PathBuf,
     /// The service catalog the windows serve.
     pub catalog: agora_services::Catalog,
+    /// Where it came from: the city's directory, or the built-in demo (whose desk runs in
+    /// process).
+    pub catalog_source: agora_gateway::CatalogSource,
     /// The ledger the windows' applications go to.
     pub ledger: commands::gateway::LedgerSpec,
     /// The headset's comfort settings when the plaza opens in XR (the app must then have been
@@ -70,7 +73,12 @@ impl Plugin for PlazaPlugin {
             scenery::plugin,
             citizen::plugin,
             pointer::plugin,
-            panel::plugin(self.home.clone(), self.catalog.clone(), self.ledger.clone()),
+            panel::plugin(
+                self.home.clone(),
+                self.catalog.clone(),
+                self.catalog_source.clone(),
+                self.ledger.clone(),
+            ),
             dashboards::feeds_plugin(agora_feeds::Options::default()),
             dashboards::plugin,
             xr::notice_plugin,

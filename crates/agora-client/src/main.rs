@@ -24,6 +24,11 @@ use agora_client::xr::{self, probe};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The city's service catalog directory (its services and departments; see
+    /// `agora services check`); otherwise the configuration file's (`agora.json` in the data
+    /// directory), else the built-in demo catalog.
+    #[arg(long, value_name = "DIR", global = true)]
+    catalog: Option<PathBuf>,
     /// How the citizen enters: `auto` uses a headset when one answers, else the desktop.
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     mode: Mode,
@@ -170,6 +175,11 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// A department's keys in the city's catalog (--catalog DIR): rotate or revoke them.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Inspect and audit the embedded ledger.
     Ledger {
         #[command(subcommand)]
@@ -179,6 +189,40 @@ enum Command {
     Feeds {
         #[command(subcommand)]
         action: FeedsAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysAction {
+    /// Make a new key pair for a department: its secret key file goes into --keys DIR for the
+    /// department's desk, its public halves into the catalog, valid from --from (now when
+    /// absent); the previous key ends there, and what it decided still verifies.
+    Rotate {
+        /// The department's id (its file is departments/<id>.json in the catalog).
+        department: String,
+        /// The folder for the new secret key file (the department desk's keys).
+        #[arg(long, value_name = "DIR")]
+        keys: PathBuf,
+        /// When the new key takes over (UTC, such as 2027-01-01T00:00:00Z); now when absent.
+        #[arg(long, value_name = "TIME", conflicts_with = "first")]
+        from: Option<String>,
+        /// Replace the whole history with the new key, valid since always: for a catalog
+        /// started from the demo's files, whose keys are published.
+        #[arg(long)]
+        first: bool,
+    },
+    /// Revoke a compromised key from a time: nothing it signs from then on counts.
+    Revoke {
+        /// The department's id.
+        department: String,
+        /// The key's did:key.
+        did: String,
+        /// From when (UTC, such as 2027-03-05T08:00:00Z); now when absent.
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// Why, for the record.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
     },
 }
 
@@ -377,6 +421,20 @@ fn run_command(command: Command) -> ExitCode {
             lang,
         } => gateway::status(id.as_deref(), receipt, &ledger, lang.into()),
         Command::Desk { ledger, keys, once } => gateway::desk(keys.as_deref(), once, &ledger),
+        Command::Keys { action } => match action {
+            KeysAction::Rotate {
+                department,
+                keys,
+                from,
+                first,
+            } => commands::keys::rotate(&department, &keys, from.as_deref(), first),
+            KeysAction::Revoke {
+                department,
+                did,
+                from,
+                reason,
+            } => commands::keys::revoke(&department, &did, from.as_deref(), &reason),
+        },
         Command::Ledger { action } => match action {
             LedgerAction::Log {
                 from,
@@ -451,6 +509,10 @@ fn main() -> ExitCode {
     LAUNCHED.get_or_init(Instant::now);
     let mut cli = Cli::parse();
     if let Some(command) = cli.command.take() {
+        if let Err(error) = commands::choose_catalog(cli.catalog.as_deref()) {
+            eprintln!("agora: {error}");
+            return ExitCode::from(error.code);
+        }
         return run_command(command);
     }
     let plaza = match prepare(&cli) {
@@ -574,14 +636,21 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
     } else {
         agora_identity::default_home()?
     };
-    let catalog = agora_services::Catalog::embedded()
-        .map_err(|report| anyhow::anyhow!("the built-in service catalog is broken:\n{report}"))?;
+    let catalog_source = if cli.filled {
+        agora_gateway::CatalogSource::Demo
+    } else {
+        commands::choose_catalog(cli.catalog.as_deref()).map_err(|e| anyhow::anyhow!(e.message))?
+    };
+    let catalog = catalog_source
+        .open()
+        .map_err(|error| anyhow::anyhow!(error.message))?;
     Ok(PlazaPlugin {
         layout,
         lang: cli.lang,
         screenshot,
         home,
         catalog,
+        catalog_source,
         ledger: cli.ledger.clone(),
         xr: None,
     })

@@ -19,8 +19,9 @@ use agora_identity::{DidKey, KEYSTORE_DIR, KeyStore, Overwrite, Pin, Profile};
 use agora_services::{ApplicationId, Decision, Message, Outcome};
 use serde_json::Value;
 
-use crate::commands::gateway::{LedgerSpec, Local, runtime};
+use crate::commands::gateway::{LedgerSpec, catch_up, runtime};
 use crate::commands::identity::DEFAULT_PROFILE;
+use agora_gateway::{CatalogSource, Stack};
 
 /// How often the worker moves the outbox along while something is still on its way.
 const PATIENCE: Duration = Duration::from_millis(500);
@@ -112,15 +113,22 @@ pub struct Summary {
     pub last_error: Option<String>,
     /// Whether there is a receipt to export.
     pub has_receipt: bool,
+    /// Whether the decision was signed with a demo department's published key: a
+    /// demonstration, never a real decision.
+    pub demo: bool,
 }
 
 impl Summary {
     fn of(archived: &Archived) -> Self {
-        let reasons = archived
+        let decision = archived
             .receipt
             .as_ref()
             .and_then(|r| r.ledger.decision())
-            .and_then(|d| Decision::from_json(d).ok())
+            .and_then(|d| Decision::from_json(d).ok());
+        let demo = decision
+            .as_ref()
+            .is_some_and(|d| agora_services::catalog::is_demo_key(&d.issuer));
+        let reasons = decision
             .map(|d| d.credential_subject.reasons)
             .unwrap_or_default();
         Self {
@@ -132,6 +140,7 @@ impl Summary {
             events: archived.events.clone(),
             last_error: archived.last_error.clone(),
             has_receipt: archived.receipt.is_some(),
+            demo,
         }
     }
 
@@ -156,12 +165,12 @@ pub struct Session {
 impl Session {
     /// Starts the worker on the data directory `home` (created when missing), delivering to
     /// `ledger`. It reports the identity and the applications as soon as it has read them.
-    pub fn start(home: PathBuf, ledger: LedgerSpec) -> Self {
+    pub fn start(home: PathBuf, catalog: CatalogSource, ledger: LedgerSpec) -> Self {
         let (requests, inbox) = mpsc::channel();
         let (outbox, replies) = mpsc::channel();
         let worker = std::thread::Builder::new()
             .name("agora-session".into())
-            .spawn(move || Worker::new(home, ledger, outbox).run(&inbox))
+            .spawn(move || Worker::new(home, catalog, ledger, outbox).run(&inbox))
             .ok();
         Self {
             requests: Some(requests),
@@ -203,17 +212,24 @@ impl Drop for Session {
 
 struct Worker {
     home: PathBuf,
+    catalog: CatalogSource,
     ledger: LedgerSpec,
     replies: Sender<Reply>,
     store: KeyStore,
     profile: Option<Profile>,
-    local: Option<Local>,
+    local: Option<Stack>,
     last: Vec<Summary>,
 }
 
 impl Worker {
-    fn new(home: PathBuf, ledger: LedgerSpec, replies: Sender<Reply>) -> Self {
+    fn new(
+        home: PathBuf,
+        catalog: CatalogSource,
+        ledger: LedgerSpec,
+        replies: Sender<Reply>,
+    ) -> Self {
         Self {
+            catalog,
             ledger,
             store: KeyStore::new(home.join(KEYSTORE_DIR)),
             profile: Profile::new(DEFAULT_PROFILE).ok(),
@@ -288,9 +304,9 @@ impl Worker {
     }
 
     /// Opens the ledger, archive and desk on first use (and again after a failure).
-    fn local(&mut self) -> Option<&mut Local> {
+    fn local(&mut self) -> Option<&mut Stack> {
         if self.local.is_none() {
-            match Local::open_for(&self.ledger, &self.home) {
+            match Stack::open(&self.home, &self.catalog, &self.ledger) {
                 Ok(local) => self.local = Some(local),
                 Err(error) => {
                     self.problem(Task::Open, error.message);
@@ -363,7 +379,7 @@ impl Worker {
         let Some(local) = self.local() else {
             return;
         };
-        if let Err(error) = runtime.block_on(local.catch_up()) {
+        if let Err(error) = runtime.block_on(catch_up(local)) {
             // The archive is still readable; what is queued stays queued.
             let message = error.message;
             self.problem(Task::Open, message);

@@ -44,6 +44,7 @@ fn the_shipped_plaza_fits_a_standalone_headsets_budget() {
             screenshot: None,
             home: home.path().to_owned(),
             catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
+            catalog_source: agora_gateway::CatalogSource::Demo,
             ledger: agora_client::commands::gateway::LedgerSpec::Local,
             xr: None,
         });

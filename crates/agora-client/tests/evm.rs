@@ -214,6 +214,7 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
     configure(&carol, &settings, "submitter.key");
     let session = agora_client::session::Session::start(
         carol.clone(),
+        agora_gateway::CatalogSource::Demo,
         agora_client::commands::gateway::LedgerSpec::Evm(url.clone()),
     );
     let pin = || agora_identity::Pin::new(PIN.trim().to_owned()).expect("a PIN");

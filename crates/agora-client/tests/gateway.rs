@@ -129,6 +129,14 @@ fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
         "{}",
         verified.stdout
     );
+    // The demo's desk decided it with a published key: never presented as a real decision.
+    assert!(
+        verified
+            .stdout
+            .contains("DEMO: this decision was signed with a demo department's key"),
+        "{}",
+        verified.stdout
+    );
 
     // On a stranger's machine the receipt's ledger is no one's they trust until they pin its
     // key, by hand or from a list the city publishes.

@@ -89,6 +89,7 @@ impl Visit {
             model: Model::default(),
             session: Session::start(
                 home.to_owned(),
+                agora_gateway::CatalogSource::Demo,
                 agora_client::commands::gateway::LedgerSpec::Local,
             ),
             catalog: Catalog::embedded().expect("the built-in catalog"),

@@ -2,6 +2,7 @@
 
 mod budget;
 mod citizen;
+mod city;
 mod cli;
 mod dashboards;
 #[cfg(feature = "evm")]

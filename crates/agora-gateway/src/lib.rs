@@ -3,6 +3,8 @@
 //! - [`backend`]: the [`Ledger`] trait (the pluggable seam: async, cancel-safe, errors that
 //!   separate "try again later" from "refused, here is why") and [`LocalLedger`], the
 //!   embedded ledger (`agora-ledger`) on its own thread with group commit.
+//! - [`city`]: a city's stack opened by one constructor: its catalog (its own directory, or
+//!   the demo's), the ledger, the archive and, for the demo, the in-process desk.
 //! - [`prepare`]: sign an application and seal it into a submission.
 //! - [`plaintext`]: what a submission seals: the signed application in its compact form.
 //! - [`seal`]: HPKE (RFC 9180) sealing of applications to a department's X25519 key.
@@ -20,6 +22,7 @@
 
 pub mod archive;
 pub mod backend;
+pub mod city;
 pub mod desk;
 #[cfg(feature = "evm")]
 pub mod evm;
@@ -30,6 +33,7 @@ pub mod seal;
 
 pub use archive::{Archive, Archived, State};
 pub use backend::{Ledger, LedgerError, LocalLedger};
+pub use city::{CatalogSource, CityError, LedgerSpec, Stack};
 pub use desk::{Desk, DeskKeys};
 pub use prepare::{Prepared, prepare};
 pub use receipt::{Receipt, ReceiptError, TrustedLedgers, VerifiedReceipt};

@@ -3,16 +3,16 @@
 //!
 //! In the default set-up (`--ledger local`) everything lives in Agora's data directory: the
 //! embedded ledger in `ledger/`, the citizen's archive and outbox in `archive.sqlite`, and the
-//! in-process desk's state in `desk.sqlite`. The desk runs beside the ledger with the demo
-//! departments' keys, so a lone citizen gets decisions.
+//! in-process desk's state in `desk.sqlite`. With the demo catalog the desk runs beside the
+//! ledger with the demo departments' keys, so a lone citizen gets decisions; with a city's
+//! catalog (`--catalog DIR`) its departments' own desks decide (`agora desk --keys DIR`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use agora_gateway::archive::{self, ARCHIVE_FILE, Archived};
-use agora_gateway::desk::DESK_FILE;
+use agora_gateway::archive::{self, Archived};
 use agora_gateway::receipt::VerifiedLedger;
-use agora_gateway::{Archive, Desk, DeskKeys, LocalLedger, State, TrustedLedgers, prepare};
+use agora_gateway::{Archive, CatalogSource, Stack, State, TrustedLedgers, prepare};
 use agora_identity::default_home;
 use agora_ledger::VerifierKey;
 use agora_services::{ApplicationId, Catalog, Lang, Outcome};
@@ -23,45 +23,10 @@ use super::identity::profile_store;
 use super::pin::PinSource;
 use super::services::{catalog, find_service, read_answers};
 
-/// The embedded ledger's directory under the data directory.
-pub const LEDGER_DIR: &str = "ledger";
+pub use agora_gateway::city::{LEDGER_DIR, LedgerSpec};
 
 /// How long `agora submit` keeps trying to deliver before leaving it to the outbox.
 const DELIVERY_PATIENCE: Duration = Duration::from_secs(60);
-
-/// Which ledger: `--ledger SPEC`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LedgerSpec {
-    /// The embedded ledger in the data directory.
-    Local,
-    /// The registry on a chain, through the node at this URL, as the configuration file says
-    /// (`commands::evm`).
-    Evm(String),
-}
-
-impl LedgerSpec {
-    /// Reads `local` or `evm:URL`.
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        match spec.strip_prefix("evm:") {
-            _ if spec == "local" => Ok(Self::Local),
-            Some(url) if cfg!(feature = "evm") => {
-                if url.starts_with("http://") || url.starts_with("https://") {
-                    Ok(Self::Evm(url.to_owned()))
-                } else {
-                    Err(format!(
-                        "`{spec}`: expected evm: and the node's http:// or https:// URL"
-                    ))
-                }
-            }
-            Some(_) => Err(format!(
-                "`{spec}`: this agora was built without the EVM ledger (cargo feature `evm`)"
-            )),
-            None => Err(format!(
-                "`{spec}` is not a ledger: use `local` or `evm:URL`"
-            )),
-        }
-    }
-}
 
 fn home() -> Result<PathBuf, CommandError> {
     default_home().map_err(|e| CommandError::failure(e.to_string()))
@@ -75,96 +40,28 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
         .map_err(|e| CommandError::failure(format!("cannot start the gateway's runtime: {e}")))
 }
 
-/// Makes the data directory `home` (created when missing) private to its owner: it holds
-/// answers in the clear, so before anything is written.
-fn private_home(home: &Path) -> Result<(), CommandError> {
-    agora_identity::keystore::files::create_private_dir(home)
-        .and_then(|()| agora_identity::keystore::files::make_private(home))
-        .map_err(|e| CommandError::failure(format!("cannot make {} private: {e}", home.display())))
+/// The citizen's side in the data directory, on the ledger `spec` names, with the catalog this
+/// process uses ([`super::catalog_source`]).
+fn open_stack(spec: &LedgerSpec) -> Result<Stack, CommandError> {
+    Ok(Stack::open(&home()?, &super::catalog_source()?, spec)?)
 }
 
-/// The citizen's side: the archive and outbox, the ledger, and (with the embedded ledger
-/// only) the in-process desk with the demo departments' keys, so that a lone citizen gets
-/// decisions. On a city's chain the departments' own desks decide.
-pub(crate) struct Local {
-    pub(crate) catalog: Catalog,
-    pub(crate) ledger: Box<dyn agora_gateway::Ledger>,
-    pub(crate) archive: Archive,
-    pub(crate) desk: Option<Desk>,
-}
-
-impl Local {
-    fn open(spec: &LedgerSpec) -> Result<Self, CommandError> {
-        Self::open_for(spec, &home()?)
+/// Delivers what is due, lets the in-process desk (if any) decide, and refreshes receipts.
+pub(crate) async fn catch_up(stack: &mut Stack) -> Result<archive::Delivery, CommandError> {
+    let ledger = Holding(stack.ledger.as_ref());
+    let delivery = archive::deliver(&stack.archive, &ledger, SystemTime::now())
+        .await
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    if let Some(desk) = &mut stack.desk
+        && let Err(error) = desk.run_once(&ledger).await
+    {
+        eprintln!("agora: the desk could not run: {error}");
     }
-
-    /// The citizen's side in the data directory `home`, on the ledger `spec` names.
-    pub(crate) fn open_for(spec: &LedgerSpec, home: &Path) -> Result<Self, CommandError> {
-        match spec {
-            LedgerSpec::Local => Self::open_in(home),
-            LedgerSpec::Evm(url) => Self::open_evm(url, home),
-        }
-    }
-
-    #[cfg(feature = "evm")]
-    fn open_evm(url: &str, home: &Path) -> Result<Self, CommandError> {
-        private_home(home)?;
-        let catalog = catalog()?;
-        let ledger = runtime()?.block_on(super::evm::open(url, home, &catalog))?;
-        let archive = Archive::open(&home.join(ARCHIVE_FILE))
-            .map_err(|e| CommandError::failure(e.to_string()))?;
-        Ok(Self {
-            catalog,
-            ledger: Box::new(ledger),
-            archive,
-            desk: None,
-        })
-    }
-
-    #[cfg(not(feature = "evm"))]
-    fn open_evm(_url: &str, _home: &Path) -> Result<Self, CommandError> {
-        Err(CommandError::input(
-            "--ledger evm: this agora was built without the EVM ledger (cargo feature `evm`)",
-        ))
-    }
-
-    /// The default set-up in the data directory `home`.
-    pub(crate) fn open_in(home: &Path) -> Result<Self, CommandError> {
-        private_home(home)?;
-        let catalog = catalog()?;
-        let ledger = LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
-            .map_err(|e| CommandError::failure(e.to_string()))?;
-        let archive = Archive::open(&home.join(ARCHIVE_FILE))
-            .map_err(|e| CommandError::failure(e.to_string()))?;
-        let keys = DeskKeys::demo().map_err(|e| CommandError::failure(e.to_string()))?;
-        let desk = Desk::open(catalog.clone(), keys, &home.join(DESK_FILE))
-            .map_err(|e| CommandError::failure(e.to_string()))?;
-        Ok(Self {
-            catalog,
-            ledger: Box::new(ledger),
-            archive,
-            desk: Some(desk),
-        })
-    }
-
-    /// Delivers what is due, lets the in-process desk (if any) decide, and refreshes
-    /// receipts.
-    pub(crate) async fn catch_up(&mut self) -> Result<archive::Delivery, CommandError> {
-        let ledger = Holding(self.ledger.as_ref());
-        let delivery = archive::deliver(&self.archive, &ledger, SystemTime::now())
-            .await
-            .map_err(|e| CommandError::failure(e.to_string()))?;
-        if let Some(desk) = &mut self.desk
-            && let Err(error) = desk.run_once(&ledger).await
-        {
-            eprintln!("agora: the desk could not run: {error}");
-        }
-        hold(Point::Decided);
-        archive::refresh(&self.archive, &ledger, &self.catalog, SystemTime::now())
-            .await
-            .map_err(|e| CommandError::failure(e.to_string()))?;
-        Ok(delivery)
-    }
+    hold(Point::Decided);
+    archive::refresh(&stack.archive, &ledger, &stack.catalog, SystemTime::now())
+        .await
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    Ok(delivery)
 }
 
 /// `agora submit SERVICE --answers FILE [--no-wait]`: validate, sign with the profile key,
@@ -228,7 +125,7 @@ pub fn submit(
         .map_err(|e| CommandError::failure(e.to_string()))?;
     hold(Point::Signed);
 
-    let mut local = Local::open(spec)?;
+    let mut local = open_stack(spec)?;
     local
         .archive
         .enqueue(&prepared, SystemTime::now())
@@ -240,7 +137,7 @@ pub fn submit(
     runtime()?.block_on(async {
         let started = Instant::now();
         loop {
-            local.catch_up().await?;
+            catch_up(&mut local).await?;
             let archived = archived(&local.archive, prepared.id)?;
             match archived.state {
                 State::Queued if !no_wait && started.elapsed() < DELIVERY_PATIENCE => {
@@ -333,6 +230,18 @@ fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
     for reason in decision.iter().flat_map(|d| &d.credential_subject.reasons) {
         lines.push(format!("  - {}", catalog.render(reason, lang)));
     }
+    if decision
+        .as_ref()
+        .is_some_and(|d| agora_services::catalog::is_demo_key(&d.issuer))
+    {
+        lines.push(
+            match lang {
+                Lang::ZhCn => "  演示：由演示部门决定，其密钥是公开的，这不是真正的决定",
+                _ => "  demo: decided by the demo departments, whose keys are public; not a real decision",
+            }
+            .to_owned(),
+        );
+    }
     if let Some(error) = &archived.last_error {
         lines.push(format!("  last delivery attempt: {error}"));
     }
@@ -350,8 +259,8 @@ pub fn status(
     let id = id
         .map(|id| ApplicationId::parse(id).map_err(|e| CommandError::input(e.to_string())))
         .transpose()?;
-    let mut local = Local::open(spec)?;
-    runtime()?.block_on(local.catch_up())?;
+    let mut local = open_stack(spec)?;
+    runtime()?.block_on(catch_up(&mut local))?;
     // A ledger that rolled back or forked since this device last looked is said first, every
     // time, with when it was found.
     let problems = local
@@ -394,26 +303,13 @@ pub fn status(
 
 /// `agora desk [--keys DIR] [--once]`: the department side on its own, deciding what arrives.
 pub fn desk(keys: Option<&Path>, once: bool, spec: &LedgerSpec) -> Result<String, CommandError> {
-    let home = home()?;
-    let catalog = catalog()?;
-    let keys = match keys {
-        Some(dir) => DeskKeys::load_dir(dir).map_err(|e| CommandError::input(e.to_string()))?,
-        None => {
-            eprintln!(
-                "agora desk: using the demo departments' published keys (fit for the demo only; --keys DIR for real ones)"
-            );
-            DeskKeys::demo().map_err(|e| CommandError::failure(e.to_string()))?
-        }
-    };
-    let ledger: Box<dyn agora_gateway::Ledger> = match spec {
-        LedgerSpec::Local => Box::new(
-            LocalLedger::open(&home.join(LEDGER_DIR), catalog.clone())
-                .map_err(|e| CommandError::failure(e.to_string()))?,
-        ),
-        LedgerSpec::Evm(url) => Local::open_evm(url, &home)?.ledger,
-    };
-    let mut desk = Desk::open(catalog, keys, &home.join(DESK_FILE))
-        .map_err(|e| CommandError::input(e.to_string()))?;
+    let source = super::catalog_source()?;
+    if keys.is_none() && source == CatalogSource::Demo {
+        eprintln!(
+            "agora desk: using the demo departments' published keys (fit for the demo only; --keys DIR for real ones)"
+        );
+    }
+    let (mut desk, ledger) = agora_gateway::city::open_desk(&home()?, &source, spec, keys)?;
     eprintln!("agora desk: reading {}", ledger.describe());
     runtime()?.block_on(async {
         let mut decided = 0usize;
@@ -441,7 +337,7 @@ pub fn desk(keys: Option<&Path>, once: bool, spec: &LedgerSpec) -> Result<String
 fn evm_state(url: &str) -> Result<String, CommandError> {
     use agora_gateway::Ledger as _;
     let catalog = catalog()?;
-    let ledger = runtime()?.block_on(super::evm::open(url, &home()?, &catalog))?;
+    let ledger = agora_gateway::evm::settings::open(url, &home()?, &catalog)?;
     let runtime = runtime()?;
     runtime.block_on(async {
         let registry = ledger
@@ -473,7 +369,7 @@ verifiers pin: {}",
 #[cfg(feature = "evm")]
 fn evm_audit(url: &str) -> Result<String, CommandError> {
     let catalog = catalog()?;
-    let ledger = runtime()?.block_on(super::evm::open(url, &home()?, &catalog))?;
+    let ledger = agora_gateway::evm::settings::open(url, &home()?, &catalog)?;
     let report = runtime()?
         .block_on(ledger.audit())
         .map_err(|e| CommandError::failure(e.to_string()))?;
@@ -565,10 +461,10 @@ pub fn ledger_log(from: u64, limit: usize, spec: &LedgerSpec) -> Result<String, 
         LedgerSpec::Local => open_ledger()?
             .entries_since(from, limit)
             .map_err(|e| CommandError::failure(e.to_string()))?,
-        LedgerSpec::Evm(url) => {
-            let local = Local::open_evm(url, &home()?)?;
+        LedgerSpec::Evm(_) => {
+            let ledger = spec.open(&home()?, &catalog()?)?;
             runtime()?
-                .block_on(local.ledger.entries_since(from, limit))
+                .block_on(ledger.entries_since(from, limit))
                 .map_err(|e| CommandError::failure(e.to_string()))?
         }
     };
@@ -842,6 +738,11 @@ pub fn verify_receipt(
             ));
             for reason in &d.reasons {
                 lines.push(format!("    - {}", catalog.render(reason, Lang::En)));
+            }
+            if agora_services::catalog::is_demo_key(&decision.issuer) {
+                lines.push(
+                    "  DEMO: this decision was signed with a demo department's key, whose secret half is published with Agora: anyone could have signed it, so it decides nothing for real".to_owned(),
+                );
             }
         }
         None => lines.push("  not decided yet".to_owned()),

@@ -9,12 +9,47 @@ pub mod feeds;
 pub mod gateway;
 pub mod hold;
 pub mod identity;
+pub mod keys;
 mod pin;
 pub mod services;
 
 use std::path::Path;
+use std::sync::OnceLock;
+
+use agora_gateway::{CatalogSource, CityError};
 
 pub use pin::PinSource;
+
+/// The catalog this process's commands use, once chosen.
+static CATALOG: OnceLock<CatalogSource> = OnceLock::new();
+
+/// Chooses the catalog for this process: `--catalog DIR` when given, else the configuration
+/// file's (`agora.json` in the data directory, or `$AGORA_CONFIG`), else the built-in demo.
+/// Called once, before any command runs.
+pub fn choose_catalog(flag: Option<&Path>) -> Result<CatalogSource, CommandError> {
+    let home = agora_identity::default_home().map_err(|e| CommandError::failure(e.to_string()))?;
+    let source = CatalogSource::configured(flag, &home)?;
+    let _ = CATALOG.set(source.clone());
+    Ok(source)
+}
+
+/// The catalog chosen for this process ([`choose_catalog`]), or the configured one.
+pub(crate) fn catalog_source() -> Result<CatalogSource, CommandError> {
+    match CATALOG.get() {
+        Some(source) => Ok(source.clone()),
+        None => choose_catalog(None),
+    }
+}
+
+impl From<CityError> for CommandError {
+    fn from(error: CityError) -> Self {
+        if error.input {
+            Self::input(error.message)
+        } else {
+            Self::failure(error.message)
+        }
+    }
+}
 
 /// A command that did not succeed: what to tell the person, and the exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,11 +13,10 @@ use super::identity::profile_store;
 /// Largest answers file `apply` and `submit` read.
 const MAX_ANSWERS_BYTES: u64 = 1024 * 1024;
 
-/// The catalog built into the binary (`assets/services/`).
+/// The catalog this process uses: the city's (`--catalog DIR` or the configuration file), or
+/// the one built into the binary (`assets/services/`) for the demo.
 pub(crate) fn catalog() -> Result<Catalog, CommandError> {
-    Catalog::embedded().map_err(|report| {
-        CommandError::failure(format!("the built-in service catalog is broken:\n{report}"))
-    })
+    Ok(super::catalog_source()?.open()?)
 }
 
 /// `agora services list`: every service, its department and its policy.

@@ -84,6 +84,7 @@ pub struct SessionHandle(pub Session);
 pub fn plugin(
     home: std::path::PathBuf,
     catalog: agora_services::Catalog,
+    source: agora_gateway::CatalogSource,
     ledger: crate::commands::gateway::LedgerSpec,
 ) -> impl Fn(&mut App) {
     move |app: &mut App| {
@@ -110,7 +111,11 @@ pub fn plugin(
                 open: None,
                 catalog: catalog.clone(),
             })
-            .insert_resource(SessionHandle(Session::start(home.clone(), ledger.clone())))
+            .insert_resource(SessionHandle(Session::start(
+                home.clone(),
+                source.clone(),
+                ledger.clone(),
+            )))
             .add_systems(Startup, spawn_panel)
             .add_systems(
                 Update,

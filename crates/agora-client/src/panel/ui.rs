@@ -1225,6 +1225,9 @@ fn application_card(
         for reason in &summary.reasons {
             ui.label(format!("• {}", catalog.render(reason, l)));
         }
+        if summary.demo {
+            ui.label(RichText::new(w.demo_decision).color(WAIT).strong());
+        }
         if let Some(error) = &summary.last_error {
             ui.label(
                 RichText::new(format!("{}: {error}", w.last_attempt))

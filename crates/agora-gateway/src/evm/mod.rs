@@ -16,6 +16,7 @@ pub mod chain;
 pub mod codec;
 pub mod contract;
 pub mod ledger;
+pub mod settings;
 pub mod verify;
 
 pub use chain::{ChainError, Registry};
