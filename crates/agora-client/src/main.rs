@@ -29,6 +29,10 @@ struct Cli {
     /// directory), else the built-in demo catalog.
     #[arg(long, value_name = "DIR", global = true)]
     catalog: Option<PathBuf>,
+    /// The identity profile on this machine that signs (`default`, the citizen's): an
+    /// officer keeps their own key beside it, such as `--profile officer`.
+    #[arg(long, value_name = "NAME", global = true)]
+    profile: Option<String>,
     /// How the citizen enters: `auto` uses a headset when one answers, else the desktop.
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     mode: Mode,
@@ -162,8 +166,11 @@ enum Command {
         #[arg(long, default_value = "en", value_parser = parse_lang)]
         lang: Lang,
     },
-    /// Run the department side on its own: decide every application that arrives.
+    /// Run the department side on its own: decide every application that arrives (and, with
+    /// a subcommand, the officers' side: delegate, queue, decide).
     Desk {
+        #[command(subcommand)]
+        action: Option<DeskAction>,
         /// The ledger: `local` (the embedded one in the data directory) or `evm:URL` (the city's
         /// registry on a chain, configured by evm-ledger.json in the data directory).
         #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
@@ -190,6 +197,81 @@ enum Command {
         #[command(subcommand)]
         action: FeedsAction,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum DeskAction {
+    /// The department names an officer who may decide the referred applications of some of
+    /// its services for a while: its key valid now signs the delegation.
+    Delegate {
+        /// The officer's did:key (`agora id show --profile officer` on their machine).
+        officer: String,
+        /// The department delegating.
+        #[arg(long)]
+        department: String,
+        /// A service whose referred applications the officer may decide. Repeatable.
+        #[arg(long = "service", value_name = "ID", required = true)]
+        services: Vec<String>,
+        /// The officer's name, for the department's staff.
+        #[arg(long)]
+        name: String,
+        /// From when (UTC, such as 2027-01-01T00:00:00Z); now when absent.
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        /// Until when (UTC).
+        #[arg(long, value_name = "TIME")]
+        until: String,
+        /// The department desk's key files.
+        #[arg(long, value_name = "DIR")]
+        keys: PathBuf,
+        /// Where to write the signed delegation.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// List the applications the policy referred to an officer that wait for a decision.
+    Queue {
+        /// The department desk's key files: show each application's answers too.
+        #[arg(long, value_name = "DIR")]
+        keys: Option<PathBuf>,
+        /// The ledger: `local` or `evm:URL`.
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
+        /// The language of the titles and reasons: en or zh-CN.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+    /// Decide a referred application as an officer, with the reason in both languages, signed
+    /// with this profile's key (PIN) under the department's delegation.
+    Decide {
+        /// The application's id (urn:uuid:…).
+        id: String,
+        /// approve or reject.
+        #[arg(value_parser = parse_final_outcome)]
+        outcome: agora_services::Outcome,
+        /// The reason, in English.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// The reason, in Chinese.
+        #[arg(long = "reason-zh", value_name = "TEXT")]
+        reason_zh: String,
+        /// The signed delegation (`agora desk delegate` wrote it).
+        #[arg(long, value_name = "FILE")]
+        delegation: PathBuf,
+        /// Read the PIN from standard input instead of the terminal.
+        #[arg(long)]
+        pin_stdin: bool,
+        /// The ledger: `local` or `evm:URL`.
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
+    },
+}
+
+fn parse_final_outcome(text: &str) -> Result<agora_services::Outcome, String> {
+    match text {
+        "approve" => Ok(agora_services::Outcome::Approve),
+        "reject" => Ok(agora_services::Outcome::Reject),
+        _ => Err(format!("`{text}`: an officer decides approve or reject")),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -420,7 +502,55 @@ fn run_command(command: Command) -> ExitCode {
             ledger,
             lang,
         } => gateway::status(id.as_deref(), receipt, &ledger, lang.into()),
-        Command::Desk { ledger, keys, once } => gateway::desk(keys.as_deref(), once, &ledger),
+        Command::Desk {
+            action: None,
+            ledger,
+            keys,
+            once,
+        } => gateway::desk(keys.as_deref(), once, &ledger),
+        Command::Desk {
+            action: Some(action),
+            ..
+        } => match action {
+            DeskAction::Delegate {
+                officer,
+                department,
+                services,
+                name,
+                from,
+                until,
+                keys,
+                out,
+            } => commands::officer::delegate(
+                &officer,
+                &department,
+                &services,
+                &name,
+                from.as_deref(),
+                &until,
+                &keys,
+                &out,
+            ),
+            DeskAction::Queue { keys, ledger, lang } => {
+                commands::officer::queue(keys.as_deref(), &ledger, lang.into())
+            }
+            DeskAction::Decide {
+                id,
+                outcome,
+                reason,
+                reason_zh,
+                delegation,
+                pin_stdin,
+                ledger,
+            } => commands::officer::decide(
+                &id,
+                outcome,
+                (&reason, &reason_zh),
+                &delegation,
+                &pins(pin_stdin),
+                &ledger,
+            ),
+        },
         Command::Keys { action } => match action {
             KeysAction::Rotate {
                 department,
@@ -509,6 +639,7 @@ fn main() -> ExitCode {
     LAUNCHED.get_or_init(Instant::now);
     let mut cli = Cli::parse();
     if let Some(command) = cli.command.take() {
+        commands::choose_profile(cli.profile.as_deref());
         if let Err(error) = commands::choose_catalog(cli.catalog.as_deref()) {
             eprintln!("agora: {error}");
             return ExitCode::from(error.code);

@@ -116,6 +116,8 @@ pub struct Summary {
     /// Whether the decision was signed with a demo department's published key: a
     /// demonstration, never a real decision.
     pub demo: bool,
+    /// Whether an officer decided it by hand (after the policy referred it).
+    pub by_officer: bool,
 }
 
 impl Summary {
@@ -128,6 +130,9 @@ impl Summary {
         let demo = decision
             .as_ref()
             .is_some_and(|d| agora_services::catalog::is_demo_key(&d.issuer));
+        let by_officer = decision
+            .as_ref()
+            .is_some_and(|d| d.credential_subject.delegation.is_some());
         let reasons = decision
             .map(|d| d.credential_subject.reasons)
             .unwrap_or_default();
@@ -141,6 +146,7 @@ impl Summary {
             last_error: archived.last_error.clone(),
             has_receipt: archived.receipt.is_some(),
             demo,
+            by_officer,
         }
     }
 

@@ -49,17 +49,26 @@ fn with_catalog<'a>(catalog: &'a str, args: &[&'a str]) -> Vec<&'a str> {
 /// A new citizen in `home` who applies for a parking permit under `catalog`; the receipt as
 /// `submit` prints it.
 fn apply(home: &Path, catalog: &str) -> Value {
+    apply_with(home, catalog, "self")
+}
+
+/// [`apply`], the vehicle owned by `owner` (`employer`: the policy refers it to an officer).
+fn apply_with(home: &Path, catalog: &str, owner: &str) -> Value {
     std::fs::create_dir_all(home).expect("home");
-    let run = agora(
-        home,
-        &with_catalog(catalog, &["id", "new", "--pin-stdin"]),
-        &format!("{PIN}{PIN}"),
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    if agora(home, &["id", "show"], "").code != 0 {
+        let run = agora(
+            home,
+            &with_catalog(catalog, &["id", "new", "--pin-stdin"]),
+            &format!("{PIN}{PIN}"),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
     let service = agora_services::Catalog::embedded().expect("catalog");
     let service = service.service("parking-permit").expect("service");
-    let answers = agora_services::example_answers(service, time::OffsetDateTime::now_utc().date())
-        .expect("answers");
+    let mut answers =
+        agora_services::example_answers(service, time::OffsetDateTime::now_utc().date())
+            .expect("answers");
+    answers["vehicle_owner"] = owner.into();
     let answers_path = home.join("parking.json");
     std::fs::write(
         &answers_path,
@@ -322,4 +331,247 @@ fn a_city_runs_its_own_catalog_and_keys_and_rotates_them_without_breaking_a_rece
     );
     let verified = verify(&second_citizen, Some(cat), &second_path, &second_key);
     assert_eq!(verified.code, 0, "{}", verified.stderr);
+}
+
+/// A city catalog with fresh keys for every department (`agora keys rotate --first`), and the
+/// folder of the desk's secret key files.
+fn city(dir: &Path, operator: &Path) -> (PathBuf, PathBuf) {
+    let catalog = catalog_copy(dir);
+    let desk_keys = dir.join("desk-keys");
+    for department in DEPARTMENTS {
+        let run = agora(
+            operator,
+            &with_catalog(
+                catalog.to_str().expect("utf-8"),
+                &[
+                    "keys",
+                    "rotate",
+                    department,
+                    "--first",
+                    "--keys",
+                    desk_keys.to_str().expect("utf-8"),
+                ],
+            ),
+            "",
+        );
+        assert_eq!(run.code, 0, "{department}: {}", run.stderr);
+    }
+    (catalog, desk_keys)
+}
+
+/// Done means: its officers decide what the rules refer to them, within their delegation, once.
+#[test]
+fn an_officer_decides_a_referred_application_within_their_delegation_and_only_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let operator = dir.path().join("operator");
+    std::fs::create_dir(&operator).expect("home");
+    let (catalog, desk_keys) = city(dir.path(), &operator);
+    let cat = catalog.to_str().expect("utf-8");
+    let keys = desk_keys.to_str().expect("utf-8");
+
+    // A company car: the policy refers it to an officer.
+    let home = dir.path().join("hall");
+    let referred = apply_with(&home, cat, "employer");
+    let id = referred["application"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let desk = agora(
+        &home,
+        &with_catalog(cat, &["desk", "--once", "--keys", keys]),
+        "",
+    );
+    assert_eq!(desk.code, 0, "{}", desk.stderr);
+    assert!(
+        desk.stdout.contains(&format!("{id}: refer")),
+        "{}",
+        desk.stdout
+    );
+    // The same citizen's second permit within 90 days: the policy rejects it by itself.
+    let decided_by_policy = apply(&home, cat);
+    let desk = agora(
+        &home,
+        &with_catalog(cat, &["desk", "--once", "--keys", keys]),
+        "",
+    );
+    assert!(desk.stdout.contains(": reject"), "{}", desk.stdout);
+
+    // The officer's own key, beside the citizen's on the desk's machine.
+    let officer = |args: &[&str], input: &str| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--profile", "officer"]);
+        agora(&home, &with_catalog(cat, &all), input)
+    };
+    let made = officer(&["id", "new", "--pin-stdin"], &format!("{PIN}{PIN}"));
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let shown = officer(&["id", "show"], "");
+    let officer_did = shown
+        .stdout
+        .split_whitespace()
+        .next()
+        .expect("a did")
+        .to_owned();
+    assert!(officer_did.starts_with("did:key:z6Mk"), "{}", shown.stdout);
+
+    let delegate = |file: &str, department: &str, service: &str, window: (&str, &str)| {
+        let path = dir.path().join(file);
+        let mut args = vec![
+            "desk",
+            "delegate",
+            officer_did.as_str(),
+            "--department",
+            department,
+            "--service",
+            service,
+            "--name",
+            "Li Wei",
+            "--until",
+            window.1,
+            "--keys",
+            keys,
+            "--out",
+            path.to_str().expect("utf-8"),
+        ];
+        if !window.0.is_empty() {
+            args.extend_from_slice(&["--from", window.0]);
+        }
+        let run = agora(&operator, &with_catalog(cat, &args), "");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        path
+    };
+    let until = agora_services::time_format::format_utc(
+        time::OffsetDateTime::now_utc() + Duration::from_secs(3600),
+    );
+    let good = delegate("officer.json", "transport", "parking-permit", ("", &until));
+    let health = delegate("health.json", "health", "health-certificate", ("", &until));
+    let lapsed = delegate(
+        "lapsed.json",
+        "transport",
+        "parking-permit",
+        ("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"),
+    );
+
+    // The queue: the referred application, its reason, and its answers with the desk's keys.
+    let queue = agora(
+        &home,
+        &with_catalog(cat, &["desk", "queue", "--keys", keys]),
+        "",
+    );
+    assert_eq!(queue.code, 0, "{}", queue.stderr);
+    assert!(queue.stdout.contains(&id), "{}", queue.stdout);
+    assert!(queue.stdout.contains("referred: "), "{}", queue.stdout);
+    assert!(
+        queue.stdout.contains("vehicle_owner: \"employer\""),
+        "{}",
+        queue.stdout
+    );
+
+    let decide = |delegation: &Path, target: &str| {
+        officer(
+            &[
+                "desk",
+                "decide",
+                target,
+                "approve",
+                "--reason",
+                "The company confirms the car is for the resident's own use.",
+                "--reason-zh",
+                "公司确认该车辆供居民本人使用。",
+                "--delegation",
+                delegation.to_str().expect("utf-8"),
+                "--pin-stdin",
+            ],
+            PIN,
+        )
+    };
+    // Outside the officer's scope, or after the delegation lapsed: refused, and why.
+    let out_of_scope = decide(&health, &id);
+    assert_eq!(out_of_scope.code, 1, "{}", out_of_scope.stdout);
+    assert!(
+        out_of_scope
+            .stderr
+            .contains("is from the department `health`, which does not run `parking-permit`"),
+        "{}",
+        out_of_scope.stderr
+    );
+    let expired = decide(&lapsed, &id);
+    assert_eq!(expired.code, 1, "{}", expired.stdout);
+    assert!(
+        expired
+            .stderr
+            .contains("valid from 2026-01-01T00:00:00Z until 2026-01-02T00:00:00Z"),
+        "{}",
+        expired.stderr
+    );
+    // An application the policy decided is not the officer's to decide.
+    let not_referred = decide(
+        &good,
+        decided_by_policy["application"]["id"].as_str().expect("id"),
+    );
+    assert_eq!(not_referred.code, 2, "{}", not_referred.stdout);
+    assert!(
+        not_referred
+            .stderr
+            .contains("is not waiting for an officer"),
+        "{}",
+        not_referred.stderr
+    );
+
+    // Within it: decided, once.
+    let decided = decide(&good, &id);
+    assert_eq!(decided.code, 0, "{}", decided.stderr);
+    assert!(
+        decided.stdout.contains("approve by did:key:"),
+        "{}",
+        decided.stdout
+    );
+    let again = decide(&good, &id);
+    assert_eq!(again.code, 2, "{}", again.stdout);
+    assert!(
+        again.stderr.contains("is not waiting for an officer"),
+        "{}",
+        again.stderr
+    );
+    let queue = agora(&home, &with_catalog(cat, &["desk", "queue"]), "");
+    assert!(
+        queue.stdout.contains("no referred application"),
+        "{}",
+        queue.stdout
+    );
+
+    // The citizen's timeline says an officer decided, with the reason, in either language.
+    let status = agora(&home, &with_catalog(cat, &["status", &id]), "");
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status
+            .stdout
+            .contains("decided by an officer of the Transport Bureau")
+            && status.stdout.contains("The company confirms the car"),
+        "{}",
+        status.stdout
+    );
+    let status = agora(
+        &home,
+        &with_catalog(cat, &["status", &id, "--lang", "zh-CN"]),
+        "",
+    );
+    assert!(
+        status.stdout.contains("由交通运输局的工作人员决定")
+            && status.stdout.contains("公司确认该车辆供居民本人使用"),
+        "{}",
+        status.stdout
+    );
+
+    // The receipt verifies the chain officer → department → catalog.
+    let (receipt, path) = receipt(&home, cat, &id);
+    let key = receipt["ledger"]["key"].as_str().expect("a key");
+    let verified = verify(&home, Some(cat), &path, key);
+    assert_eq!(verified.code, 0, "{}", verified.stderr);
+    assert!(
+        verified
+            .stdout
+            .contains("decided: approve by an officer of the Transport Bureau"),
+        "{}",
+        verified.stdout
+    );
 }

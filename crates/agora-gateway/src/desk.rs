@@ -272,6 +272,9 @@ pub enum DeskError {
         /// The catalog's keys for it, in words.
         expected: String,
     },
+    /// An officer's decision cannot be made: the delegation, the outcome, the key.
+    #[error("{0}")]
+    Officer(String),
     /// The desk holds none of a department's keys valid now, so it cannot sign for it.
     #[error(
         "the desk holds no key of the department `{department}` valid now ({current}): add that key's file to the desk's keys"
@@ -630,5 +633,165 @@ impl Desk {
             )
             .map_err(|e| self.state_error(e))?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}
+
+/// An application the policy referred to an officer, not decided since.
+#[derive(Debug, Clone)]
+pub struct Referred {
+    /// The submission, where the ledger holds it.
+    pub stored: StoredEntry,
+    /// What it says.
+    pub submission: Submission,
+    /// The referral, as the department's desk recorded it.
+    pub referral: Decision,
+}
+
+/// Every application on `ledger` that the policy referred to an officer and that nobody has
+/// decided since, oldest first.
+pub async fn referred(ledger: &dyn Ledger, catalog: &Catalog) -> Result<Vec<Referred>, DeskError> {
+    let mut submissions: HashMap<u64, (StoredEntry, Submission)> = HashMap::new();
+    let mut waiting: std::collections::BTreeMap<u64, Decision> = std::collections::BTreeMap::new();
+    let mut next = 0;
+    loop {
+        let page = ledger.entries_since(next, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        next = last.index + 1;
+        for stored in page {
+            match check_entry(&stored.entry, catalog, stored.time.into()) {
+                Ok(Entry::Submission(submission)) => {
+                    submissions.insert(stored.index, (stored, submission));
+                }
+                Ok(Entry::Decision(decision)) => {
+                    let Some(at) = decision
+                        .credential_subject
+                        .anchored
+                        .as_ref()
+                        .map(|a| a.index)
+                    else {
+                        continue;
+                    };
+                    if agora_ledger::entry::is_final(&decision) {
+                        waiting.remove(&at);
+                    } else {
+                        waiting.insert(at, decision);
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    Ok(waiting
+        .into_iter()
+        .filter_map(|(at, referral)| {
+            let (stored, submission) = submissions.remove(&at)?;
+            Some(Referred {
+                stored,
+                submission,
+                referral,
+            })
+        })
+        .collect())
+}
+
+/// What an officer decides.
+#[derive(Debug, Clone)]
+pub struct OfficerDecision {
+    /// Approve or reject.
+    pub outcome: Outcome,
+    /// Why, in both languages (the citizen reads it in theirs).
+    pub reason: agora_services::Text,
+}
+
+/// Records an officer's final decision on `referred`, signed with the officer's own key and
+/// carrying the department's signed `delegation`. The delegation is checked first, so an
+/// officer outside its scope or period hears why before anything is sent; the ledger checks
+/// it again, and that the application was referred and is not decided yet.
+pub async fn decide_referred(
+    ledger: &dyn Ledger,
+    catalog: &Catalog,
+    referred: &Referred,
+    officer: &Identity,
+    delegation: &serde_json::Value,
+    decision: OfficerDecision,
+) -> Result<Decision, DeskError> {
+    let service = catalog
+        .service(&referred.submission.service)
+        .ok_or_else(|| {
+            DeskError::Officer(format!(
+                "the catalog has no service `{}`",
+                referred.submission.service
+            ))
+        })?;
+    let now = OffsetDateTime::now_utc();
+    agora_services::delegation::verify(delegation, catalog, &service.id, &officer.did(), now)
+        .map_err(|problem| DeskError::Officer(problem.to_string()))?;
+    if decision.outcome == Outcome::Refer {
+        return Err(DeskError::Officer(
+            "an officer approves or rejects; a referral is the policy's".to_owned(),
+        ));
+    }
+    let verdict = Verdict {
+        outcome: decision.outcome,
+        reasons: vec![Message::new("review.officer").with("reason", decision.reason)],
+        policy: referred.referral.credential_subject.policy.clone(),
+        problems: Vec::new(),
+    };
+    let made = Decision::by_officer(
+        Anchor {
+            ledger: ledger.origin(),
+            index: referred.stored.index,
+            time: referred.stored.time,
+        },
+        referred.submission.id,
+        referred.submission.application_sha256.clone(),
+        &service.id,
+        &verdict,
+        officer.did(),
+        delegation.clone(),
+        now,
+    );
+    let signed = officer
+        .sign(
+            &made.to_json(),
+            &ProofOptions::assertion().created_at(SystemTime::now()),
+        )
+        .map_err(|e| DeskError::Officer(format!("cannot sign: {e}")))?;
+    ledger.append(signed).await?;
+    Ok(made)
+}
+
+impl Desk {
+    /// Opens a referred application for the officer who decides it, with the department's
+    /// keys this desk holds.
+    pub fn open_referred(&self, referred: &Referred) -> Result<Application, String> {
+        let service = self
+            .catalog
+            .service(&referred.submission.service)
+            .ok_or_else(|| {
+                format!(
+                    "the catalog has no service `{}`",
+                    referred.submission.service
+                )
+            })?;
+        let keys = self.keys.get(&service.department.id).ok_or_else(|| {
+            format!(
+                "this desk holds no key of the department `{}`",
+                service.department.id
+            )
+        })?;
+        let submitted = referred.stored.entry["proof"]["created"]
+            .as_str()
+            .unwrap_or_default();
+        self.unseal(
+            &referred.submission,
+            submitted,
+            service,
+            keys,
+            referred.stored.time,
+        )
+        .map_err(|unreadable| match unreadable {
+            Unreadable::Refused(problem) | Unreadable::OtherCatalog(problem) => problem,
+        })
     }
 }

@@ -222,6 +222,11 @@ pub enum Refusal {
     /// A second final decision.
     #[error("application {0} is already decided; a decision is final")]
     AlreadyDecided(String),
+    /// An officer's decision on an application the policy did not refer to an officer.
+    #[error(
+        "application {0} was not referred to an officer: only referred applications are decided by hand"
+    )]
+    NotReferred(String),
 }
 
 /// Reads and verifies a signed entry from JSON text, judged at `now`: the proof must verify
@@ -326,15 +331,38 @@ impl Verified {
             .service(entry.service())
             .ok_or_else(|| Refusal::UnknownService(entry.service().to_owned()))?;
         if let Entry::Decision(decision) = entry {
-            service
-                .department
-                .signer_at(&decision.issuer, at)
-                .map_err(|problem| {
-                    Refusal::BadSignature(format!(
-                        "the decision for `{}` does not count: {problem}",
-                        service.id
-                    ))
-                })?;
+            let refused = |problem: String| {
+                Refusal::BadSignature(format!(
+                    "the decision for `{}` does not count: {problem}",
+                    service.id
+                ))
+            };
+            match &decision.credential_subject.delegation {
+                // The department's own desk.
+                None => {
+                    service
+                        .department
+                        .signer_at(&decision.issuer, at)
+                        .map_err(|problem| refused(problem.to_string()))?;
+                }
+                // An officer, under the department's delegation: only a final decision.
+                Some(delegation) => {
+                    agora_services::delegation::verify(
+                        delegation,
+                        catalog,
+                        &service.id,
+                        &decision.issuer,
+                        at,
+                    )
+                    .map_err(|problem| refused(problem.to_string()))?;
+                    if !is_final(decision) {
+                        return Err(refused(
+                            "an officer decides by approving or rejecting, not by referring again"
+                                .to_owned(),
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -796,6 +796,7 @@ impl Ledger {
                 let earlier = statement
                     .query_map([submitted_index], entry_row)?
                     .collect::<Result<Vec<_>, _>>()?;
+                let mut referred = false;
                 for (index, time, stored) in earlier {
                     if stored == canonical {
                         return Ok(Ok(Admission::Already(already(index, &time))));
@@ -806,6 +807,11 @@ impl Ledger {
                     if final_ {
                         return Ok(Err(Refusal::AlreadyDecided(id)));
                     }
+                    referred = true;
+                }
+                // By hand only what the policy referred to an officer.
+                if subject.delegation.is_some() && !referred {
+                    return Ok(Err(Refusal::NotReferred(id)));
                 }
                 Ok(Ok(Admission::New {
                     applicant,
@@ -996,6 +1002,8 @@ impl Ledger {
         let mut ids: HashSet<(String, ApplicationId)> = HashSet::new();
         let mut digests: HashSet<(String, String)> = HashSet::new();
         let mut decided: HashSet<u64> = HashSet::new();
+        // Submissions a referral handed to an officer.
+        let mut referred: HashSet<u64> = HashSet::new();
         let batch = 10_000;
         loop {
             let from = tree.len();
@@ -1079,8 +1087,15 @@ impl Ledger {
                                 "entry {index}: a decision after {id}'s final one"
                             )));
                         }
+                        if subject.delegation.is_some() && !referred.contains(&leaf) {
+                            return Err(self.corrupt(format!(
+                                "entry {index}: an officer's decision on {id}, which was not referred"
+                            )));
+                        }
                         if is_final(decision) {
                             decided.insert(leaf);
+                        } else {
+                            referred.insert(leaf);
                         }
                     }
                 }

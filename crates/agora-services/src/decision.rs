@@ -30,6 +30,8 @@
 //! - `reasons`: localized messages ([`crate::Message`]), in the order the policy gave them.
 //! - `policy`: the policy that decided: anyone holding the application and the published
 //!   policy can re-run it and compare.
+//! - `delegation` (an officer's decision only): the department's signed delegation that lets
+//!   the officer, the decision's `issuer`, decide it ([`crate::delegation`]).
 //! - `anchored`: where the application was anchored when the department decided it: the
 //!   ledger (its checkpoints' origin), the submission's leaf index, and the time the ledger
 //!   gave it. A receipt's submission must be there, so a decision cannot be replayed into
@@ -81,6 +83,10 @@ pub struct DecisionSubject {
     /// Where the decided application was anchored (absent in decisions of receipts version 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchored: Option<Anchor>,
+    /// For an officer's decision: the signed delegation from the department that lets the
+    /// officer (the decision's issuer) decide ([`crate::delegation`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<Value>,
 }
 
 /// Where a ledger anchored an application: which ledger, at which leaf, when.
@@ -178,8 +184,35 @@ impl Decision {
                 reasons: verdict.reasons.clone(),
                 policy: verdict.policy.clone(),
                 anchored,
+                delegation: None,
             },
         }
+    }
+
+    /// An officer's final decision on a referred application anchored at `anchored`, under
+    /// the signed `delegation` that lets the officer decide it: what `agora desk decide`
+    /// signs with the officer's own key.
+    pub fn by_officer(
+        anchored: Anchor,
+        application: ApplicationId,
+        application_sha256: String,
+        service: &str,
+        verdict: &Verdict,
+        officer: DidKey,
+        delegation: Value,
+        decided_at: OffsetDateTime,
+    ) -> Self {
+        let mut decision = Self::made(
+            application,
+            application_sha256,
+            service,
+            verdict,
+            officer,
+            decided_at,
+            Some(anchored),
+        );
+        decision.credential_subject.delegation = Some(delegation);
+        decision
     }
 
     /// The document as JSON, ready for the department to sign.
@@ -205,6 +238,9 @@ impl Decision {
                 "index": anchored.index,
                 "time": format_utc(anchored.time),
             });
+        }
+        if let Some(delegation) = &subject.delegation {
+            json["credentialSubject"]["delegation"] = delegation.clone();
         }
         json
     }

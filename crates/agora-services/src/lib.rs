@@ -41,6 +41,7 @@
 pub mod application;
 pub mod catalog;
 pub mod decision;
+pub mod delegation;
 pub mod form;
 pub mod keys;
 pub mod lang;

@@ -227,6 +227,17 @@ fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
         .as_ref()
         .and_then(|r| r.ledger.decision())
         .and_then(|d| agora_services::Decision::from_json(d).ok());
+    if let Some(department) = decision
+        .as_ref()
+        .filter(|d| d.credential_subject.delegation.is_some())
+        .and_then(|_| catalog.service(&archived.service))
+        .map(|s| s.department.name.get(lang))
+    {
+        lines.push(match lang {
+            Lang::ZhCn => format!("  由{department}的工作人员决定"),
+            _ => format!("  decided by an officer of the {department}"),
+        });
+    }
     for reason in decision.iter().flat_map(|d| &d.credential_subject.reasons) {
         lines.push(format!("  - {}", catalog.render(reason, lang)));
     }
@@ -729,10 +740,22 @@ pub fn verify_receipt(
                 .service(&d.service)
                 .map(|s| s.department.name.get(Lang::En).to_owned())
                 .unwrap_or_default();
+            let by = match d
+                .delegation
+                .as_ref()
+                .and_then(|signed| agora_services::delegation::Delegation::from_json(signed).ok())
+            {
+                Some(delegation) => format!(
+                    "an officer of the {department} ({}, delegated by the department's key {} until {})",
+                    decision.issuer,
+                    delegation.issuer,
+                    agora_services::time_format::format_utc(delegation.valid_until)
+                ),
+                None => format!("{department} ({})", decision.issuer),
+            };
             lines.push(format!(
-                "  decided: {} by {department} ({}), policy {} v{}",
+                "  decided: {} by {by}, policy {} v{}",
                 d.outcome.as_str(),
-                decision.issuer,
                 d.policy.id,
                 d.policy.version
             ));

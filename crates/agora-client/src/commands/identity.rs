@@ -22,8 +22,8 @@ const MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024;
 /// The key store in Agora's data directory (`AGORA_HOME`, or the platform's).
 pub fn profile_store() -> Result<(KeyStore, Profile), CommandError> {
     let home = default_home().map_err(|e| CommandError::failure(e.to_string()))?;
-    let profile =
-        Profile::new(DEFAULT_PROFILE).map_err(|e| CommandError::failure(e.to_string()))?;
+    let profile = Profile::new(super::profile_name())
+        .map_err(|e| CommandError::input(format!("--profile: {e}")))?;
     Ok((KeyStore::new(home.join(KEYSTORE_DIR)), profile))
 }
 

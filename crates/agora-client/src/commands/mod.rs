@@ -10,6 +10,7 @@ pub mod gateway;
 pub mod hold;
 pub mod identity;
 pub mod keys;
+pub mod officer;
 mod pin;
 pub mod services;
 
@@ -22,6 +23,22 @@ pub use pin::PinSource;
 
 /// The catalog this process's commands use, once chosen.
 static CATALOG: OnceLock<CatalogSource> = OnceLock::new();
+
+/// The key store profile this process's commands use (`--profile NAME`), once chosen.
+static PROFILE: OnceLock<String> = OnceLock::new();
+
+/// Chooses the key store profile for this process: `--profile NAME`, such as an officer's key
+/// beside a citizen's on one machine; [`identity::DEFAULT_PROFILE`] otherwise.
+pub fn choose_profile(flag: Option<&str>) {
+    let _ = PROFILE.set(flag.unwrap_or(identity::DEFAULT_PROFILE).to_owned());
+}
+
+/// The profile chosen for this process.
+pub(crate) fn profile_name() -> &'static str {
+    PROFILE
+        .get()
+        .map_or(identity::DEFAULT_PROFILE, String::as_str)
+}
 
 /// Chooses the catalog for this process: `--catalog DIR` when given, else the configuration
 /// file's (`agora.json` in the data directory, or `$AGORA_CONFIG`), else the built-in demo.

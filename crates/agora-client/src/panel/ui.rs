@@ -1222,6 +1222,18 @@ fn application_card(
             }
             _ => {}
         }
+        if summary.by_officer
+            && let Some(service) = catalog.service(&summary.service)
+        {
+            ui.label(
+                RichText::new(format!(
+                    "{} {}",
+                    w.decided_by_officer,
+                    service.department.name.get(l)
+                ))
+                .strong(),
+            );
+        }
         for reason in &summary.reasons {
             ui.label(format!("• {}", catalog.render(reason, l)));
         }

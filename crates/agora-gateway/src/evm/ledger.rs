@@ -975,6 +975,16 @@ impl EvmLedger {
         }
         let (root, applicant, time) = {
             let index = self.sync().await?;
+            // By hand only what the policy referred: a referral is recorded before (a final
+            // decision before it, the registry refuses as already decided).
+            if subject.delegation.is_some()
+                && index
+                    .decisions
+                    .get(&anchor.index)
+                    .is_none_or(|decisions| decisions.is_empty())
+            {
+                return Err(LedgerError::Rejected(Refusal::NotReferred(id.to_string())));
+            }
             match index.positions.get(&anchor.index) {
                 Some(Indexed {
                     kind:

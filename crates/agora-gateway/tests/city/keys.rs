@@ -310,3 +310,180 @@ fn a_rotated_key_breaks_no_receipt_and_a_revoked_one_decides_nothing_more() {
             .expect("the audit passes after rotation and revocation");
     });
 }
+
+/// The ledger itself takes an officer's decision only on a referred application, once, and
+/// only under a delegation that verifies; the receipt and the audit check the chain.
+#[test]
+fn the_ledger_takes_an_officers_decision_only_on_a_referral_and_only_once() {
+    use agora_gateway::desk::{OfficerDecision, Referred, decide_referred, referred};
+    use agora_services::delegation::{Delegation, Officer};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (transport, _) = DeskKeys::generate("transport").expect("a key");
+    let catalog = city_catalog(
+        &dir.path().join("catalog"),
+        &[transport.catalog_entry(None)],
+    );
+    let officer = Identity::generate().expect("randomness");
+    let now = OffsetDateTime::now_utc();
+    let delegation = transport
+        .signing
+        .sign(
+            &Delegation::new(
+                transport.signing.did(),
+                Officer {
+                    id: officer.did(),
+                    name: "Li Wei".to_owned(),
+                    department: "transport".to_owned(),
+                    services: vec![SERVICE.to_owned()],
+                },
+                now - Duration::from_secs(60),
+                now + Duration::from_secs(3600),
+            )
+            .to_json(),
+            &ProofOptions::assertion().created_at(SystemTime::now()),
+        )
+        .expect("signs");
+    runtime().block_on(async {
+        let mut city = City::open(dir.path(), catalog.clone(), vec![transport]);
+        // A company car: referred by the policy.
+        let service = catalog.service(SERVICE).expect("service");
+        let mut answers = agora_services::example_answers(service, now.date()).expect("answers");
+        answers["vehicle_owner"] = "employer".into();
+        let answers = service.form.validate(&answers).expect("valid");
+        let citizen = Identity::generate().expect("randomness");
+        let prepared = prepare(service, &answers, &citizen, SystemTime::now()).expect("prepares");
+        city.archive
+            .enqueue(&prepared, SystemTime::now())
+            .expect("queues");
+        // Another application, delivered but not reviewed yet.
+        let pending = city.queue();
+        archive::deliver(&city.archive, &city.ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+
+        // Not referred (not even reviewed): the ledger refuses a decision by hand.
+        let entries = city.ledger.entries_since(0, 100).await.expect("reads");
+        let stored = entries
+            .iter()
+            .find(|e| e.entry["id"] == pending.id.to_string())
+            .expect("the pending submission")
+            .clone();
+        let Ok(Entry::Submission(submission)) =
+            check_entry(&stored.entry, &catalog, stored.time.into())
+        else {
+            panic!("a submission");
+        };
+        let policy = service.policy.reference();
+        let pretend = Referred {
+            stored,
+            submission,
+            referral: Decision::new(
+                pending.id,
+                String::new(),
+                SERVICE,
+                &Verdict {
+                    outcome: Outcome::Refer,
+                    reasons: Vec::new(),
+                    policy,
+                    problems: Vec::new(),
+                },
+                officer.did(),
+                now,
+            ),
+        };
+        let reason = || OfficerDecision {
+            outcome: Outcome::Approve,
+            reason: agora_services::Text::new("Checked with the employer.", "已与雇主核实。"),
+        };
+        match decide_referred(
+            &city.ledger,
+            &catalog,
+            &pretend,
+            &officer,
+            &delegation,
+            reason(),
+        )
+        .await
+        {
+            Err(agora_gateway::desk::DeskError::Ledger(LedgerError::Rejected(
+                Refusal::NotReferred(id),
+            ))) => assert_eq!(id, pending.id.to_string()),
+            other => panic!("a decision by hand on an unreferred application: {other:?}"),
+        }
+
+        // The desk reviews both: one referred, one approved.
+        city.settle().await;
+        let waiting = referred(&city.ledger, &catalog).await.expect("reads");
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].submission.id, prepared.id);
+        // A stranger's key under the officer's delegation is refused before anything is sent.
+        let stranger = Identity::generate().expect("randomness");
+        let refused = decide_referred(
+            &city.ledger,
+            &catalog,
+            &waiting[0],
+            &stranger,
+            &delegation,
+            reason(),
+        )
+        .await
+        .expect_err("not the officer");
+        assert!(
+            refused.to_string().contains("but the delegation names"),
+            "{refused}"
+        );
+        decide_referred(
+            &city.ledger,
+            &catalog,
+            &waiting[0],
+            &officer,
+            &delegation,
+            reason(),
+        )
+        .await
+        .expect("the officer decides");
+        // A second, different decision by hand (the same one again would only be answered
+        // with where it already is).
+        let otherwise = OfficerDecision {
+            outcome: Outcome::Reject,
+            reason: agora_services::Text::new("On second thoughts, no.", "再考虑后，不予批准。"),
+        };
+        match decide_referred(
+            &city.ledger,
+            &catalog,
+            &waiting[0],
+            &officer,
+            &delegation,
+            otherwise,
+        )
+        .await
+        {
+            Err(agora_gateway::desk::DeskError::Ledger(LedgerError::Rejected(
+                Refusal::AlreadyDecided(_),
+            ))) => {}
+            other => panic!("a second decision by hand: {other:?}"),
+        }
+        assert!(
+            referred(&city.ledger, &catalog)
+                .await
+                .expect("reads")
+                .is_empty()
+        );
+
+        // The citizen's receipt carries the officer's decision and verifies offline.
+        city.settle().await;
+        let archived = city.archived(&prepared);
+        assert_eq!(archived.outcome(), Some(Outcome::Approve));
+        let decision = archived
+            .receipt
+            .as_ref()
+            .and_then(|r| r.ledger.decision())
+            .expect("decided");
+        assert_eq!(decision["issuer"], officer.did().to_string().as_str());
+        city.verify(&catalog, &[&archived]);
+        drop(city);
+        let mut store = agora_ledger::Ledger::open(&dir.path().join("ledger"), catalog)
+            .expect("the store opens");
+        store.audit().expect("the audit passes");
+    });
+}

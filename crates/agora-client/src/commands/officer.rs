@@ -1,0 +1,256 @@
+//! `agora desk delegate | queue | decide`: the officers who decide what a policy referred to
+//! them.
+//!
+//! A department delegates to a named officer (the officer's own did:key, a scope of services
+//! and a period) with a credential its key signs (`delegate`). The officer lists what waits
+//! (`queue`, with the answers when the desk's keys are at hand) and records a final decision
+//! with a reason in both languages (`decide`), signed with their own PIN-protected key (the
+//! profile's identity on this machine) and carrying the delegation, so that anyone can check
+//! the chain officer → department → catalog.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use agora_gateway::desk::{OfficerDecision, Referred, decide_referred, referred};
+use agora_gateway::{Desk, DeskKeys};
+use agora_identity::proof::ProofOptions;
+use agora_services::delegation::{Delegation, Officer};
+use agora_services::time_format::{format_utc, parse_utc};
+use agora_services::{Lang, Outcome, Text};
+use time::OffsetDateTime;
+
+use super::CommandError;
+use super::gateway::{LedgerSpec, runtime};
+use super::identity::profile_store;
+use super::pin::PinSource;
+use super::services::catalog;
+
+fn home() -> Result<std::path::PathBuf, CommandError> {
+    agora_identity::default_home().map_err(|e| CommandError::failure(e.to_string()))
+}
+
+/// `agora desk delegate OFFICER_DID --department ID --service S… --until TIME --name NAME
+/// --keys DIR --out FILE`: the department's key valid now signs a delegation that lets the
+/// officer decide the referred applications of those services until then.
+#[allow(clippy::too_many_arguments)]
+pub fn delegate(
+    officer: &str,
+    department: &str,
+    services: &[String],
+    name: &str,
+    from: Option<&str>,
+    until: &str,
+    keys: &Path,
+    out: &Path,
+) -> Result<String, CommandError> {
+    let catalog = catalog()?;
+    let officer = agora_identity::DidKey::parse(officer)
+        .map_err(|e| CommandError::input(format!("the officer: {e}")))?;
+    let Some(listed) = catalog.department(department) else {
+        return Err(CommandError::input(format!(
+            "the catalog has no department `{department}`"
+        )));
+    };
+    for service in services {
+        if catalog.service(service).map(|s| s.department.id.as_str()) != Some(department) {
+            return Err(CommandError::input(format!(
+                "`{service}` is not a service of the department `{department}`"
+            )));
+        }
+    }
+    if services.is_empty() {
+        return Err(CommandError::input(
+            "name at least one service with --service",
+        ));
+    }
+    let now = agora_services::time_format::to_utc_second(OffsetDateTime::now_utc());
+    let from = match from {
+        Some(text) => parse_utc(text).map_err(|e| CommandError::input(format!("--from: {e}")))?,
+        None => now,
+    };
+    let until = parse_utc(until).map_err(|e| CommandError::input(format!("--until: {e}")))?;
+    if until <= from {
+        return Err(CommandError::input(
+            "--until must be after the delegation begins",
+        ));
+    }
+    let current = listed.key_at(now).ok_or_else(|| {
+        CommandError::input(format!(
+            "the department `{department}` has no key valid now to sign with"
+        ))
+    })?;
+    let held = DeskKeys::load_dir(keys).map_err(|e| CommandError::input(e.to_string()))?;
+    let signing = held
+        .iter()
+        .find(|key| key.department == department && key.signing.did() == current.did)
+        .ok_or_else(|| {
+            CommandError::input(format!(
+                "{} holds no file of the department's key valid now ({})",
+                keys.display(),
+                current.did
+            ))
+        })?;
+    let delegation = Delegation::new(
+        current.did.clone(),
+        Officer {
+            id: officer.clone(),
+            name: name.to_owned(),
+            department: department.to_owned(),
+            services: services.to_vec(),
+        },
+        from,
+        until,
+    );
+    let signed = signing
+        .signing
+        .sign(
+            &delegation.to_json(),
+            &ProofOptions::assertion().created_at(SystemTime::now()),
+        )
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(&signed).map_err(|e| CommandError::failure(e.to_string()))?;
+    std::fs::write(out, text + "\n")
+        .map_err(|e| CommandError::failure(format!("cannot write {}: {e}", out.display())))?;
+    Ok(format!(
+        "{name} ({officer}) may decide the referred applications of {} for the department `{department}` from {} until {}\n\
+         the delegation: {} (give it to the officer; it is not secret)",
+        services.join(", "),
+        format_utc(from),
+        format_utc(until),
+        out.display()
+    ))
+}
+
+/// `agora desk queue [--keys DIR]`: the referred applications that wait for an officer; with
+/// the department's keys, their answers too.
+pub fn queue(keys: Option<&Path>, spec: &LedgerSpec, lang: Lang) -> Result<String, CommandError> {
+    let home = home()?;
+    let catalog = catalog()?;
+    let ledger = spec.open(&home, &catalog)?;
+    let waiting = runtime()?
+        .block_on(referred(ledger.as_ref(), &catalog))
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    if waiting.is_empty() {
+        return Ok("no referred application is waiting for an officer".to_owned());
+    }
+    // Opening answers needs the department's keys; the state file is a throwaway.
+    let scratch = tempfile_dir()?;
+    let desk = match keys {
+        Some(dir) => Some(
+            Desk::open(
+                catalog.clone(),
+                DeskKeys::load_dir(dir).map_err(|e| CommandError::input(e.to_string()))?,
+                &scratch.join("desk.sqlite"),
+            )
+            .map_err(|e| CommandError::input(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let mut lines = Vec::new();
+    for one in &waiting {
+        let title = catalog
+            .service(&one.submission.service)
+            .map_or(one.submission.service.clone(), |s| {
+                s.title.get(lang).to_owned()
+            });
+        lines.push(format!(
+            "{} — {title}, anchored {} at leaf {}",
+            one.submission.id,
+            format_utc(one.stored.time),
+            one.stored.index
+        ));
+        for reason in &one.referral.credential_subject.reasons {
+            lines.push(format!("  referred: {}", catalog.render(reason, lang)));
+        }
+        if let Some(desk) = &desk {
+            match desk.open_referred(one) {
+                Ok(application) => {
+                    for (field, answer) in &application.credential_subject.answers {
+                        lines.push(format!("  {field}: {answer}"));
+                    }
+                }
+                Err(problem) => lines.push(format!("  cannot open it: {problem}")),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(lines.join("\n"))
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, CommandError> {
+    let dir = std::env::temp_dir().join(format!("agora-queue-{}", std::process::id()));
+    agora_identity::keystore::files::create_private_dir(&dir)
+        .map_err(|e| CommandError::failure(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+/// `agora desk decide ID approve|reject --reason TEXT --reason-zh TEXT --delegation FILE`: the
+/// officer's final decision on a referred application, signed with the profile's key (PIN).
+pub fn decide(
+    id: &str,
+    outcome: Outcome,
+    reason: (&str, &str),
+    delegation: &Path,
+    pins: &PinSource,
+    spec: &LedgerSpec,
+) -> Result<String, CommandError> {
+    if reason.0.trim().is_empty() || reason.1.trim().is_empty() {
+        return Err(CommandError::input(
+            "give the reason in both languages: --reason TEXT --reason-zh 文字",
+        ));
+    }
+    let id =
+        agora_services::ApplicationId::parse(id).map_err(|e| CommandError::input(e.to_string()))?;
+    let text = std::fs::read_to_string(delegation)
+        .map_err(|e| CommandError::input(format!("{}: {e}", delegation.display())))?;
+    let delegation_json = agora_identity::canonical::parse_strict(&text)
+        .map_err(|e| CommandError::input(format!("{}: {e}", delegation.display())))?;
+    let home = home()?;
+    let catalog = catalog()?;
+    let ledger = spec.open(&home, &catalog)?;
+    let runtime = runtime()?;
+    let waiting = runtime
+        .block_on(referred(ledger.as_ref(), &catalog))
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    let Some(one): Option<&Referred> = waiting.iter().find(|one| one.submission.id == id) else {
+        return Err(CommandError::input(format!(
+            "{id} is not waiting for an officer: only applications the policy referred, and not decided since, are decided by hand (`agora desk queue` lists them)"
+        )));
+    };
+    let (store, profile) = profile_store()?;
+    if !store.exists(&profile) {
+        return Err(CommandError::input(
+            "this profile has no officer key yet: create one with `agora id new`",
+        ));
+    }
+    let officer = store
+        .unlock(&profile, &pins.read("PIN: ")?)
+        .map_err(|e| CommandError::input(e.to_string()))?;
+    let made = runtime
+        .block_on(decide_referred(
+            ledger.as_ref(),
+            &catalog,
+            one,
+            &officer,
+            &delegation_json,
+            OfficerDecision {
+                outcome,
+                reason: Text::new(reason.0, reason.1),
+            },
+        ))
+        .map_err(|e| match e {
+            agora_gateway::desk::DeskError::Ledger(agora_gateway::LedgerError::Unavailable(
+                why,
+            )) => CommandError::failure(format!("the ledger cannot take it now: {why}")),
+            other => CommandError::negative(format!("{id} was not decided: {other}")),
+        })?;
+    Ok(format!(
+        "{id}: {} by {}, officer of the department `{}`",
+        made.credential_subject.outcome.as_str(),
+        officer.did(),
+        catalog
+            .service(&made.credential_subject.service)
+            .map_or("", |s| s.department.id.as_str())
+    ))
+}
