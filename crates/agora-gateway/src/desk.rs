@@ -541,7 +541,7 @@ impl Desk {
             legacy_associated_data(&id, &submission.service, &submission.application_sha256);
         let refused = |problem: String| Unreadable::Refused(problem);
         // The key valid when it was anchored first: the one the citizen most likely sealed to.
-        let sealed_to = service.key_at(anchored).map(|key| key.did.clone());
+        let sealed_to = service.key_at(anchored).map(|key| key.did);
         let mut candidates: Vec<&DeskKeys> = keys.iter().collect();
         candidates.sort_by_key(|held| Some(held.signing.did()) != sealed_to);
         let mut failure = None;

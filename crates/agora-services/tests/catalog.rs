@@ -437,10 +437,10 @@ fn department_keys_are_valid_in_their_periods_and_not_after_revocation() {
 
     // The key to use: the first until the rotation, the second until its revocation, then
     // the third.
-    let in_use = |time| culture.key_at(at(time)).map(|key| key.did.clone());
-    assert_eq!(in_use("2026-12-31T23:59:59Z"), Some(dids[0].clone()));
-    assert_eq!(in_use("2027-01-01T00:00:00Z"), Some(dids[1].clone()));
-    assert_eq!(in_use("2027-03-01T00:00:00Z"), Some(dids[2].clone()));
+    let in_use = |time| culture.key_at(at(time)).map(|key| key.did);
+    assert_eq!(in_use("2026-12-31T23:59:59Z"), Some(dids[0]));
+    assert_eq!(in_use("2027-01-01T00:00:00Z"), Some(dids[1]));
+    assert_eq!(in_use("2027-03-01T00:00:00Z"), Some(dids[2]));
     assert_eq!(
         catalog
             .service("library-card")
@@ -484,8 +484,7 @@ fn department_keys_are_valid_in_their_periods_and_not_after_revocation() {
         .next()
         .expect("a demo department")
         .keys[0]
-        .did
-        .clone();
+        .did;
     assert!(matches!(
         culture.signer_at(&stranger, at("2027-02-01T00:00:00Z")),
         Err(KeyProblem::NotTheDepartments { .. })

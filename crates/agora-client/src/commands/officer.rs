@@ -91,9 +91,9 @@ pub fn delegate(
             ))
         })?;
     let delegation = Delegation::new(
-        current.did.clone(),
+        current.did,
         Officer {
-            id: officer.clone(),
+            id: officer,
             name: name.to_owned(),
             department: department.to_owned(),
             services: services.to_vec(),
