@@ -536,6 +536,8 @@ impl EvmLedger {
         let mut next = 0u64;
         let mut seen: HashSet<(String, ApplicationId)> = HashSet::new();
         let mut submissions: HashMap<u64, agora_ledger::entry::Submission> = HashMap::new();
+        // Applications with a decision recorded: a decision by hand needs a referral first.
+        let mut decided_before: HashSet<u64> = HashSet::new();
         let mut from = self.config.deployed_at;
         while from <= final_block {
             let to = final_block.min(from + LOG_RANGE - 1);
@@ -681,7 +683,11 @@ impl EvmLedger {
                                         && submission.application_sha256
                                             == subject.application_sha256 =>
                                 {
-                                    None
+                                    // By hand only after a referral.
+                                    let first = decided_before.insert(event.applicationPosition);
+                                    (subject.delegation.is_some() && first).then(|| {
+                                        "an officer decided it, and nothing referred it".to_owned()
+                                    })
                                 }
                                 _ => Some(format!(
                                     "it does not decide the application at position {} on {origin}",

@@ -893,3 +893,150 @@ fn an_append_given_up_while_it_leads_a_batch_leaves_the_ledger_working() {
         assert_eq!(next.index, 1);
     });
 }
+
+/// On the chain too: the policy refers a company car, an officer decides it under the
+/// department's delegation (sent from the department's account), the receipt verifies, the
+/// audit passes, and a decision by hand on an application nobody referred is refused.
+#[test]
+fn an_officer_decides_a_referral_on_the_chain_and_only_a_referral() {
+    use agora_gateway::desk::{OfficerDecision, decide_referred, referred};
+    use agora_identity::proof::ProofOptions;
+    use agora_services::delegation::{Delegation, Officer};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = catalog();
+    runtime().block_on(async {
+        let chain = set_up(anvil::Options::default(), &catalog).await;
+        let citizen = Identity::generate().expect("identity");
+        let ledger = chain
+            .ledger(&catalog, funded(&chain.node.url()).await)
+            .await;
+        let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
+        let service = catalog.service("parking-permit").expect("service");
+        let mut answers =
+            agora_services::example_answers(service, time::OffsetDateTime::now_utc().date())
+                .expect("answers");
+        answers["vehicle_owner"] = "employer".into();
+        let answers = service.form.validate(&answers).expect("valid");
+        let prepared = prepare(service, &answers, &citizen, SystemTime::now()).expect("prepares");
+        archive
+            .enqueue(&prepared, SystemTime::now())
+            .expect("queues");
+        archive::deliver(&archive, &ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        let department = &service.department.id;
+        let desk_ledger = chain
+            .ledger(&catalog, chain.departments[department].clone())
+            .await;
+        let mut desk = desk(&catalog, department, dir.path());
+        let report = desk.run_once(&desk_ledger).await.expect("the desk runs");
+        assert_eq!(report.decided[0].1, Outcome::Refer, "{report:?}");
+
+        // The officer, delegated by the demo Transport Bureau's key.
+        let transport = DeskKeys::demo()
+            .expect("demo keys")
+            .into_iter()
+            .find(|keys| keys.department == *department)
+            .expect("the transport key");
+        let officer = Identity::generate().expect("identity");
+        let now = time::OffsetDateTime::now_utc();
+        let delegation = transport
+            .signing
+            .sign(
+                &Delegation::new(
+                    transport.signing.did(),
+                    Officer {
+                        id: officer.did(),
+                        name: "Li Wei".to_owned(),
+                        department: department.clone(),
+                        services: vec![service.id.clone()],
+                    },
+                    now - Duration::from_secs(60),
+                    now + Duration::from_secs(3600),
+                )
+                .to_json(),
+                &ProofOptions::assertion().created_at(SystemTime::now()),
+            )
+            .expect("signs");
+        let reason = OfficerDecision {
+            outcome: Outcome::Approve,
+            reason: agora_services::Text::new("Checked with the employer.", "已与雇主核实。"),
+        };
+
+        // A second citizen's application, anchored but not referred: not the officer's.
+        let other = parking(&catalog, &Identity::generate().expect("identity"));
+        archive.enqueue(&other, SystemTime::now()).expect("queues");
+        archive::deliver(&archive, &ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        let waiting = referred(&desk_ledger, &catalog).await.expect("reads");
+        assert_eq!(waiting.len(), 1, "only the referral waits");
+        let mut pretend = waiting[0].clone();
+        let on_chain = desk_ledger
+            .application(other.id, other_applicant(&other))
+            .await
+            .expect("reads")
+            .expect("anchored");
+        pretend.stored = on_chain.submission.clone();
+        let Ok(agora_ledger::Entry::Submission(submission)) = agora_ledger::entry::check_entry(
+            &pretend.stored.entry,
+            &catalog,
+            pretend.stored.time.into(),
+        ) else {
+            panic!("a submission");
+        };
+        pretend.submission = submission;
+        let refused = decide_referred(
+            &desk_ledger,
+            &catalog,
+            &pretend,
+            &officer,
+            &delegation,
+            reason.clone(),
+        )
+        .await;
+        assert!(
+            matches!(
+                refused,
+                Err(agora_gateway::desk::DeskError::Ledger(
+                    agora_gateway::LedgerError::Rejected(agora_ledger::Refusal::NotReferred(_))
+                ))
+            ),
+            "{refused:?}"
+        );
+
+        decide_referred(
+            &desk_ledger,
+            &catalog,
+            &waiting[0],
+            &officer,
+            &delegation,
+            reason,
+        )
+        .await
+        .expect("the officer decides");
+        archive::refresh(&archive, &ledger, &catalog, SystemTime::now())
+            .await
+            .expect("refreshes");
+        let archived = archive.get(prepared.id).expect("reads").expect("archived");
+        assert_eq!(archived.outcome(), Some(Outcome::Approve));
+        let receipt =
+            serde_json::to_value(archived.receipt.as_ref().expect("a receipt")).expect("json");
+        assert_eq!(
+            receipt["ledger"]["decision"]["entry"]["issuer"],
+            officer.did().to_string().as_str()
+        );
+        let mut trusted = TrustedLedgers::default();
+        trusted.add_registry(&ledger.origin()).expect("a registry");
+        receipt::verify(&receipt, &catalog, &trusted, SystemTime::now())
+            .expect("the officer's decision verifies, officer → department → catalog");
+        let audit = ledger.audit().await.expect("audits");
+        assert!(audit.problems.is_empty(), "{audit:?}");
+        assert_eq!(audit.decisions, 2, "{audit:?}");
+    });
+}
+
+/// The applicant of a prepared application.
+fn other_applicant(prepared: &agora_gateway::Prepared) -> agora_identity::DidKey {
+    receipt::applicant_of(&prepared.application).expect("an applicant")
+}
