@@ -575,3 +575,49 @@ fn an_officer_decides_a_referred_application_within_their_delegation_and_only_on
         verified.stdout
     );
 }
+
+/// The plaza checks the city's catalog before a window opens, with the report `agora services
+/// check` gives, and refuses the demo's keys in it; `services check` says which departments
+/// are still on them.
+#[test]
+fn the_plaza_refuses_a_broken_catalog_or_the_demo_keys_before_a_window_opens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).expect("home");
+    let catalog = catalog_copy(dir.path());
+    let cat = catalog.to_str().expect("utf-8");
+    let png = dir.path().join("plaza.png");
+    let png = png.to_str().expect("utf-8");
+
+    let on_demo_keys = agora(&home, &["--catalog", cat, "--screenshot", png], "");
+    assert_eq!(on_demo_keys.code, 2, "{}", on_demo_keys.stderr);
+    assert!(
+        on_demo_keys.stderr.contains("uses a demo department's key"),
+        "{}",
+        on_demo_keys.stderr
+    );
+    let checked = agora(&home, &["services", "check", cat], "");
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert!(
+        checked.stdout.contains("still on the demo's published keys: environment, health, planning, public-security, transport"),
+        "{}",
+        checked.stdout
+    );
+
+    std::fs::write(
+        catalog.join("departments/transport.json"),
+        "{\"id\": \"transport\"}",
+    )
+    .expect("written");
+    let broken = agora(&home, &["--catalog", cat, "--screenshot", png], "");
+    assert_eq!(broken.code, 2, "{}", broken.stderr);
+    assert!(
+        broken
+            .stderr
+            .contains("departments/transport.json: name: is missing")
+            && broken.stderr.contains("agora services check"),
+        "{}",
+        broken.stderr
+    );
+    assert!(!Path::new(png).exists());
+}

@@ -51,10 +51,31 @@ pub fn check_dir(dir: &Path) -> Result<String, CommandError> {
     }
     let report = check(dir);
     if report.problems.is_empty() {
-        let count = Catalog::load_dir(dir)
-            .map(|catalog| catalog.services().count())
-            .unwrap_or_default();
-        Ok(format!("{}: {count} services, no problems", dir.display()))
+        let catalog = Catalog::load_dir(dir).ok();
+        let count = catalog.as_ref().map_or(0, |c| c.services().count());
+        // Not a problem of the files, but a city cannot use them: say so.
+        let on_demo_keys: Vec<&str> = catalog
+            .iter()
+            .flat_map(|c| c.departments())
+            .filter(|d| {
+                d.keys
+                    .iter()
+                    .any(|key| agora_services::catalog::is_demo_key(&key.did))
+            })
+            .map(|d| d.id.as_str())
+            .collect();
+        let note = if on_demo_keys.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\nfit for the demo only: still on the demo's published keys: {} (a city's --catalog refuses them; `agora keys rotate ID --first` makes the city's own)",
+                on_demo_keys.join(", ")
+            )
+        };
+        Ok(format!(
+            "{}: {count} services, no problems{note}",
+            dir.display()
+        ))
     } else {
         Err(CommandError::negative(format!(
             "{}: {} problems\n{report}",
