@@ -134,11 +134,7 @@ impl CatalogSource {
                         dir.display()
                     ))
                 })?;
-                if let Some(department) = catalog.departments().find(|d| {
-                    d.keys
-                        .iter()
-                        .any(|key| agora_services::catalog::is_demo_key(&key.did))
-                }) {
+                if let Some(department) = catalog.on_demo_keys().next() {
                     return Err(CityError::input(format!(
                         "the catalog {}: the department `{}` uses a demo department's key, whose secret half is published with Agora, so anyone could sign its decisions; make the city's own keys with `agora keys rotate {} --first --catalog {} --keys DIR`",
                         dir.display(),

@@ -98,15 +98,7 @@ fn write_department(
             catalog.display()
         ))
     })?;
-    let on_demo_keys: Vec<&str> = checked
-        .departments()
-        .filter(|d| {
-            d.keys
-                .iter()
-                .any(|key| agora_services::catalog::is_demo_key(&key.did))
-        })
-        .map(|d| d.id.as_str())
-        .collect();
+    let on_demo_keys: Vec<&str> = checked.on_demo_keys().map(|d| d.id.as_str()).collect();
     let note = if on_demo_keys.is_empty() {
         String::new()
     } else {

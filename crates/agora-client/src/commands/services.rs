@@ -56,12 +56,7 @@ pub fn check_dir(dir: &Path) -> Result<String, CommandError> {
         // Not a problem of the files, but a city cannot use them: say so.
         let on_demo_keys: Vec<&str> = catalog
             .iter()
-            .flat_map(|c| c.departments())
-            .filter(|d| {
-                d.keys
-                    .iter()
-                    .any(|key| agora_services::catalog::is_demo_key(&key.did))
-            })
+            .flat_map(|c| c.on_demo_keys())
             .map(|d| d.id.as_str())
             .collect();
         let note = if on_demo_keys.is_empty() {

@@ -23,7 +23,6 @@
 //! overlap while desks change over.
 
 use agora_identity::DidKey;
-use agora_identity::canonical;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -202,26 +201,9 @@ impl Department {
 
 /// Reads a department file named `file` (its base name must be `<id>.json`).
 pub(crate) fn parse(file: &str, text: &str) -> Result<Department, Vec<Problem>> {
-    let mut problems = Problems::default();
-    let department = match canonical::parse_strict(text) {
-        Ok(value) => read_department(file, &value, &mut problems),
-        Err(error) => {
-            problems.add("(the whole file)", error.to_string());
-            None
-        }
-    };
-    match department {
-        Some(department) if problems.list.is_empty() => Ok(department),
-        _ => Err(problems
-            .list
-            .into_iter()
-            .map(|(field, message)| Problem {
-                file: file.to_owned(),
-                field,
-                message,
-            })
-            .collect()),
-    }
+    super::parse_file(file, text, |value, problems| {
+        read_department(file, value, problems)
+    })
 }
 
 fn read_department(file: &str, value: &Value, problems: &mut Problems) -> Option<Department> {

@@ -140,6 +140,35 @@ pub struct Catalog {
 /// A file given by name and contents.
 pub type Source<'a> = (&'a str, &'a str);
 
+/// Reads the JSON file `file` with `read`, which reports what is wrong in `problems`: the
+/// value, or every problem named with the file.
+fn parse_file<T>(
+    file: &str,
+    text: &str,
+    read: impl FnOnce(&serde_json::Value, &mut crate::read::Problems) -> Option<T>,
+) -> Result<T, Vec<Problem>> {
+    let mut problems = crate::read::Problems::default();
+    let value = match agora_identity::canonical::parse_strict(text) {
+        Ok(value) => read(&value, &mut problems),
+        Err(error) => {
+            problems.add("(the whole file)", error.to_string());
+            None
+        }
+    };
+    match value {
+        Some(value) if problems.list.is_empty() => Ok(value),
+        _ => Err(problems
+            .list
+            .into_iter()
+            .map(|(field, message)| Problem {
+                file: file.to_owned(),
+                field,
+                message,
+            })
+            .collect()),
+    }
+}
+
 /// Whether `did` is one of the demo departments' keys (`assets/services/departments/`), whose
 /// secret halves are published in `assets/demo-desk-keys/`: anyone can sign with them, so
 /// nothing they sign is a real decision.
@@ -283,10 +312,14 @@ impl Catalog {
     /// Whether any department holds one of the demo departments' keys, whose secret halves
     /// are published (`assets/demo-desk-keys/`): such a catalog is fit for the demo only.
     pub fn uses_demo_keys(&self) -> bool {
+        self.on_demo_keys().next().is_some()
+    }
+
+    /// The departments that hold one of the demo departments' keys, by id.
+    pub fn on_demo_keys(&self) -> impl Iterator<Item = &Department> {
         self.departments
             .values()
-            .flat_map(|d| &d.keys)
-            .any(|key| is_demo_key(&key.did))
+            .filter(|d| d.keys.iter().any(|key| is_demo_key(&key.did)))
     }
 
     /// `message` in `lang`: from the service whose id prefixes its key, or the built-in ones.

@@ -50,7 +50,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use agora_identity::canonical;
 use chrono_tz::Tz;
 use serde_json::Value;
 
@@ -73,26 +72,9 @@ pub(crate) fn parse(
     text: &str,
     departments: &BTreeMap<String, Option<Department>>,
 ) -> Result<Service, Vec<Problem>> {
-    let mut problems = Problems::default();
-    let service = match canonical::parse_strict(text) {
-        Ok(value) => read_service(file, &value, departments, &mut problems),
-        Err(error) => {
-            problems.add("(the whole file)", error.to_string());
-            None
-        }
-    };
-    match service {
-        Some(service) if problems.list.is_empty() => Ok(service),
-        _ => Err(problems
-            .list
-            .into_iter()
-            .map(|(field, message)| Problem {
-                file: file.to_owned(),
-                field,
-                message,
-            })
-            .collect()),
-    }
+    super::parse_file(file, text, |value, problems| {
+        read_service(file, value, departments, problems)
+    })
 }
 
 fn read_service(
