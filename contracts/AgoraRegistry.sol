@@ -99,6 +99,20 @@ contract AgoraRegistry {
         bytes document
     );
 
+    /// Someone at the department of `service` opened the application at
+    /// `applicationPosition` (anchored in batch `root`); the record took `position`.
+    /// `document` is the signed access entry (JSON): who, when and why. Citizens read these to
+    /// see who opened their application.
+    event AccessRecorded(
+        bytes32 indexed service,
+        bytes32 indexed application,
+        bytes32 indexed root,
+        uint64 applicationPosition,
+        uint64 position,
+        bytes32 digest,
+        bytes document
+    );
+
     error NotAdmin(address sender);
     error NotDepartment(bytes32 service, address sender);
     error UnknownService(bytes32 service);
@@ -243,6 +257,32 @@ contract AgoraRegistry {
         emit DecisionRecorded(
             service, application, root, applicationPosition, position, kind, policy, digest, document
         );
+    }
+
+    /// Records that the department of `service` opened the application `application` (its
+    /// key), anchored at `applicationPosition` in batch `root`; `document` is the signed
+    /// access entry, whose SHA-256 must be `digest`.
+    function recordAccess(
+        bytes32 service,
+        bytes32 application,
+        bytes32 root,
+        uint64 applicationPosition,
+        bytes32 digest,
+        bytes calldata document
+    ) external returns (uint64 position) {
+        Service storage s = _registered(service);
+        if (msg.sender != s.department) revert NotDepartment(service, msg.sender);
+        Batch storage b = _batches[root];
+        if (b.count == 0) revert UnknownBatch(root);
+        if (b.service != s.number) revert WrongService(root, service);
+        if (applicationPosition < b.first || applicationPosition >= b.first + b.count) {
+            revert NotInBatch(root, applicationPosition);
+        }
+        bytes32 computed = sha256(document);
+        if (computed != digest) revert DigestMismatch(digest, computed);
+        position = entries;
+        entries = position + 1;
+        emit AccessRecorded(service, application, root, applicationPosition, position, digest, document);
     }
 
     function _registered(bytes32 service) private view returns (Service storage s) {

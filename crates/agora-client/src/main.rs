@@ -230,15 +230,30 @@ enum DeskAction {
     },
     /// List the applications the policy referred to an officer that wait for a decision.
     Queue {
-        /// The department desk's key files: show each application's answers too.
-        #[arg(long, value_name = "DIR")]
-        keys: Option<PathBuf>,
         /// The ledger: `local` or `evm:URL`.
         #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
         ledger: LedgerSpec,
         /// The language of the titles and reasons: en or zh-CN.
         #[arg(long, default_value = "en", value_parser = parse_lang)]
         lang: Lang,
+    },
+    /// Open a referred application as an officer and read its answers; that you opened it is
+    /// recorded on the ledger first, signed with this profile's key, for the citizen to see.
+    Open {
+        /// The application's id (urn:uuid:…).
+        id: String,
+        /// The department desk's key files (to open the sealed answers).
+        #[arg(long, value_name = "DIR")]
+        keys: PathBuf,
+        /// The signed delegation (`agora desk delegate` wrote it).
+        #[arg(long, value_name = "FILE")]
+        delegation: PathBuf,
+        /// Read the PIN from standard input instead of the terminal.
+        #[arg(long)]
+        pin_stdin: bool,
+        /// The ledger: `local` or `evm:URL`.
+        #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
+        ledger: LedgerSpec,
     },
     /// Decide a referred application as an officer, with the reason in both languages, signed
     /// with this profile's key (PIN) under the department's delegation.
@@ -531,9 +546,14 @@ fn run_command(command: Command) -> ExitCode {
                 &keys,
                 &out,
             ),
-            DeskAction::Queue { keys, ledger, lang } => {
-                commands::officer::queue(keys.as_deref(), &ledger, lang.into())
-            }
+            DeskAction::Queue { ledger, lang } => commands::officer::queue(&ledger, lang.into()),
+            DeskAction::Open {
+                id,
+                keys,
+                delegation,
+                pin_stdin,
+                ledger,
+            } => commands::officer::open(&id, &keys, &delegation, &pins(pin_stdin), &ledger),
             DeskAction::Decide {
                 id,
                 outcome,

@@ -118,6 +118,8 @@ pub struct Summary {
     pub demo: bool,
     /// Whether an officer decided it by hand (after the policy referred it).
     pub by_officer: bool,
+    /// Who opened it at the department, as the ledger recorded it.
+    pub accesses: Vec<agora_gateway::archive::Opened>,
 }
 
 impl Summary {
@@ -147,6 +149,7 @@ impl Summary {
             has_receipt: archived.receipt.is_some(),
             demo,
             by_officer,
+            accesses: archived.accesses.clone(),
         }
     }
 

@@ -451,19 +451,36 @@ fn an_officer_decides_a_referred_application_within_their_delegation_and_only_on
         ("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"),
     );
 
-    // The queue: the referred application, its reason, and its answers with the desk's keys.
-    let queue = agora(
-        &home,
-        &with_catalog(cat, &["desk", "queue", "--keys", keys]),
-        "",
-    );
+    // The queue: the referred application and its reason; its answers stay sealed.
+    let queue = agora(&home, &with_catalog(cat, &["desk", "queue"]), "");
     assert_eq!(queue.code, 0, "{}", queue.stderr);
     assert!(queue.stdout.contains(&id), "{}", queue.stdout);
     assert!(queue.stdout.contains("referred: "), "{}", queue.stdout);
+    assert!(!queue.stdout.contains("vehicle_owner"), "{}", queue.stdout);
+    // The officer opens it, with the desk's keys: recorded first, then the answers shown.
+    let opened = officer(
+        &[
+            "desk",
+            "open",
+            &id,
+            "--keys",
+            keys,
+            "--delegation",
+            good.to_str().expect("utf-8"),
+            "--pin-stdin",
+        ],
+        PIN,
+    );
+    assert_eq!(opened.code, 0, "{}", opened.stderr);
     assert!(
-        queue.stdout.contains("vehicle_owner: \"employer\""),
+        opened.stdout.contains("vehicle_owner: \"employer\""),
         "{}",
-        queue.stdout
+        opened.stdout
+    );
+    assert!(
+        opened.stdout.contains("recorded on the ledger"),
+        "{}",
+        opened.stdout
     );
 
     let decide = |delegation: &Path, target: &str| {
@@ -539,7 +556,8 @@ fn an_officer_decides_a_referred_application_within_their_delegation_and_only_on
         queue.stdout
     );
 
-    // The citizen's timeline says an officer decided, with the reason, in either language.
+    // The citizen's timeline says an officer decided, with the reason, and who opened it
+    // and why, in either language.
     let status = agora(&home, &with_catalog(cat, &["status", &id]), "");
     assert_eq!(status.code, 0, "{}", status.stderr);
     assert!(
@@ -550,6 +568,24 @@ fn an_officer_decides_a_referred_application_within_their_delegation_and_only_on
         "{}",
         status.stdout
     );
+    let opened_lines: Vec<&str> = status
+        .stdout
+        .lines()
+        .filter(|line| line.contains("Opened by"))
+        .collect();
+    assert_eq!(
+        opened_lines.len(),
+        3,
+        "the desk's review, the officer's reading, the officer's decision: {}",
+        status.stdout
+    );
+    assert!(
+        opened_lines[0].ends_with("Opened by the Transport Bureau for its automatic review")
+            && opened_lines[1]
+                .ends_with("Opened by an officer of the Transport Bureau to decide it"),
+        "{}",
+        status.stdout
+    );
     let status = agora(
         &home,
         &with_catalog(cat, &["status", &id, "--lang", "zh-CN"]),
@@ -557,7 +593,11 @@ fn an_officer_decides_a_referred_application_within_their_delegation_and_only_on
     );
     assert!(
         status.stdout.contains("由交通运输局的工作人员决定")
-            && status.stdout.contains("公司确认该车辆供居民本人使用"),
+            && status.stdout.contains("公司确认该车辆供居民本人使用")
+            && status.stdout.contains("交通运输局为自动审核打开了此申请")
+            && status
+                .stdout
+                .contains("交通运输局的工作人员为作出决定打开了此申请"),
         "{}",
         status.stdout
     );

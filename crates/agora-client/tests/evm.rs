@@ -267,8 +267,16 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
     let reader = &applied[0].0;
     let log = agora(reader, &["ledger", "log", "--ledger", &spec], "");
     ok(&log, "ledger log");
-    assert_eq!(log.stdout.lines().count(), 6, "{}", log.stdout);
+    assert_eq!(log.stdout.lines().count(), 9, "{}", log.stdout);
     assert_eq!(log.stdout.matches("decision").count(), 3, "{}", log.stdout);
+    // Each decision follows its department's access entry: who opened it, and why.
+    assert_eq!(log.stdout.matches("access ").count(), 3, "{}", log.stdout);
+    assert_eq!(
+        log.stdout.matches("(automatic-review)").count(),
+        3,
+        "{}",
+        log.stdout
+    );
     let state = agora(reader, &["ledger", "checkpoint", "--ledger", &spec], "");
     ok(&state, "ledger checkpoint");
     assert!(state.stdout.contains(&published), "{}", state.stdout);

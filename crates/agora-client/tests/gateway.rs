@@ -262,7 +262,7 @@ fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
     let audit = agora(home, &["ledger", "audit"], "");
     assert_eq!(audit.code, 0, "{}", audit.stderr);
     assert!(
-        audit.stdout.contains("audit passed: 4 entries"),
+        audit.stdout.contains("audit passed: 6 entries"),
         "{}",
         audit.stdout
     );

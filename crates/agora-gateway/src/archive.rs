@@ -64,6 +64,15 @@ CREATE TABLE IF NOT EXISTS ledgers (
     origin TEXT PRIMARY KEY,
     seen TEXT NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS accesses (
+    id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    by TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    officer INTEGER NOT NULL,
+    PRIMARY KEY (id, position)
+) STRICT;
 CREATE TABLE IF NOT EXISTS ledger_problems (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     origin TEXT NOT NULL,
@@ -176,6 +185,34 @@ pub struct Archived {
     pub receipt: Option<Receipt>,
     /// Its timeline.
     pub events: Vec<Event>,
+    /// Who opened it at the department, as the ledger recorded it, oldest first.
+    pub accesses: Vec<Opened>,
+}
+
+impl Opened {
+    /// What the citizen reads of it: who (the department, or an officer of it) and why, as
+    /// a localized message (`access.automatic-review`, `access.officer-review`).
+    pub fn message(&self, department: &agora_services::Text) -> agora_services::Message {
+        let key = match (self.officer, self.purpose) {
+            (true, _) | (_, agora_ledger::entry::Purpose::OfficerReview) => "access.officer-review",
+            _ => "access.automatic-review",
+        };
+        agora_services::Message::new(key).with("department", department)
+    }
+}
+
+/// One time someone at the department opened an application: an access entry the ledger
+/// holds, checked before it was kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// When they opened it (seconds since the Unix epoch).
+    pub at: u64,
+    /// Who: a department key, or an officer's.
+    pub by: String,
+    /// Why.
+    pub purpose: agora_ledger::entry::Purpose,
+    /// Whether an officer opened it (under the department's delegation).
+    pub officer: bool,
 }
 
 impl Archived {
@@ -531,7 +568,70 @@ impl Archive {
                 .transpose()
                 .map_err(|e| damaged(e.to_string()))?,
             events,
+            accesses: self.accesses(id)?,
         }))
+    }
+
+    fn accesses(&self, id: ApplicationId) -> Result<Vec<Opened>, ArchiveError> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT at, by, purpose, officer FROM accesses WHERE id = ?1 ORDER BY position",
+            )
+            .map_err(|e| self.sqlite(e))?;
+        let rows = statement
+            .query_map([id.to_string()], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sqlite(e))?;
+        rows.into_iter()
+            .map(|(at, by, purpose, officer)| {
+                let purpose =
+                    serde_json::from_value(Value::from(purpose.as_str())).map_err(|_| {
+                        ArchiveError::Damaged {
+                            path: self.path.clone(),
+                            id: id.to_string(),
+                            problem: format!("unknown purpose `{purpose}`"),
+                        }
+                    })?;
+                Ok(Opened {
+                    at: at as u64,
+                    by,
+                    purpose,
+                    officer: officer != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Keeps the access entries `accesses` (checked) of application `id`.
+    fn keep_accesses(
+        &self,
+        id: ApplicationId,
+        accesses: &[(u64, agora_ledger::entry::Access)],
+    ) -> Result<(), ArchiveError> {
+        for (position, access) in accesses {
+            self.conn
+                .execute(
+                    "INSERT OR IGNORE INTO accesses (id, position, at, by, purpose, officer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    rusqlite::params![
+                        id.to_string(),
+                        *position as i64,
+                        access.at.unix_timestamp(),
+                        access.by.to_string(),
+                        access.purpose.as_str(),
+                        i64::from(access.delegation.is_some()),
+                    ],
+                )
+                .map_err(|e| self.sqlite(e))?;
+        }
+        Ok(())
     }
 }
 
@@ -808,6 +908,29 @@ pub async fn refresh(
                 ),
             )?;
             continue;
+        }
+        // Who opened it: each access entry checked (signed by a key of the department, or an
+        // officer under its delegation, when the ledger recorded it) before it is kept.
+        if let Some(applicant) = crate::receipt::applicant_of(&archived.application)
+            && let Ok(Some(record)) = ledger.application(archived.id, applicant).await
+        {
+            let accesses: Vec<(u64, agora_ledger::entry::Access)> = record
+                .accesses
+                .iter()
+                .filter_map(|stored| {
+                    match agora_ledger::entry::check_entry(
+                        &stored.entry,
+                        catalog,
+                        stored.time.into(),
+                    ) {
+                        Ok(agora_ledger::Entry::Access(access)) if access.id == archived.id => {
+                            Some((stored.index, access))
+                        }
+                        _ => None,
+                    }
+                })
+                .collect();
+            archive.keep_accesses(archived.id, &accesses)?;
         }
         let decision = receipt
             .ledger

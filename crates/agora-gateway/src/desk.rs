@@ -21,7 +21,9 @@ use std::time::SystemTime;
 use agora_identity::canonical::parse_strict;
 use agora_identity::proof::{ProofOptions, VerifyOptions};
 use agora_identity::{Identity, proof};
-use agora_ledger::entry::{Entry, Submission, check_entry, digest_hex};
+use agora_ledger::entry::{
+    ACCESS_TYPE, Access, Entry, Purpose, Submission, check_entry, digest_hex,
+};
 use agora_ledger::store::StoredEntry;
 use agora_ledger::store::open_durable;
 use agora_services::{
@@ -440,6 +442,16 @@ impl Desk {
                 ),
             });
         };
+        // Who opens it is on the ledger before it is opened: the citizen sees it.
+        record_access(
+            ledger,
+            stored,
+            &submission,
+            &signing.signing,
+            Purpose::AutomaticReview,
+            None,
+        )
+        .await?;
         let submitted = json["proof"]["created"].as_str().unwrap_or_default();
         let verdict = match self.unseal(&submission, submitted, service, keys, anchored) {
             Ok(application) => {
@@ -677,7 +689,7 @@ pub async fn referred(ledger: &dyn Ledger, catalog: &Catalog) -> Result<Vec<Refe
                         waiting.insert(at, decision);
                     }
                 }
-                Err(_) => {}
+                Ok(Entry::Access(_)) | Err(_) => {}
             }
         }
     }
@@ -692,6 +704,49 @@ pub async fn referred(ledger: &dyn Ledger, catalog: &Catalog) -> Result<Vec<Refe
             })
         })
         .collect())
+}
+
+/// Appends the access entry of `by` opening `submission` (anchored as `stored`) for
+/// `purpose`, before it is opened: "who opened my application" is on the ledger, signed by
+/// whoever opened it.
+pub async fn record_access(
+    ledger: &dyn Ledger,
+    stored: &StoredEntry,
+    submission: &Submission,
+    by: &Identity,
+    purpose: Purpose,
+    delegation: Option<&serde_json::Value>,
+) -> Result<(), DeskError> {
+    let access = Access {
+        kind: ACCESS_TYPE.to_owned(),
+        id: submission.id,
+        service: submission.service.clone(),
+        application_sha256: submission.application_sha256.clone(),
+        anchored: Anchor {
+            ledger: ledger.origin(),
+            index: stored.index,
+            time: stored.time,
+        },
+        by: by.did(),
+        purpose,
+        at: agora_services::time_format::to_utc_second(OffsetDateTime::now_utc()),
+        delegation: delegation.cloned(),
+    };
+    let signed = by
+        .sign(
+            &access.to_json(),
+            &ProofOptions::assertion().created_at(SystemTime::now()),
+        )
+        .map_err(|e| LedgerError::Unavailable(format!("the desk cannot sign: {e}")))?;
+    match ledger.append(signed).await {
+        Ok(_) => Ok(()),
+        Err(error @ LedgerError::Unavailable(_)) => Err(error.into()),
+        Err(LedgerError::Rejected(refusal)) => Err(DeskError::Officer(format!(
+            "the ledger refused to record that {} opened {}: {refusal}",
+            by.did(),
+            submission.id
+        ))),
+    }
 }
 
 /// What an officer decides.
@@ -731,6 +786,16 @@ pub async fn decide_referred(
             "an officer approves or rejects; a referral is the policy's".to_owned(),
         ));
     }
+    // Deciding is reading: the officer's access is recorded first.
+    record_access(
+        ledger,
+        &referred.stored,
+        &referred.submission,
+        officer,
+        Purpose::OfficerReview,
+        Some(delegation),
+    )
+    .await?;
     let verdict = Verdict {
         outcome: decision.outcome,
         reasons: vec![Message::new("review.officer").with("reason", decision.reason)],
@@ -762,9 +827,37 @@ pub async fn decide_referred(
 }
 
 impl Desk {
-    /// Opens a referred application for the officer who decides it, with the department's
-    /// keys this desk holds.
-    pub fn open_referred(&self, referred: &Referred) -> Result<Application, String> {
+    /// Opens a referred application for `officer`, who may decide it under `delegation`,
+    /// with the department's keys this desk holds; the officer's access is recorded on the
+    /// ledger first.
+    pub async fn open_referred(
+        &self,
+        ledger: &dyn Ledger,
+        referred: &Referred,
+        officer: &Identity,
+        delegation: &serde_json::Value,
+    ) -> Result<Application, DeskError> {
+        agora_services::delegation::verify(
+            delegation,
+            &self.catalog,
+            &referred.submission.service,
+            &officer.did(),
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|problem| DeskError::Officer(problem.to_string()))?;
+        record_access(
+            ledger,
+            &referred.stored,
+            &referred.submission,
+            officer,
+            Purpose::OfficerReview,
+            Some(delegation),
+        )
+        .await?;
+        self.open_recorded(referred).map_err(DeskError::Officer)
+    }
+
+    fn open_recorded(&self, referred: &Referred) -> Result<Application, String> {
         let service = self
             .catalog
             .service(&referred.submission.service)

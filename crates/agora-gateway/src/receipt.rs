@@ -557,9 +557,9 @@ fn check_submission(
 ) -> Result<(), ReceiptError> {
     let submission = match check_entry(entry, catalog, time.into()) {
         Ok(Entry::Submission(submission)) => submission,
-        Ok(Entry::Decision(_)) => {
+        Ok(Entry::Decision(_) | Entry::Access(_)) => {
             return Err(fail(Part::Submission)(
-                "it is a decision, not a submission".to_owned(),
+                "it is a decision or an access entry, not a submission".to_owned(),
             ));
         }
         Err(refusal) => return Err(fail(Part::Submission)(refusal.to_string())),
@@ -603,9 +603,9 @@ fn check_decision(
 ) -> Result<Decision, ReceiptError> {
     let decision = match check_entry(entry, catalog, time.into()) {
         Ok(Entry::Decision(decision)) => decision,
-        Ok(Entry::Submission(_)) => {
+        Ok(Entry::Submission(_) | Entry::Access(_)) => {
             return Err(fail(Part::Decision)(
-                "it is a submission, not a decision".to_owned(),
+                "it is a submission or an access entry, not a decision".to_owned(),
             ));
         }
         Err(refusal) => return Err(fail(Part::Decision)(refusal.to_string())),

@@ -566,8 +566,9 @@ fn a_genuine_decision_replayed_into_a_private_tree_does_not_verify() {
 fn a_version_1_receipt_with_its_older_leaf_hashes_still_verifies() {
     let dir = tempfile::tempdir().expect("tempdir");
     let forgery = Forgery::new(dir.path());
-    // The genuine tree, rebuilt as a format 1 ledger would have: same name, same leaves and
-    // times, leaves hashed as SHA-256(0x00 ‖ SHA-256(record)).
+    // The genuine tree, rebuilt as a format 1 ledger would have: same name, the receipt's
+    // leaves and times (a format 1 ledger held no access entry between them), leaves hashed
+    // as SHA-256(0x00 ‖ SHA-256(record)).
     let rebuilt = Forgery {
         origin: genuine_origin(&forgery.genuine),
         ..forgery
@@ -579,7 +580,8 @@ fn a_version_1_receipt_with_its_older_leaf_hashes_still_verifies() {
             genuine.submission.index,
             genuine.decision.as_ref().map(|d| d.index)
         ),
-        (0, Some(1))
+        (0, Some(2)),
+        "the desk's access entry stands between them"
     );
     let (submitted, decided) = (
         genuine.submission.time,
@@ -1105,12 +1107,13 @@ fn a_ledger_that_forks_or_rolls_back_is_recorded_with_both_states_and_never_take
         let mut world = world(dir.path());
         let first = world.apply().await;
         world.apply().await;
-        // Growing is following: a consistency proof from 2 entries to 4 held.
+        // Growing is following: a consistency proof from 3 entries (submission, the desk's
+        // access, decision) to 6 held.
         assert_eq!(world.archive.ledger_problems().expect("reads"), vec![]);
         let origin = world.ledger.origin();
         let held = world.archive.seen(&origin).expect("reads");
         assert!(
-            matches!(&held, Some(Seen::Embedded { note }) if note.lines().nth(1) == Some("4")),
+            matches!(&held, Some(Seen::Embedded { note }) if note.lines().nth(1) == Some("6")),
             "{held:?}"
         );
 
@@ -1138,7 +1141,7 @@ fn a_ledger_that_forks_or_rolls_back_is_recorded_with_both_states_and_never_take
                 fork.append(prepared.submission).await.expect("appends");
             }
         };
-        append(4).await;
+        append(6).await;
         archive::refresh(&world.archive, &fork, &world.catalog, SystemTime::now())
             .await
             .expect("refreshes");
@@ -1147,7 +1150,7 @@ fn a_ledger_that_forks_or_rolls_back_is_recorded_with_both_states_and_never_take
         assert!(problems[0].problem.contains("it forked"), "{problems:?}");
         assert_eq!(problems[0].held, held, "the evidence keeps what was held");
         assert!(
-            matches!(&problems[0].shown, Some(Seen::Embedded { note }) if note.lines().nth(1) == Some("4")),
+            matches!(&problems[0].shown, Some(Seen::Embedded { note }) if note.lines().nth(1) == Some("6")),
             "{problems:?}"
         );
         // Shown on the citizen's applications too.
@@ -1173,7 +1176,7 @@ fn a_ledger_that_forks_or_rolls_back_is_recorded_with_both_states_and_never_take
         assert!(
             problems[1]
                 .problem
-                .contains("it rolled back: it holds 4 entries, and this device saw 5"),
+                .contains("it rolled back: it holds 6 entries, and this device saw 7"),
             "{problems:?}"
         );
     });

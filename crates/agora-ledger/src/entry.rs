@@ -121,6 +121,82 @@ impl Submission {
     }
 }
 
+/// The `type` of an access entry.
+pub const ACCESS_TYPE: &str = "AgoraAccess";
+
+/// Why an application was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// The department's desk opened it to run the published policy.
+    AutomaticReview,
+    /// An officer opened it to decide what the policy referred to them.
+    OfficerReview,
+}
+
+impl Purpose {
+    /// `automatic-review` or `officer-review`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::AutomaticReview => "automatic-review",
+            Purpose::OfficerReview => "officer-review",
+        }
+    }
+}
+
+/// An access entry: who opened an application's sealed answers, when and why, signed by
+/// them and recorded before anything they decide ("who opened my application").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    /// [`ACCESS_TYPE`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The application's id.
+    pub id: ApplicationId,
+    /// Its service.
+    pub service: String,
+    /// SHA-256 of the signed application's canonical form, lowercase hexadecimal.
+    pub application_sha256: String,
+    /// Where the application was anchored.
+    pub anchored: agora_services::Anchor,
+    /// Who opened it: a department key, or an officer's.
+    #[serde(with = "agora_services::vc::did")]
+    pub by: DidKey,
+    /// Why.
+    pub purpose: Purpose,
+    /// When it was opened (UTC, to the second).
+    #[serde(with = "agora_services::time_format::utc")]
+    pub at: OffsetDateTime,
+    /// An officer's delegation from the department.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<Value>,
+}
+
+impl Access {
+    /// The entry's JSON, unsigned.
+    pub fn to_json(&self) -> Value {
+        let mut json = json!({
+            "type": ACCESS_TYPE,
+            "id": self.id.to_string(),
+            "service": self.service,
+            "application_sha256": self.application_sha256,
+            "anchored": {
+                "ledger": self.anchored.ledger,
+                "index": self.anchored.index,
+                "time": agora_services::time_format::format_utc(self.anchored.time),
+            },
+            "by": self.by.to_string(),
+            "purpose": self.purpose,
+            "at": agora_services::time_format::format_utc(self.at),
+        });
+        if let Some(delegation) = &self.delegation {
+            json["delegation"] = delegation.clone();
+        }
+        json
+    }
+}
+
 /// SHA-256 of a JSON document's canonical form, lowercase hexadecimal: how an application is
 /// named in a submission and a decision.
 pub fn digest_hex(document: &Value) -> Result<String, Refusal> {
@@ -140,6 +216,8 @@ pub enum Entry {
     Submission(Submission),
     /// A department's decision.
     Decision(Decision),
+    /// Someone at the department opened the application.
+    Access(Access),
 }
 
 impl Entry {
@@ -148,6 +226,7 @@ impl Entry {
         match self {
             Entry::Submission(submission) => submission.id,
             Entry::Decision(decision) => decision.credential_subject.id,
+            Entry::Access(access) => access.id,
         }
     }
 
@@ -156,6 +235,7 @@ impl Entry {
         match self {
             Entry::Submission(submission) => &submission.service,
             Entry::Decision(decision) => &decision.credential_subject.service,
+            Entry::Access(access) => &access.service,
         }
     }
 
@@ -164,14 +244,16 @@ impl Entry {
         match self {
             Entry::Submission(submission) => submission.applicant,
             Entry::Decision(decision) => decision.issuer,
+            Entry::Access(access) => access.by,
         }
     }
 
-    /// `submission` or `decision`.
+    /// `submission`, `decision` or `access`.
     pub fn kind(&self) -> &'static str {
         match self {
             Entry::Submission(_) => "submission",
             Entry::Decision(_) => "decision",
+            Entry::Access(_) => "access",
         }
     }
 }
@@ -222,6 +304,16 @@ pub enum Refusal {
     /// A second final decision.
     #[error("application {0} is already decided; a decision is final")]
     AlreadyDecided(String),
+    /// A decision by someone the ledger has not recorded as having opened the application.
+    #[error(
+        "{by} decides application {id} without having recorded that they opened it: append the access entry first"
+    )]
+    NotOpened {
+        /// The application.
+        id: String,
+        /// Who decided.
+        by: String,
+    },
     /// An officer's decision on an application the policy did not refer to an officer.
     #[error(
         "application {0} was not referred to an officer: only referred applications are decided by hand"
@@ -281,6 +373,10 @@ impl Verified {
                 .map_err(|error| Refusal::Malformed(format!("not a submission: {error}")))?;
             check_submission(&submission)?;
             Entry::Submission(submission)
+        } else if json.get("type") == Some(&Value::from(ACCESS_TYPE)) {
+            let access: Access = serde_json::from_value(verified.document)
+                .map_err(|error| Refusal::Malformed(format!("not an access entry: {error}")))?;
+            Entry::Access(access)
         } else {
             let decision = Decision::from_json(&verified.document).map_err(|error| {
                 Refusal::Malformed(format!("neither a submission nor a decision: {error}"))
@@ -330,6 +426,43 @@ impl Verified {
         let service = catalog
             .service(entry.service())
             .ok_or_else(|| Refusal::UnknownService(entry.service().to_owned()))?;
+        if let Entry::Access(access) = entry {
+            let refused = |problem: String| {
+                Refusal::BadSignature(format!(
+                    "the access to an application to `{}` is not the department's: {problem}",
+                    service.id
+                ))
+            };
+            match (&access.delegation, access.purpose) {
+                (None, Purpose::AutomaticReview) => {
+                    service
+                        .department
+                        .signer_at(&access.by, at)
+                        .map_err(|problem| refused(problem.to_string()))?;
+                }
+                (Some(delegation), Purpose::OfficerReview) => {
+                    agora_services::delegation::verify(
+                        delegation,
+                        catalog,
+                        &service.id,
+                        &access.by,
+                        at,
+                    )
+                    .map_err(|problem| refused(problem.to_string()))?;
+                }
+                (None, Purpose::OfficerReview) => {
+                    return Err(refused(
+                        "an officer's review carries the delegation".to_owned(),
+                    ));
+                }
+                (Some(_), Purpose::AutomaticReview) => {
+                    return Err(refused(
+                        "the automatic review is the department's own, with no delegation"
+                            .to_owned(),
+                    ));
+                }
+            }
+        }
         if let Entry::Decision(decision) = entry {
             let refused = |problem: String| {
                 Refusal::BadSignature(format!(

@@ -41,7 +41,7 @@ pub const STORE_FILE: &str = "ledger.sqlite";
 /// The key file's name in the ledger directory.
 pub const KEY_FILE: &str = "ledger.key";
 /// The store format this code writes and reads.
-pub const FORMAT: i64 = 3;
+pub const FORMAT: i64 = 4;
 
 /// The tables. Each entry row names its applicant (a decision: its submission's) and, for a
 /// decision, the leaf of the submission it decides.
@@ -156,6 +156,8 @@ pub struct ApplicationRecord {
     pub submission: StoredEntry,
     /// Its decisions, oldest first (a referral, then an officer's decision).
     pub decisions: Vec<StoredEntry>,
+    /// Who opened it, oldest first: the access entries.
+    pub accesses: Vec<StoredEntry>,
 }
 
 /// What an audit found: everything checked out.
@@ -167,6 +169,8 @@ pub struct AuditReport {
     pub submissions: u64,
     /// Of which decisions.
     pub decisions: u64,
+    /// Of which access entries (someone at the department opened an application).
+    pub accesses: u64,
     /// Checkpoints whose signature and root were re-checked.
     pub checkpoints: u64,
     /// The newest checkpoint.
@@ -181,6 +185,10 @@ pub struct Ledger {
     key: SigningKey,
     verifier: VerifierKey,
     catalog: Catalog,
+    /// The first leaf from which every decision must follow its decider's access entry:
+    /// 0, or the size when an older store became format 4 (its decisions were made before
+    /// access entries existed).
+    access_from: u64,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -222,6 +230,7 @@ impl Ledger {
             key,
             verifier,
             catalog,
+            access_from: 0,
         };
         ledger.check_meta()?;
         ledger.refresh()?;
@@ -278,7 +287,7 @@ impl Ledger {
         match (format, key) {
             (None, None) => {
                 tx.execute(
-                    "INSERT INTO meta (name, value) VALUES ('format', ?1), ('key', ?2)",
+                    "INSERT INTO meta (name, value) VALUES ('format', ?1), ('key', ?2), ('access_from', '0')",
                     params![FORMAT.to_string(), self.verifier.to_string()],
                 )
                 .map_err(|e| self.sqlite(e))?;
@@ -293,11 +302,16 @@ impl Ledger {
                     });
                 }
                 match format.as_str() {
-                    "3" => {}
-                    "2" => self.migrate_from_format_2(&tx)?,
+                    "4" => {}
+                    "3" => self.migrate_from_format_3(&tx)?,
+                    "2" => {
+                        self.migrate_from_format_2(&tx)?;
+                        self.migrate_from_format_3(&tx)?;
+                    }
                     "1" => {
                         self.migrate_from_format_1(&tx)?;
                         self.migrate_from_format_2(&tx)?;
+                        self.migrate_from_format_3(&tx)?;
                     }
                     _ => {
                         return Err(self.corrupt(format!(
@@ -308,6 +322,18 @@ impl Ledger {
             }
             _ => return Err(self.corrupt("its `meta` table is incomplete")),
         }
+        let access_from = tx
+            .query_row(
+                "SELECT value FROM meta WHERE name = 'access_from'",
+                [],
+                |row| row.get::<_, String>(0),
+            )
+            .map_err(|e| self.sqlite(e))?;
+        self.access_from = access_from.parse().map_err(|_| {
+            self.corrupt(format!(
+                "its access_from `{access_from}` is not a leaf index"
+            ))
+        })?;
         tx.execute_batch(INDEXES).map_err(|e| self.sqlite(e))?;
         tx.commit().map_err(|e| self.sqlite(e))
     }
@@ -414,6 +440,23 @@ impl Ledger {
         }
         tx.execute("UPDATE meta SET value = '2' WHERE name = 'format'", [])
             .map_err(sqlite)?;
+        Ok(())
+    }
+
+    /// Format 4 adds access entries ("who opened my application"), and every decision must
+    /// follow its decider's; the decisions already stored were made before they existed, so
+    /// the rule holds from the store's size now on (`access_from`).
+    fn migrate_from_format_3(&self, tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+        let size: i64 = tx
+            .query_row("SELECT COUNT(*) FROM entries", [], |row| row.get(0))
+            .map_err(|e| self.sqlite(e))?;
+        tx.execute(
+            "INSERT INTO meta (name, value) VALUES ('access_from', ?1) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            [size.to_string()],
+        )
+        .map_err(|e| self.sqlite(e))?;
+        tx.execute("UPDATE meta SET value = '4' WHERE name = 'format'", [])
+            .map_err(|e| self.sqlite(e))?;
         Ok(())
     }
 
@@ -733,6 +776,55 @@ impl Ledger {
                     submission: None,
                 }))
             }
+            Entry::Access(access) => {
+                // Exactly the submission it names: its leaf, id, digest, service and time.
+                let found = tx
+                    .query_row(
+                        "SELECT idx, time, entry, application_sha256, applicant FROM entries WHERE kind = 'submission' AND application_id = ?1 AND idx = ?2",
+                        params![id, sql_int(access.anchored.index)],
+                        |row| Ok((entry_row(row)?, row.get::<_, String>(3)?, row.get::<_, String>(4)?)),
+                    )
+                    .optional()?;
+                let Some(((submitted_index, submitted_time, submitted), digest, applicant)) = found
+                else {
+                    return Ok(Err(Refusal::UnknownApplication(id)));
+                };
+                let submitted: Value = serde_json::from_slice(&submitted).unwrap_or(Value::Null);
+                let anchored = agora_services::Anchor {
+                    ledger: self.verifier.name().to_owned(),
+                    index: submitted_index as u64,
+                    time: agora_services::time_format::parse_utc(&submitted_time)
+                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                };
+                if digest != access.application_sha256
+                    || submitted.get("service").and_then(Value::as_str) != Some(&access.service)
+                    || access.anchored != anchored
+                {
+                    return Ok(Err(Refusal::DecisionMismatch {
+                        id,
+                        problem: format!(
+                            "the access entry does not name the application anchored on `{}` at leaf {}, {}",
+                            anchored.ledger,
+                            anchored.index,
+                            agora_services::time_format::format_utc(anchored.time)
+                        ),
+                    }));
+                }
+                let same = tx
+                    .query_row(
+                        "SELECT idx, time, entry FROM entries WHERE kind = 'access' AND submission_idx = ?1 AND entry = ?2",
+                        params![submitted_index, canonical],
+                        entry_row,
+                    )
+                    .optional()?;
+                if let Some((index, time, _)) = same {
+                    return Ok(Ok(Admission::Already(already(index, &time))));
+                }
+                Ok(Ok(Admission::New {
+                    applicant,
+                    submission: Some(submitted_index),
+                }))
+            }
             Entry::Decision(decision) => {
                 let subject = &decision.credential_subject;
                 // The submission the decision names by its leaf; failing that (a decision
@@ -813,6 +905,20 @@ impl Ledger {
                 if subject.delegation.is_some() && !referred {
                     return Ok(Err(Refusal::NotReferred(id)));
                 }
+                // Whoever decides opened it first, and the ledger recorded that.
+                let mut statement = tx.prepare_cached(
+                    "SELECT entry FROM entries WHERE kind = 'access' AND submission_idx = ?1",
+                )?;
+                let issuer = decision.issuer.to_string();
+                let opened = statement
+                    .query_map([submitted_index], |row| row.get::<_, Vec<u8>>(0))?
+                    .collect::<Result<Vec<_>, _>>()?
+                    .iter()
+                    .filter_map(|bytes| serde_json::from_slice::<Value>(bytes).ok())
+                    .any(|access| access.get("by").and_then(Value::as_str) == Some(&issuer));
+                if !opened {
+                    return Ok(Err(Refusal::NotOpened { id, by: issuer }));
+                }
                 Ok(Ok(Admission::New {
                     applicant,
                     submission: Some(submitted_index),
@@ -884,17 +990,19 @@ impl Ledger {
         drop(statement);
         let mut submission = None;
         let mut decisions = Vec::new();
+        let mut accesses = Vec::new();
         for ((index, time, entry), kind) in rows {
             let stored = self.stored_entry(index, &time, &entry)?;
-            if kind == "submission" {
-                submission = Some(stored);
-            } else {
-                decisions.push(stored);
+            match kind.as_str() {
+                "submission" => submission = Some(stored),
+                "access" => accesses.push(stored),
+                _ => decisions.push(stored),
             }
         }
         Ok(submission.map(|submission| ApplicationRecord {
             submission,
             decisions,
+            accesses,
         }))
     }
 
@@ -991,6 +1099,7 @@ impl Ledger {
             entries: 0,
             submissions: 0,
             decisions: 0,
+            accesses: 0,
             checkpoints: 0,
             latest: None,
         };
@@ -1004,6 +1113,8 @@ impl Ledger {
         let mut decided: HashSet<u64> = HashSet::new();
         // Submissions a referral handed to an officer.
         let mut referred: HashSet<u64> = HashSet::new();
+        // Who opened which submission.
+        let mut opened: HashSet<(u64, String)> = HashSet::new();
         let batch = 10_000;
         loop {
             let from = tree.len();
@@ -1092,11 +1203,35 @@ impl Ledger {
                                 "entry {index}: an officer's decision on {id}, which was not referred"
                             )));
                         }
+                        if index >= self.access_from
+                            && !opened.contains(&(leaf, decision.issuer.to_string()))
+                        {
+                            return Err(self.corrupt(format!(
+                                "entry {index}: a decision on {id} by {}, who is not recorded as having opened it",
+                                decision.issuer
+                            )));
+                        }
                         if is_final(decision) {
                             decided.insert(leaf);
                         } else {
                             referred.insert(leaf);
                         }
+                    }
+                    Entry::Access(access) => {
+                        report.accesses += 1;
+                        let leaf = access.anchored.index;
+                        match submissions.get(&leaf) {
+                            Some((opened_id, digest, service))
+                                if *opened_id == id
+                                    && *digest == access.application_sha256
+                                    && *service == access.service => {}
+                            _ => {
+                                return Err(self.corrupt(format!(
+                                    "entry {index}: an access to {id}, which is not on the ledger before it"
+                                )));
+                            }
+                        }
+                        opened.insert((leaf, access.by.to_string()));
                     }
                 }
                 tree.push(hash);
@@ -1145,6 +1280,7 @@ fn application_sha256(entry: &Entry) -> &str {
     match entry {
         Entry::Submission(submission) => &submission.application_sha256,
         Entry::Decision(decision) => &decision.credential_subject.application_sha256,
+        Entry::Access(access) => &access.application_sha256,
     }
 }
 

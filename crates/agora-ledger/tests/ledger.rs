@@ -123,6 +123,40 @@ fn decision(ledger: &mut Ledger, submission: &Value, outcome: Outcome, signer: &
     unanchored_decision(&catalog(), submission, outcome, signer, Some(anchored))
 }
 
+/// The access entry of `signer` opening `submission` where `ledger` anchored it, for the
+/// automatic review: what a desk records before it decides.
+fn opened(ledger: &mut Ledger, submission: &Value, signer: &Identity) -> Value {
+    let id = ApplicationId::parse(submission["id"].as_str().expect("id")).expect("an id");
+    let applicant =
+        DidKey::parse(submission["applicant"].as_str().expect("applicant")).expect("a did:key");
+    let record = ledger
+        .application(id, &applicant)
+        .expect("reads")
+        .expect("anchored");
+    let anchored = &Anchor {
+        ledger: ledger.verifier().name().to_owned(),
+        index: record.submission.index,
+        time: record.submission.time,
+    };
+    let access = agora_ledger::entry::Access {
+        kind: agora_ledger::entry::ACCESS_TYPE.to_owned(),
+        id: ApplicationId::parse(submission["id"].as_str().expect("id")).expect("an id"),
+        service: submission["service"].as_str().expect("service").to_owned(),
+        application_sha256: submission["application_sha256"]
+            .as_str()
+            .expect("digest")
+            .to_owned(),
+        anchored: anchored.clone(),
+        by: signer.did(),
+        purpose: agora_ledger::entry::Purpose::AutomaticReview,
+        at: agora_services::time_format::to_utc_second(OffsetDateTime::now_utc()),
+        delegation: None,
+    };
+    signer
+        .sign(&access.to_json(), &ProofOptions::assertion())
+        .expect("signs")
+}
+
 /// [`decision`] naming `anchored`, or no anchor.
 fn unanchored_decision(
     catalog: &Catalog,
@@ -188,9 +222,13 @@ fn filled(dir: &Path) -> (Ledger, Vec<Value>) {
         landed(&result);
     }
     let department = department_key(&catalog, SERVICE);
+    // The desk records that it opened the application, then its decision.
+    let access = opened(&mut ledger, &submissions[0], &department);
+    landed(&append(&mut ledger, std::slice::from_ref(&access))[0]);
     let decided = decision(&mut ledger, &submissions[0], Outcome::Approve, &department);
     landed(&append(&mut ledger, std::slice::from_ref(&decided))[0]);
     let mut entries = submissions;
+    entries.push(access);
     entries.push(decided);
     (ledger, entries)
 }
@@ -200,7 +238,7 @@ fn a_reopened_store_holds_the_same_entries_under_the_same_checkpoint() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut ledger, entries) = filled(dir.path());
     let checkpoint = ledger.checkpoint().expect("reads").expect("a checkpoint");
-    assert_eq!(checkpoint.checkpoint.size, 4);
+    assert_eq!(checkpoint.checkpoint.size, 5);
     let stored = ledger.entries_since(0, 100).expect("reads");
 
     // Positions beyond any ledger read nothing (they once wrapped round to "everything").
@@ -214,7 +252,7 @@ fn a_reopened_store_holds_the_same_entries_under_the_same_checkpoint() {
     drop(ledger);
 
     let mut reopened = open(dir.path());
-    assert_eq!(reopened.size().expect("reads"), 4);
+    assert_eq!(reopened.size().expect("reads"), 5);
     assert_eq!(
         reopened.checkpoint().expect("reads"),
         Some(checkpoint),
@@ -225,10 +263,15 @@ fn a_reopened_store_holds_the_same_entries_under_the_same_checkpoint() {
     assert_eq!(kept, entries.iter().collect::<Vec<_>>());
     let report = reopened.audit().expect("the audit passes");
     assert_eq!(
-        (report.entries, report.submissions, report.decisions),
-        (4, 3, 1)
+        (
+            report.entries,
+            report.submissions,
+            report.accesses,
+            report.decisions
+        ),
+        (5, 3, 1, 1)
     );
-    assert_eq!(report.checkpoints, 2, "one checkpoint per commit");
+    assert_eq!(report.checkpoints, 3, "one checkpoint per commit");
 }
 
 #[test]
@@ -279,6 +322,8 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
     for result in append(&mut ledger, &[first.clone(), decided.clone()]) {
         landed(&result);
     }
+    let access = opened(&mut ledger, &decided, &department);
+    landed(&append(&mut ledger, &[access])[0]);
     let rejection = decision(&mut ledger, &decided, Outcome::Reject, &department);
     landed(&append(&mut ledger, &[rejection])[0]);
     let first_id = ApplicationId::parse(first["id"].as_str().expect("id")).expect("id");
@@ -341,6 +386,14 @@ fn each_broken_rule_is_refused_with_its_own_reason() {
     ];
 
     let mut cases: Vec<(&str, Value, Refusal)> = vec![
+        (
+            "a decision by someone the ledger has not seen open it",
+            decision(&mut ledger, &first, Outcome::Approve, &department),
+            Refusal::NotOpened {
+                id: first_id.to_string(),
+                by: department.did().to_string(),
+            },
+        ),
         (
             "the same id, another application",
             citizen.submission_of(
@@ -471,7 +524,7 @@ fn a_closed_service_takes_no_submissions_and_keeps_its_history() {
     let report = ledger
         .audit()
         .expect("what was submitted while it was open still audits");
-    assert_eq!(report.entries, 4);
+    assert_eq!(report.entries, 5);
     let results = append(&mut ledger, &[Citizen::new().submission(SERVICE)]);
     assert_eq!(results, [Err(Refusal::ClosedService(SERVICE.to_owned()))]);
 }
@@ -498,7 +551,7 @@ fn the_same_entry_sent_again_is_answered_with_where_it_already_is() {
         .collect();
     expected.push(expected[0].clone());
     assert_eq!(results, expected);
-    assert_eq!(ledger.size().expect("reads"), 4);
+    assert_eq!(ledger.size().expect("reads"), 5);
     assert_eq!(
         ledger.checkpoint().expect("reads"),
         checkpoint,
@@ -516,7 +569,7 @@ fn the_same_entry_sent_again_is_answered_with_where_it_already_is() {
             ..first
         })
     );
-    assert_eq!(ledger.size().expect("reads"), 5);
+    assert_eq!(ledger.size().expect("reads"), 6);
 }
 
 #[test]
@@ -672,7 +725,7 @@ fn a_format_1_store_is_checked_and_migrated_to_rfc_6962_leaves() {
     let report = migrated
         .audit()
         .expect("the migrated store passes its audit");
-    assert_eq!((report.entries, report.checkpoints), (4, 1));
+    assert_eq!((report.entries, report.checkpoints), (5, 1));
     // Its new checkpoint is over RFC 6962 leaves, and it takes new entries.
     let (signed, proofs) = migrated.prove(&[0]).expect("proves");
     let root = RootHash::<Sha256>::new(signed.checkpoint.root.into(), signed.checkpoint.size);

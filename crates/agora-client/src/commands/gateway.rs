@@ -196,6 +196,15 @@ fn print_receipt(archived: &Archived) -> Result<String, CommandError> {
     serde_json::to_string_pretty(receipt).map_err(|e| CommandError::failure(e.to_string()))
 }
 
+/// Where a step stands among others in the same second: queued, anchored, opened (2), decided.
+pub(crate) fn timeline_rank(state: State) -> u8 {
+    match state {
+        State::Queued => 0,
+        State::Anchored => 1,
+        State::Decided | State::Failed => 3,
+    }
+}
+
 /// An application's state and timeline, in words.
 fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
     let title = catalog
@@ -211,16 +220,36 @@ fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
         (State::Failed, _) => "refused by the ledger".to_owned(),
     };
     let mut lines = vec![format!("{} — {title}: {state}", archived.id)];
-    for event in &archived.events {
-        let at = time::OffsetDateTime::from_unix_timestamp(event.at as i64)
+    // The timeline: its own steps, and who opened it at the department, by time (within a
+    // second, opening comes after anchoring and before deciding).
+    let mut timeline: Vec<(u64, u8, String)> = archived
+        .events
+        .iter()
+        .map(|event| {
+            let detail = event
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            (
+                event.at,
+                timeline_rank(event.state),
+                format!("{}{detail}", event.state.as_str()),
+            )
+        })
+        .collect();
+    if let Some(service) = catalog.service(&archived.service) {
+        for opened in &archived.accesses {
+            let said = catalog.render(&opened.message(&service.department.name), lang);
+            timeline.push((opened.at, 2, said));
+        }
+    }
+    timeline.sort_by_key(|(at, rank, _)| (*at, *rank));
+    for (at, _, said) in timeline {
+        let at = time::OffsetDateTime::from_unix_timestamp(at as i64)
             .map(agora_services::time_format::format_utc)
             .unwrap_or_default();
-        let detail = event
-            .detail
-            .as_deref()
-            .map(|d| format!(" ({d})"))
-            .unwrap_or_default();
-        lines.push(format!("  {at}  {}{detail}", event.state.as_str()));
+        lines.push(format!("  {at}  {said}"));
     }
     let decision = archived
         .receipt
@@ -385,13 +414,14 @@ fn evm_audit(url: &str) -> Result<String, CommandError> {
         .block_on(ledger.audit())
         .map_err(|e| CommandError::failure(e.to_string()))?;
     let summary = format!(
-        "{} batches ({} digests only, {} of them unread without their inbox), {} submissions ({} anchored again, not counted), {} decisions, {} positions, up to block {}",
+        "{} batches ({} digests only, {} of them unread without their inbox), {} submissions ({} anchored again, not counted), {} decisions, {} times opened at a department, {} positions, up to block {}",
         report.batches,
         report.digests_only,
         report.unread,
         report.submissions,
         report.repeats,
         report.decisions,
+        report.accesses,
         report.positions,
         report.final_block
     );
@@ -494,9 +524,17 @@ pub fn ledger_log(from: u64, limit: usize, spec: &LedgerSpec) -> Result<String, 
                     .to_owned()
             };
             let at = agora_services::time_format::format_utc(stored.time);
-            if entry.get("type").and_then(|t| t.as_str())
-                == Some(agora_ledger::entry::SUBMISSION_TYPE)
-            {
+            let kind = entry.get("type").and_then(|t| t.as_str());
+            if kind == Some(agora_ledger::entry::ACCESS_TYPE) {
+                format!(
+                    "{:>6}  {at}  access      {}  {}  opened by {} ({})",
+                    stored.index,
+                    text(&["id"]),
+                    text(&["service"]),
+                    text(&["by"]),
+                    text(&["purpose"])
+                )
+            } else if kind == Some(agora_ledger::entry::SUBMISSION_TYPE) {
                 format!(
                     "{:>6}  {at}  submission  {}  {}  by {}",
                     stored.index,
@@ -548,10 +586,11 @@ pub fn ledger_audit(spec: &LedgerSpec) -> Result<String, CommandError> {
         _ => CommandError::failure(e.to_string()),
     })?;
     Ok(format!(
-        "audit passed: {} entries ({} submissions, {} decisions), {} signed checkpoints re-checked; newest covers {} entries",
+        "audit passed: {} entries ({} submissions, {} decisions, {} times opened at a department), {} signed checkpoints re-checked; newest covers {} entries",
         report.entries,
         report.submissions,
         report.decisions,
+        report.accesses,
         report.checkpoints,
         report.latest.map_or(0, |c| c.size)
     ))

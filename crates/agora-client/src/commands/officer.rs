@@ -122,9 +122,9 @@ pub fn delegate(
     ))
 }
 
-/// `agora desk queue [--keys DIR]`: the referred applications that wait for an officer; with
-/// the department's keys, their answers too.
-pub fn queue(keys: Option<&Path>, spec: &LedgerSpec, lang: Lang) -> Result<String, CommandError> {
+/// `agora desk queue`: the referred applications that wait for an officer, with the policy's
+/// reasons (their answers stay sealed: `agora desk open` opens one, and records it).
+pub fn queue(spec: &LedgerSpec, lang: Lang) -> Result<String, CommandError> {
     let home = home()?;
     let catalog = catalog()?;
     let ledger = spec.open(&home, &catalog)?;
@@ -134,19 +134,6 @@ pub fn queue(keys: Option<&Path>, spec: &LedgerSpec, lang: Lang) -> Result<Strin
     if waiting.is_empty() {
         return Ok("no referred application is waiting for an officer".to_owned());
     }
-    // Opening answers needs the department's keys; the state file is a throwaway.
-    let scratch = tempfile_dir()?;
-    let desk = match keys {
-        Some(dir) => Some(
-            Desk::open(
-                catalog.clone(),
-                DeskKeys::load_dir(dir).map_err(|e| CommandError::input(e.to_string()))?,
-                &scratch.join("desk.sqlite"),
-            )
-            .map_err(|e| CommandError::input(e.to_string()))?,
-        ),
-        None => None,
-    };
     let mut lines = Vec::new();
     for one in &waiting {
         let title = catalog
@@ -163,23 +150,117 @@ pub fn queue(keys: Option<&Path>, spec: &LedgerSpec, lang: Lang) -> Result<Strin
         for reason in &one.referral.credential_subject.reasons {
             lines.push(format!("  referred: {}", catalog.render(reason, lang)));
         }
-        if let Some(desk) = &desk {
-            match desk.open_referred(one) {
-                Ok(application) => {
-                    for (field, answer) in &application.credential_subject.answers {
-                        lines.push(format!("  {field}: {answer}"));
-                    }
-                }
-                Err(problem) => lines.push(format!("  cannot open it: {problem}")),
-            }
-        }
     }
+    Ok(lines.join("\n"))
+}
+
+/// The officer's key (the profile's, PIN-unlocked), the delegation, and the referred
+/// application `id` as the ledger holds it.
+struct OfficerAt {
+    officer: agora_identity::Identity,
+    delegation: serde_json::Value,
+    referred: Referred,
+    ledger: Box<dyn agora_gateway::Ledger>,
+    catalog: agora_services::Catalog,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn officer_at(
+    id: &str,
+    delegation: &Path,
+    pins: &PinSource,
+    spec: &LedgerSpec,
+) -> Result<OfficerAt, CommandError> {
+    let id =
+        agora_services::ApplicationId::parse(id).map_err(|e| CommandError::input(e.to_string()))?;
+    let text = std::fs::read_to_string(delegation)
+        .map_err(|e| CommandError::input(format!("{}: {e}", delegation.display())))?;
+    let delegation = agora_identity::canonical::parse_strict(&text)
+        .map_err(|e| CommandError::input(format!("{}: {e}", delegation.display())))?;
+    let home = home()?;
+    let catalog = catalog()?;
+    let ledger = spec.open(&home, &catalog)?;
+    let runtime = runtime()?;
+    let waiting = runtime
+        .block_on(referred(ledger.as_ref(), &catalog))
+        .map_err(|e| CommandError::failure(e.to_string()))?;
+    let Some(referred) = waiting.into_iter().find(|one| one.submission.id == id) else {
+        return Err(CommandError::input(format!(
+            "{id} is not waiting for an officer: only applications the policy referred, and not decided since, are decided by hand (`agora desk queue` lists them)"
+        )));
+    };
+    let (store, profile) = profile_store()?;
+    if !store.exists(&profile) {
+        return Err(CommandError::input(
+            "this profile has no officer key yet: create one with `agora id new`",
+        ));
+    }
+    let officer = store
+        .unlock(&profile, &pins.read("PIN: ")?)
+        .map_err(|e| CommandError::input(e.to_string()))?;
+    Ok(OfficerAt {
+        officer,
+        delegation,
+        referred,
+        ledger,
+        catalog,
+        runtime,
+    })
+}
+
+fn officer_error(id: &str, error: agora_gateway::desk::DeskError) -> CommandError {
+    match error {
+        agora_gateway::desk::DeskError::Ledger(agora_gateway::LedgerError::Unavailable(why)) => {
+            CommandError::failure(format!("the ledger cannot take it now: {why}"))
+        }
+        other => CommandError::negative(format!("{id}: {other}")),
+    }
+}
+
+/// `agora desk open ID --keys DIR --delegation FILE`: the officer reads a referred
+/// application's answers, with the department desk's keys; that they opened it is recorded on
+/// the ledger first, signed with their key.
+pub fn open(
+    id: &str,
+    keys: &Path,
+    delegation: &Path,
+    pins: &PinSource,
+    spec: &LedgerSpec,
+) -> Result<String, CommandError> {
+    let at = officer_at(id, delegation, pins, spec)?;
+    // The desk's state is not needed to open one application: a throwaway file.
+    let scratch = tempfile_dir()?;
+    let desk = Desk::open(
+        at.catalog.clone(),
+        DeskKeys::load_dir(keys).map_err(|e| CommandError::input(e.to_string()))?,
+        &scratch.join("desk.sqlite"),
+    )
+    .map_err(|e| CommandError::input(e.to_string()));
+    let opened = desk.and_then(|desk| {
+        at.runtime
+            .block_on(desk.open_referred(
+                at.ledger.as_ref(),
+                &at.referred,
+                &at.officer,
+                &at.delegation,
+            ))
+            .map_err(|e| officer_error(id, e))
+    });
     let _ = std::fs::remove_dir_all(&scratch);
+    let application = opened?;
+    let mut lines = vec![format!(
+        "{} — opened by {} (recorded on the ledger)",
+        application.id,
+        at.officer.did()
+    )];
+    for (field, answer) in &application.credential_subject.answers {
+        lines.push(format!("  {field}: {answer}"));
+    }
     Ok(lines.join("\n"))
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf, CommandError> {
-    let dir = std::env::temp_dir().join(format!("agora-queue-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("agora-officer-{}", std::process::id()));
     agora_identity::keystore::files::create_private_dir(&dir)
         .map_err(|e| CommandError::failure(format!("cannot create {}: {e}", dir.display())))?;
     Ok(dir)
@@ -200,51 +281,22 @@ pub fn decide(
             "give the reason in both languages: --reason TEXT --reason-zh 文字",
         ));
     }
-    let id =
-        agora_services::ApplicationId::parse(id).map_err(|e| CommandError::input(e.to_string()))?;
-    let text = std::fs::read_to_string(delegation)
-        .map_err(|e| CommandError::input(format!("{}: {e}", delegation.display())))?;
-    let delegation_json = agora_identity::canonical::parse_strict(&text)
-        .map_err(|e| CommandError::input(format!("{}: {e}", delegation.display())))?;
-    let home = home()?;
-    let catalog = catalog()?;
-    let ledger = spec.open(&home, &catalog)?;
-    let runtime = runtime()?;
-    let waiting = runtime
-        .block_on(referred(ledger.as_ref(), &catalog))
-        .map_err(|e| CommandError::failure(e.to_string()))?;
-    let Some(one): Option<&Referred> = waiting.iter().find(|one| one.submission.id == id) else {
-        return Err(CommandError::input(format!(
-            "{id} is not waiting for an officer: only applications the policy referred, and not decided since, are decided by hand (`agora desk queue` lists them)"
-        )));
-    };
-    let (store, profile) = profile_store()?;
-    if !store.exists(&profile) {
-        return Err(CommandError::input(
-            "this profile has no officer key yet: create one with `agora id new`",
-        ));
-    }
-    let officer = store
-        .unlock(&profile, &pins.read("PIN: ")?)
-        .map_err(|e| CommandError::input(e.to_string()))?;
-    let made = runtime
+    let at = officer_at(id, delegation, pins, spec)?;
+    let (officer, catalog) = (&at.officer, &at.catalog);
+    let made = at
+        .runtime
         .block_on(decide_referred(
-            ledger.as_ref(),
-            &catalog,
-            one,
-            &officer,
-            &delegation_json,
+            at.ledger.as_ref(),
+            catalog,
+            &at.referred,
+            officer,
+            &at.delegation,
             OfficerDecision {
                 outcome,
                 reason: Text::new(reason.0, reason.1),
             },
         ))
-        .map_err(|e| match e {
-            agora_gateway::desk::DeskError::Ledger(agora_gateway::LedgerError::Unavailable(
-                why,
-            )) => CommandError::failure(format!("the ledger cannot take it now: {why}")),
-            other => CommandError::negative(format!("{id} was not decided: {other}")),
-        })?;
+        .map_err(|e| officer_error(id, e))?;
     Ok(format!(
         "{id}: {} by {}, officer of the department `{}`",
         made.credential_subject.outcome.as_str(),

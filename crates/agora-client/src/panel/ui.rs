@@ -1248,21 +1248,41 @@ fn application_card(
             );
         }
         ui.add_space(4.0);
-        for event in &summary.events {
-            let at = OffsetDateTime::from_unix_timestamp(event.at as i64)
+        // Its steps and who opened it at the department, by time (within a second, opening
+        // comes after anchoring and before deciding).
+        let mut timeline: Vec<(u64, u8, agora_services::Message)> = summary
+            .events
+            .iter()
+            .map(|event| {
+                let step = match event.state {
+                    State::Queued => agora_services::Status::Queued.label(),
+                    State::Anchored => agora_services::Status::Anchored.label(),
+                    State::Decided => summary.outcome.map_or_else(
+                        || agora_services::Message::new("status.failed"),
+                        |outcome| agora_services::Status::Decided { outcome }.label(),
+                    ),
+                    State::Failed => agora_services::Message::new("status.failed"),
+                };
+                let rank = match event.state {
+                    State::Queued => 0,
+                    State::Anchored => 1,
+                    State::Decided | State::Failed => 3,
+                };
+                (event.at, rank, step)
+            })
+            .collect();
+        if let Some(service) = catalog.service(&summary.service) {
+            for opened in &summary.accesses {
+                timeline.push((opened.at, 2, opened.message(&service.department.name)));
+            }
+        }
+        timeline.sort_by_key(|(at, rank, _)| (*at, *rank));
+        for (at, _, step) in &timeline {
+            let at = OffsetDateTime::from_unix_timestamp(*at as i64)
                 .map(agora_services::time_format::format_utc)
                 .unwrap_or_default();
-            let step = match event.state {
-                State::Queued => agora_services::Status::Queued.label(),
-                State::Anchored => agora_services::Status::Anchored.label(),
-                State::Decided => summary.outcome.map_or_else(
-                    || agora_services::Message::new("status.failed"),
-                    |outcome| agora_services::Status::Decided { outcome }.label(),
-                ),
-                State::Failed => agora_services::Message::new("status.failed"),
-            };
             ui.label(
-                RichText::new(format!("{at}   {}", catalog.render(&step, l)))
+                RichText::new(format!("{at}   {}", catalog.render(step, l)))
                     .small()
                     .color(MUTED),
             );

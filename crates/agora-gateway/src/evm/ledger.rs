@@ -165,6 +165,7 @@ enum Kind {
         id: ApplicationId,
     },
     Decision,
+    Access,
 }
 
 /// What has been read of the chain: final blocks only.
@@ -177,6 +178,8 @@ struct Index {
     by_application: HashMap<(String, ApplicationId), u64>,
     by_digest: HashMap<String, u64>,
     decisions: HashMap<u64, Vec<u64>>,
+    /// Each submission's access entries, by its position: who opened it.
+    accesses: HashMap<u64, Vec<u64>>,
     /// Each batch's leaves, for inclusion proofs.
     batches: HashMap<B256, Vec<Hash>>,
     block_times: HashMap<u64, OffsetDateTime>,
@@ -514,6 +517,41 @@ impl EvmLedger {
                     },
                 );
             }
+            Some(topic) if *topic == AgoraRegistry::AccessRecorded::SIGNATURE_HASH => {
+                let Ok(event) = log.log_decode::<AgoraRegistry::AccessRecorded>() else {
+                    return Ok(());
+                };
+                let event = event.inner.data;
+                let Ok(entry) = serde_json::from_slice::<Value>(&event.document) else {
+                    return Ok(());
+                };
+                let time = self.block_time(index, block).await?;
+                if !matches!(
+                    Verified::check(&entry, time.into()).map(|v| v.entry().clone()),
+                    Ok(Entry::Access(_))
+                ) {
+                    return Ok(());
+                }
+                index
+                    .accesses
+                    .entry(event.applicationPosition)
+                    .or_default()
+                    .push(event.position);
+                index.positions.insert(
+                    event.position,
+                    Indexed {
+                        stored: StoredEntry {
+                            index: event.position,
+                            time,
+                            entry,
+                        },
+                        kind: Kind::Access,
+                        transaction: tx,
+                        block,
+                        block_hash,
+                    },
+                );
+            }
             _ => {}
         }
         Ok(())
@@ -538,6 +576,8 @@ impl EvmLedger {
         let mut submissions: HashMap<u64, agora_ledger::entry::Submission> = HashMap::new();
         // Applications with a decision recorded: a decision by hand needs a referral first.
         let mut decided_before: HashSet<u64> = HashSet::new();
+        // Who opened which application (by position): a decision needs its decider's access.
+        let mut opened: HashSet<(u64, String)> = HashSet::new();
         let mut from = self.config.deployed_at;
         while from <= final_block {
             let to = final_block.min(from + LOG_RANGE - 1);
@@ -638,8 +678,8 @@ impl EvmLedger {
                                     report.repeats += 1;
                                 }
                             }
-                            Ok(Entry::Decision(_)) => report.problems.push(format!(
-                                "position {position} (transaction {tx}): a decision anchored as a submission"
+                            Ok(Entry::Decision(_) | Entry::Access(_)) => report.problems.push(format!(
+                                "position {position} (transaction {tx}): a decision or access entry anchored as a submission"
                             )),
                             Err(refusal) => report.problems.push(format!(
                                 "position {position} (transaction {tx}): {refusal}"
@@ -683,11 +723,24 @@ impl EvmLedger {
                                         && submission.application_sha256
                                             == subject.application_sha256 =>
                                 {
-                                    // By hand only after a referral.
+                                    // By hand only after a referral; and only by who opened it.
                                     let first = decided_before.insert(event.applicationPosition);
-                                    (subject.delegation.is_some() && first).then(|| {
-                                        "an officer decided it, and nothing referred it".to_owned()
-                                    })
+                                    if subject.delegation.is_some() && first {
+                                        Some(
+                                            "an officer decided it, and nothing referred it"
+                                                .to_owned(),
+                                        )
+                                    } else if !opened.contains(&(
+                                        event.applicationPosition,
+                                        decision.issuer.to_string(),
+                                    )) {
+                                        Some(format!(
+                                            "{} decided it without an access entry of theirs before",
+                                            decision.issuer
+                                        ))
+                                    } else {
+                                        None
+                                    }
                                 }
                                 _ => Some(format!(
                                     "it does not decide the application at position {} on {origin}",
@@ -695,12 +748,63 @@ impl EvmLedger {
                                 )),
                             }
                         }
-                        Ok(Entry::Submission(_)) => Some("it is a submission".to_owned()),
+                        Ok(Entry::Submission(_) | Entry::Access(_)) => {
+                            Some("it is not a decision".to_owned())
+                        }
                         Err(problem) => Some(problem),
                     };
                     if let Some(problem) = problem {
                         report.problems.push(format!(
                             "the decision at position {} (transaction {tx}): {problem}",
+                            event.position
+                        ));
+                    }
+                } else if let Ok(event) = log.log_decode::<AgoraRegistry::AccessRecorded>() {
+                    let event = event.inner.data;
+                    report.accesses += 1;
+                    if event.position != next {
+                        report.problems.push(format!(
+                            "the access at position {} (transaction {tx}) was expected at {next}",
+                            event.position
+                        ));
+                    }
+                    next = event.position + 1;
+                    let digest: [u8; 32] = Sha256::digest(&event.document).into();
+                    let access = serde_json::from_slice::<Value>(&event.document)
+                        .map_err(|error| error.to_string())
+                        .and_then(|entry| {
+                            agora_ledger::entry::check_entry(&entry, &self.catalog, time.into())
+                                .map_err(|refusal| refusal.to_string())
+                        });
+                    let problem = match access {
+                        _ if digest != event.digest.0 => {
+                            Some("its document is not the digest it cites".to_owned())
+                        }
+                        Ok(Entry::Access(access)) => {
+                            match submissions.get(&event.applicationPosition) {
+                                Some(submission)
+                                    if access.anchored.ledger == origin
+                                        && access.anchored.index == event.applicationPosition
+                                        && submission.id == access.id
+                                        && submission.application_sha256
+                                            == access.application_sha256 =>
+                                {
+                                    opened
+                                        .insert((event.applicationPosition, access.by.to_string()));
+                                    None
+                                }
+                                _ => Some(format!(
+                                    "it does not open the application at position {} on {origin}",
+                                    event.applicationPosition
+                                )),
+                            }
+                        }
+                        Ok(_) => Some("it is not an access entry".to_owned()),
+                        Err(problem) => Some(problem),
+                    };
+                    if let Some(problem) = problem {
+                        report.problems.push(format!(
+                            "the access at position {} (transaction {tx}): {problem}",
                             event.position
                         ));
                     }
@@ -991,6 +1095,23 @@ impl EvmLedger {
             {
                 return Err(LedgerError::Rejected(Refusal::NotReferred(id.to_string())));
             }
+            // Whoever decides opened it first, and the chain holds that (final).
+            let issuer = decision.issuer.to_string();
+            let opened = index
+                .accesses
+                .get(&anchor.index)
+                .into_iter()
+                .flatten()
+                .filter_map(|at| index.positions.get(at))
+                .any(|indexed| {
+                    indexed.stored.entry.get("by").and_then(Value::as_str) == Some(&issuer)
+                });
+            if !opened {
+                return Err(LedgerError::Rejected(Refusal::NotOpened {
+                    id: id.to_string(),
+                    by: issuer,
+                }));
+            }
             match index.positions.get(&anchor.index) {
                 Some(Indexed {
                     kind:
@@ -1098,6 +1219,134 @@ impl EvmLedger {
     }
 }
 
+impl EvmLedger {
+    /// Records an access entry (sent from the department's account): answered once final.
+    async fn append_access(
+        &self,
+        entry: Value,
+        access: agora_ledger::entry::Access,
+    ) -> Result<Appended, LedgerError> {
+        let registry = self.registry().await?;
+        let id = access.id;
+        let mismatch = |problem: String| {
+            LedgerError::Rejected(Refusal::DecisionMismatch {
+                id: id.to_string(),
+                problem,
+            })
+        };
+        let anchor = access.anchored.clone();
+        if anchor.ledger != self.origin() {
+            return Err(mismatch(format!(
+                "it names the ledger {}, not this one ({})",
+                anchor.ledger,
+                self.origin()
+            )));
+        }
+        let (root, applicant) = {
+            let index = self.sync().await?;
+            // The same access again: where it already is.
+            if let Some(indexed) = index
+                .accesses
+                .get(&anchor.index)
+                .into_iter()
+                .flatten()
+                .filter_map(|at| index.positions.get(at))
+                .find(|indexed| indexed.stored.entry == entry)
+            {
+                return Ok(Appended {
+                    index: indexed.stored.index,
+                    time: indexed.stored.time,
+                    already: true,
+                });
+            }
+            match index.positions.get(&anchor.index) {
+                Some(Indexed {
+                    kind:
+                        Kind::Submission {
+                            root,
+                            applicant,
+                            id: anchored,
+                            ..
+                        },
+                    stored,
+                    ..
+                }) if *anchored == id
+                    && stored.time == anchor.time
+                    && stored
+                        .entry
+                        .get("application_sha256")
+                        .and_then(Value::as_str)
+                        == Some(&access.application_sha256) =>
+                {
+                    (*root, **applicant)
+                }
+                _ => {
+                    return Err(LedgerError::Rejected(Refusal::UnknownApplication(
+                        id.to_string(),
+                    )));
+                }
+            }
+        };
+        let document = canonicalize(&entry)
+            .map_err(|e| LedgerError::Rejected(Refusal::Malformed(e.to_string())))?;
+        let digest: [u8; 32] = Sha256::digest(&document).into();
+        let call: Bytes = AgoraRegistry::recordAccessCall {
+            service: service_key(&access.service),
+            application: application_key(&applicant, &id),
+            root,
+            applicationPosition: anchor.index,
+            digest: B256::from(digest),
+            document: Bytes::from(document),
+        }
+        .abi_encode()
+        .into();
+        let mut dropped = 0;
+        loop {
+            let receipt = match registry.transact(call.clone()).await {
+                Ok(receipt) => receipt,
+                Err(error @ ChainError::Dropped { .. }) => {
+                    dropped += 1;
+                    if dropped > MAX_RESENDS {
+                        return Err(unavailable(error));
+                    }
+                    continue;
+                }
+                Err(ChainError::Refused(reason)) => {
+                    return Err(mismatch(format!("the registry refused it: {reason}")));
+                }
+                Err(error) => return Err(unavailable(error)),
+            };
+            let recorded = receipt.inner.logs().iter().find_map(|log| {
+                log.log_decode::<AgoraRegistry::AccessRecorded>()
+                    .ok()
+                    .map(|event| event.inner.data.position)
+            });
+            let (Some(position), Some(block)) = (recorded, receipt.block_number) else {
+                return Err(LedgerError::Unavailable(
+                    "the access's transaction recorded no access".to_owned(),
+                ));
+            };
+            loop {
+                let still = registry.block_hash(block).await.map_err(unavailable)?;
+                if still != receipt.block_hash {
+                    break; // dropped by a reorganisation: send it again
+                }
+                let head = registry.block_number().await.map_err(unavailable)?;
+                if head >= block + self.config.confirmations {
+                    let mut index = self.index.lock().await;
+                    let time = self.block_time(&mut index, block).await?;
+                    return Ok(Appended {
+                        index: position,
+                        time,
+                        already: false,
+                    });
+                }
+                tokio::time::sleep(self.config.poll).await;
+            }
+        }
+    }
+}
+
 /// What an audit of a registry found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EvmAudit {
@@ -1113,6 +1362,8 @@ pub struct EvmAudit {
     pub repeats: u64,
     /// Decisions whose signature, digest and anchoring were re-checked.
     pub decisions: u64,
+    /// Access entries whose signature, digest and anchoring were re-checked.
+    pub accesses: u64,
     /// The newest block read (final ones only).
     pub final_block: u64,
     /// Positions taken up to there.
@@ -1274,6 +1525,7 @@ impl Ledger for EvmLedger {
         match verified.entry().clone() {
             Entry::Submission(submission) => self.append_submission(entry, submission).await,
             Entry::Decision(decision) => self.append_decision(entry, decision).await,
+            Entry::Access(access) => self.append_access(entry, access).await,
         }
     }
 
@@ -1321,9 +1573,19 @@ impl Ledger for EvmLedger {
             .filter(|indexed| matches!(indexed.kind, Kind::Decision))
             .map(|indexed| indexed.stored.clone())
             .collect();
+        let accesses = index
+            .accesses
+            .get(position)
+            .into_iter()
+            .flatten()
+            .filter_map(|at| index.positions.get(at))
+            .filter(|indexed| matches!(indexed.kind, Kind::Access))
+            .map(|indexed| indexed.stored.clone())
+            .collect();
         Ok(Some(ApplicationRecord {
             submission: submission.stored.clone(),
             decisions,
+            accesses,
         }))
     }
 

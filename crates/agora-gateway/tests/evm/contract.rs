@@ -66,6 +66,19 @@ fn decide(
     .into()
 }
 
+fn access(service: B256, application: B256, root: B256, position: u64, document: &[u8]) -> Bytes {
+    AgoraRegistry::recordAccessCall {
+        service,
+        application,
+        root,
+        applicationPosition: position,
+        digest: FixedBytes(sha2_256(document)),
+        document: Bytes::copy_from_slice(document),
+    }
+    .abi_encode()
+    .into()
+}
+
 fn sha2_256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest as _;
     sha2::Sha256::digest(bytes).into()
@@ -311,9 +324,55 @@ fn every_registry_rule_reverts_with_its_named_error() {
                 .await,
             "WrongService",
         );
-        // Positions: five applications, two decisions.
+        // Access records: only the department, on an anchored batch, in it, with the
+        // document's digest; as often as it opens the application.
+        let opened = br#"{"type":"AgoraAccess"}"#;
+        refused(
+            stranger
+                .transact(access(parking, application, root, 1, opened))
+                .await,
+            "NotDepartment",
+        );
+        refused(
+            department
+                .transact(access(
+                    parking,
+                    application,
+                    B256::repeat_byte(9),
+                    1,
+                    opened,
+                ))
+                .await,
+            "UnknownBatch",
+        );
+        refused(
+            department
+                .transact(access(parking, application, root, 3, opened))
+                .await,
+            "NotInBatch",
+        );
+        refused(
+            library_dept
+                .transact(access(library, other, root, 0, opened))
+                .await,
+            "WrongService",
+        );
+        let mut wrong_digest = access(parking, application, root, 1, opened).to_vec();
+        // The digest is the 5th word after the selector: flip one of its bytes.
+        wrong_digest[4 + 4 * 32] ^= 1;
+        refused(
+            department.transact(wrong_digest.into()).await,
+            "DigestMismatch",
+        );
+        for _ in 0..2 {
+            department
+                .transact(access(parking, application, root, 1, opened))
+                .await
+                .expect("an access record");
+        }
+        // Positions: five applications, two decisions, two access records.
         let entries = stranger.contract().entries().call().await.expect("entries");
-        assert_eq!(entries, 7);
+        assert_eq!(entries, 9);
     });
 }
 
