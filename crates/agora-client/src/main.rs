@@ -263,12 +263,24 @@ enum DeskAction {
         /// approve or reject.
         #[arg(value_parser = parse_final_outcome)]
         outcome: agora_services::Outcome,
-        /// The reason, in English.
-        #[arg(long, value_name = "TEXT")]
-        reason: String,
-        /// The reason, in Chinese.
-        #[arg(long = "reason-zh", value_name = "TEXT")]
-        reason_zh: String,
+        /// The reason, in English (with --reason-zh).
+        #[arg(
+            long,
+            value_name = "TEXT",
+            requires = "reason_zh",
+            conflicts_with = "reason_key"
+        )]
+        reason: Option<String>,
+        /// The reason, in Chinese (with --reason).
+        #[arg(long = "reason-zh", value_name = "TEXT", requires = "reason")]
+        reason_zh: Option<String>,
+        /// Instead: one of the service's own messages, such as parking-permit.eligible.
+        #[arg(
+            long = "reason-key",
+            value_name = "KEY",
+            required_unless_present = "reason"
+        )]
+        reason_key: Option<String>,
         /// The signed delegation (`agora desk delegate` wrote it).
         #[arg(long, value_name = "FILE")]
         delegation: PathBuf,
@@ -559,13 +571,18 @@ fn run_command(command: Command) -> ExitCode {
                 outcome,
                 reason,
                 reason_zh,
+                reason_key,
                 delegation,
                 pin_stdin,
                 ledger,
             } => commands::officer::decide(
                 &id,
                 outcome,
-                (&reason, &reason_zh),
+                (
+                    reason.as_deref(),
+                    reason_zh.as_deref(),
+                    reason_key.as_deref(),
+                ),
                 &delegation,
                 &pins(pin_stdin),
                 &ledger,

@@ -534,6 +534,30 @@ fn an_officer_decides_a_referred_application_within_their_delegation_and_only_on
         not_referred.stderr
     );
 
+    // A reason chosen from the service's messages must be one of them.
+    let unknown_reason = officer(
+        &[
+            "desk",
+            "decide",
+            &id,
+            "approve",
+            "--reason-key",
+            "parking-permit.because-i-say-so",
+            "--delegation",
+            good.to_str().expect("utf-8"),
+            "--pin-stdin",
+        ],
+        PIN,
+    );
+    assert_eq!(unknown_reason.code, 1, "{}", unknown_reason.stdout);
+    assert!(
+        unknown_reason.stderr.contains(
+            "`parking-permit.because-i-say-so` is not one of the messages of `parking-permit`"
+        ),
+        "{}",
+        unknown_reason.stderr
+    );
+
     // Within it: decided, once.
     let decided = decide(&good, &id);
     assert_eq!(decided.code, 0, "{}", decided.stderr);

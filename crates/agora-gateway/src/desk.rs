@@ -754,8 +754,18 @@ pub async fn record_access(
 pub struct OfficerDecision {
     /// Approve or reject.
     pub outcome: Outcome,
-    /// Why, in both languages (the citizen reads it in theirs).
-    pub reason: agora_services::Text,
+    /// Why.
+    pub reason: OfficerReason,
+}
+
+/// An officer's reason: written in both languages (the citizen reads it in theirs), or one of
+/// the service's own messages, by key.
+#[derive(Debug, Clone)]
+pub enum OfficerReason {
+    /// Text in English and Chinese.
+    Written(agora_services::Text),
+    /// A message of the service (`<service-id>.<name>`), as its policy's reasons are.
+    Message(String),
 }
 
 /// Records an officer's final decision on `referred`, signed with the officer's own key and
@@ -786,6 +796,16 @@ pub async fn decide_referred(
             "an officer approves or rejects; a referral is the policy's".to_owned(),
         ));
     }
+    let reason = match decision.reason {
+        OfficerReason::Written(text) => Message::new("review.officer").with("reason", text),
+        OfficerReason::Message(key) if service.messages.contains(&key) => Message::new(key),
+        OfficerReason::Message(key) => {
+            return Err(DeskError::Officer(format!(
+                "`{key}` is not one of the messages of `{}` (its file's `messages` lists them)",
+                service.id
+            )));
+        }
+    };
     // Deciding is reading: the officer's access is recorded first.
     record_access(
         ledger,
@@ -798,7 +818,7 @@ pub async fn decide_referred(
     .await?;
     let verdict = Verdict {
         outcome: decision.outcome,
-        reasons: vec![Message::new("review.officer").with("reason", decision.reason)],
+        reasons: vec![reason],
         policy: referred.referral.credential_subject.policy.clone(),
         problems: Vec::new(),
     };

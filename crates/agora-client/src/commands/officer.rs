@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use agora_gateway::desk::{OfficerDecision, Referred, decide_referred, referred};
+use agora_gateway::desk::{OfficerDecision, OfficerReason, Referred, decide_referred, referred};
 use agora_gateway::{Desk, DeskKeys};
 use agora_identity::proof::ProofOptions;
 use agora_services::delegation::{Delegation, Officer};
@@ -266,21 +266,28 @@ fn tempfile_dir() -> Result<std::path::PathBuf, CommandError> {
     Ok(dir)
 }
 
-/// `agora desk decide ID approve|reject --reason TEXT --reason-zh TEXT --delegation FILE`: the
-/// officer's final decision on a referred application, signed with the profile's key (PIN).
+/// `agora desk decide ID approve|reject (--reason TEXT --reason-zh TEXT | --reason-key KEY)
+/// --delegation FILE`: the officer's final decision on a referred application, with a reason in
+/// both languages or one of the service's messages, signed with the profile's key (PIN).
 pub fn decide(
     id: &str,
     outcome: Outcome,
-    reason: (&str, &str),
+    reason: (Option<&str>, Option<&str>, Option<&str>),
     delegation: &Path,
     pins: &PinSource,
     spec: &LedgerSpec,
 ) -> Result<String, CommandError> {
-    if reason.0.trim().is_empty() || reason.1.trim().is_empty() {
-        return Err(CommandError::input(
-            "give the reason in both languages: --reason TEXT --reason-zh 文字",
-        ));
-    }
+    let reason = match reason {
+        (Some(en), Some(zh), None) if !en.trim().is_empty() && !zh.trim().is_empty() => {
+            OfficerReason::Written(Text::new(en, zh))
+        }
+        (None, None, Some(key)) => OfficerReason::Message(key.to_owned()),
+        _ => {
+            return Err(CommandError::input(
+                "give the reason in both languages (--reason TEXT --reason-zh 文字), or one of the service's messages (--reason-key SERVICE.NAME)",
+            ));
+        }
+    };
     let at = officer_at(id, delegation, pins, spec)?;
     let (officer, catalog) = (&at.officer, &at.catalog);
     let made = at
@@ -291,10 +298,7 @@ pub fn decide(
             &at.referred,
             officer,
             &at.delegation,
-            OfficerDecision {
-                outcome,
-                reason: Text::new(reason.0, reason.1),
-            },
+            OfficerDecision { outcome, reason },
         ))
         .map_err(|e| officer_error(id, e))?;
     Ok(format!(

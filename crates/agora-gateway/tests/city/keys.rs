@@ -393,7 +393,10 @@ fn the_ledger_takes_an_officers_decision_only_on_a_referral_and_only_once() {
         };
         let reason = || OfficerDecision {
             outcome: Outcome::Approve,
-            reason: agora_services::Text::new("Checked with the employer.", "已与雇主核实。"),
+            reason: agora_gateway::desk::OfficerReason::Written(agora_services::Text::new(
+                "Checked with the employer.",
+                "已与雇主核实。",
+            )),
         };
         match decide_referred(
             &city.ledger,
@@ -446,7 +449,10 @@ fn the_ledger_takes_an_officers_decision_only_on_a_referral_and_only_once() {
         // with where it already is).
         let otherwise = OfficerDecision {
             outcome: Outcome::Reject,
-            reason: agora_services::Text::new("On second thoughts, no.", "再考虑后，不予批准。"),
+            reason: agora_gateway::desk::OfficerReason::Written(agora_services::Text::new(
+                "On second thoughts, no.",
+                "再考虑后，不予批准。",
+            )),
         };
         match decide_referred(
             &city.ledger,

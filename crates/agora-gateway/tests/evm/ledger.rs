@@ -973,7 +973,10 @@ fn an_officer_decides_a_referral_on_the_chain_and_only_a_referral() {
             .expect("signs");
         let reason = OfficerDecision {
             outcome: Outcome::Approve,
-            reason: agora_services::Text::new("Checked with the employer.", "已与雇主核实。"),
+            reason: agora_gateway::desk::OfficerReason::Written(agora_services::Text::new(
+                "Checked with the employer.",
+                "已与雇主核实。",
+            )),
         };
 
         // A second citizen's application, anchored but not referred: not the officer's.
