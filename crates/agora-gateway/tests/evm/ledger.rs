@@ -621,7 +621,24 @@ fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
                 assert!(std::time::Instant::now() < deadline, "nothing was anchored");
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            // anvil rewrites its state file in place every second, so a SIGKILL can land in
+            // the middle of a write. Keep the newest complete save and put it back before the
+            // restart: the node starts on a state it really saved, older than the kill (what
+            // a crash loses), never on half a file.
+            let snapshot = loop {
+                if let Ok(bytes) = std::fs::read(&state)
+                    && serde_json::from_slice::<serde_json::Value>(&bytes).is_ok()
+                {
+                    break bytes;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no complete state saved"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
             chain.node.kill();
+            std::fs::write(&state, &snapshot).expect("the saved state written back");
             chain.node.restart().expect("anvil starts again");
         };
         let (done, ()) = tokio::join!(deliveries, chaos);
