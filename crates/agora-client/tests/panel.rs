@@ -380,6 +380,13 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
         "the decision's reason is shown: {:?}",
         visit.words()
     );
+    // Who opened it, as the ledger recorded it; and that the demo decided it.
+    assert!(
+        visit.shows("Opened by the Transport Bureau for its automatic review")
+            && visit.shows("Demo: decided by the demo departments"),
+        "the timeline names who opened it: {:?}",
+        visit.words()
+    );
 
     // The receipt goes to a file that `agora verify` accepts.
     visit.click("Save the receipt to a file");
