@@ -62,7 +62,7 @@ contract AgoraRegistry {
     /// 0 nothing, REFERRAL, or FINAL.
     mapping(bytes32 application => uint8) public decided;
 
-    /// Positions taken so far: anchored applications and recorded decisions.
+    /// Positions taken so far: anchored applications, recorded decisions and access records.
     uint64 public entries;
 
     event ServiceRegistered(
@@ -235,14 +235,7 @@ contract AgoraRegistry {
         bytes32 digest,
         bytes calldata document
     ) external returns (uint64 position) {
-        Service storage s = _registered(service);
-        if (msg.sender != s.department) revert NotDepartment(service, msg.sender);
-        Batch storage b = _batches[root];
-        if (b.count == 0) revert UnknownBatch(root);
-        if (b.service != s.number) revert WrongService(root, service);
-        if (applicationPosition < b.first || applicationPosition >= b.first + b.count) {
-            revert NotInBatch(root, applicationPosition);
-        }
+        Service storage s = _departmentOn(service, root, applicationPosition);
         if (policy != s.policy) revert PolicyMismatch(policy, s.policy);
         if (kind != REFERRAL && kind != FINAL) revert BadDecisionKind(kind);
         uint8 before = decided[application];
@@ -270,7 +263,22 @@ contract AgoraRegistry {
         bytes32 digest,
         bytes calldata document
     ) external returns (uint64 position) {
-        Service storage s = _registered(service);
+        _departmentOn(service, root, applicationPosition);
+        bytes32 computed = sha256(document);
+        if (computed != digest) revert DigestMismatch(digest, computed);
+        position = entries;
+        entries = position + 1;
+        emit AccessRecorded(service, application, root, applicationPosition, position, digest, document);
+    }
+
+    /// The service, if the caller is its department and `applicationPosition` is in batch
+    /// `root` of that service.
+    function _departmentOn(bytes32 service, bytes32 root, uint64 applicationPosition)
+        private
+        view
+        returns (Service storage s)
+    {
+        s = _registered(service);
         if (msg.sender != s.department) revert NotDepartment(service, msg.sender);
         Batch storage b = _batches[root];
         if (b.count == 0) revert UnknownBatch(root);
@@ -278,11 +286,6 @@ contract AgoraRegistry {
         if (applicationPosition < b.first || applicationPosition >= b.first + b.count) {
             revert NotInBatch(root, applicationPosition);
         }
-        bytes32 computed = sha256(document);
-        if (computed != digest) revert DigestMismatch(digest, computed);
-        position = entries;
-        entries = position + 1;
-        emit AccessRecorded(service, application, root, applicationPosition, position, digest, document);
     }
 
     function _registered(bytes32 service) private view returns (Service storage s) {

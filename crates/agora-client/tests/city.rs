@@ -597,16 +597,15 @@ fn an_officer_decides_a_referred_application_within_their_delegation_and_only_on
         .lines()
         .filter(|line| line.contains("Opened by"))
         .collect();
-    assert_eq!(
-        opened_lines.len(),
-        3,
-        "the desk's review, the officer's reading, the officer's decision: {}",
-        status.stdout
-    );
+    // The desk's review, then the officer's reading and deciding: two access entries, or one
+    // when both fell in the same second (the same signed entry again is recorded once).
     assert!(
-        opened_lines[0].ends_with("Opened by the Transport Bureau for its automatic review")
-            && opened_lines[1]
-                .ends_with("Opened by an officer of the Transport Bureau to decide it"),
+        (2..=3).contains(&opened_lines.len())
+            && opened_lines[0].ends_with("Opened by the Transport Bureau for its automatic review")
+            && opened_lines[1..]
+                .iter()
+                .all(|line| line
+                    .ends_with("Opened by an officer of the Transport Bureau to decide it")),
         "{}",
         status.stdout
     );

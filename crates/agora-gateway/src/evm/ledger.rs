@@ -155,6 +155,19 @@ struct Indexed {
     block_hash: B256,
 }
 
+/// A decision or access entry as a registry event records it.
+struct Recorded<'a> {
+    /// The position of the application it is about.
+    application: u64,
+    /// Its own position.
+    position: u64,
+    /// The signed entry's JSON.
+    document: &'a [u8],
+    transaction: B256,
+    block: u64,
+    block_hash: B256,
+}
+
 #[derive(Debug, Clone)]
 enum Kind {
     Submission {
@@ -487,73 +500,72 @@ impl EvmLedger {
                     return Ok(());
                 };
                 let event = event.inner.data;
-                let Ok(entry) = serde_json::from_slice::<Value>(&event.document) else {
-                    return Ok(());
+                let recorded = Recorded {
+                    application: event.applicationPosition,
+                    position: event.position,
+                    document: &event.document,
+                    transaction: tx,
+                    block,
+                    block_hash,
                 };
-                let time = self.block_time(index, block).await?;
-                if !matches!(
-                    Verified::check(&entry, time.into()).map(|v| v.entry().clone()),
-                    Ok(Entry::Decision(_))
-                ) {
-                    return Ok(());
-                }
-                index
-                    .decisions
-                    .entry(event.applicationPosition)
-                    .or_default()
-                    .push(event.position);
-                index.positions.insert(
-                    event.position,
-                    Indexed {
-                        stored: StoredEntry {
-                            index: event.position,
-                            time,
-                            entry,
-                        },
-                        kind: Kind::Decision,
-                        transaction: tx,
-                        block,
-                        block_hash,
-                    },
-                );
+                self.index_recorded(index, recorded, Kind::Decision).await?;
             }
             Some(topic) if *topic == AgoraRegistry::AccessRecorded::SIGNATURE_HASH => {
                 let Ok(event) = log.log_decode::<AgoraRegistry::AccessRecorded>() else {
                     return Ok(());
                 };
                 let event = event.inner.data;
-                let Ok(entry) = serde_json::from_slice::<Value>(&event.document) else {
-                    return Ok(());
+                let recorded = Recorded {
+                    application: event.applicationPosition,
+                    position: event.position,
+                    document: &event.document,
+                    transaction: tx,
+                    block,
+                    block_hash,
                 };
-                let time = self.block_time(index, block).await?;
-                if !matches!(
-                    Verified::check(&entry, time.into()).map(|v| v.entry().clone()),
-                    Ok(Entry::Access(_))
-                ) {
-                    return Ok(());
-                }
-                index
-                    .accesses
-                    .entry(event.applicationPosition)
-                    .or_default()
-                    .push(event.position);
-                index.positions.insert(
-                    event.position,
-                    Indexed {
-                        stored: StoredEntry {
-                            index: event.position,
-                            time,
-                            entry,
-                        },
-                        kind: Kind::Access,
-                        transaction: tx,
-                        block,
-                        block_hash,
-                    },
-                );
+                self.index_recorded(index, recorded, Kind::Access).await?;
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// Indexes a decision or an access entry the registry recorded, if its document is a
+    /// signed entry of that kind.
+    async fn index_recorded(
+        &self,
+        index: &mut Index,
+        recorded: Recorded<'_>,
+        kind: Kind,
+    ) -> Result<(), LedgerError> {
+        let Ok(entry) = serde_json::from_slice::<Value>(recorded.document) else {
+            return Ok(());
+        };
+        let time = self.block_time(index, recorded.block).await?;
+        let checked = Verified::check(&entry, time.into()).map(|v| v.entry().clone());
+        let by_application = match (&kind, checked) {
+            (Kind::Decision, Ok(Entry::Decision(_))) => &mut index.decisions,
+            (Kind::Access, Ok(Entry::Access(_))) => &mut index.accesses,
+            _ => return Ok(()),
+        };
+        by_application
+            .entry(recorded.application)
+            .or_default()
+            .push(recorded.position);
+        index.positions.insert(
+            recorded.position,
+            Indexed {
+                stored: StoredEntry {
+                    index: recorded.position,
+                    time,
+                    entry,
+                },
+                kind,
+                transaction: recorded.transaction,
+                block: recorded.block,
+                block_hash: recorded.block_hash,
+            },
+        );
         Ok(())
     }
 
