@@ -731,6 +731,54 @@ impl Ledger {
         Ok(results)
     }
 
+    /// The submission of application `id` at the leaf `anchored` names; failing that, with
+    /// `or_first`, the first submission with that id.
+    fn named_submission(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        id: &str,
+        anchored: Option<&agora_services::Anchor>,
+        or_first: bool,
+    ) -> Result<Option<NamedSubmission>, rusqlite::Error> {
+        let select = "SELECT idx, time, entry, application_sha256, applicant FROM entries WHERE kind = 'submission' AND application_id = ?1";
+        let row = |row: &rusqlite::Row<'_>| -> Result<(EntryRow, String, String), rusqlite::Error> {
+            Ok((entry_row(row)?, row.get(3)?, row.get(4)?))
+        };
+        let mut found = match anchored {
+            Some(anchored) => tx
+                .query_row(
+                    &format!("{select} AND idx = ?2"),
+                    params![id, sql_int(anchored.index)],
+                    row,
+                )
+                .optional()?,
+            None => None,
+        };
+        if found.is_none() && or_first {
+            found = tx
+                .query_row(&format!("{select} ORDER BY idx LIMIT 1"), [id], row)
+                .optional()?;
+        }
+        Ok(found.map(|((index, time, entry), digest, applicant)| {
+            let entry: Value = serde_json::from_slice(&entry).unwrap_or(Value::Null);
+            NamedSubmission {
+                index,
+                anchored: agora_services::Anchor {
+                    ledger: self.verifier.name().to_owned(),
+                    index: index as u64,
+                    time: agora_services::time_format::parse_utc(&time)
+                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                },
+                digest,
+                service: entry
+                    .get("service")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                applicant,
+            }
+        }))
+    }
+
     /// Whether `verified` may be appended given what the ledger holds (its catalog was checked
     /// before): [`Admission::New`] with what its row records, [`Admission::Already`] when the
     /// same entry is already there, or the refusal.
@@ -778,26 +826,19 @@ impl Ledger {
             }
             Entry::Access(access) => {
                 // Exactly the submission it names: its leaf, id, digest, service and time.
-                let found = tx
-                    .query_row(
-                        "SELECT idx, time, entry, application_sha256, applicant FROM entries WHERE kind = 'submission' AND application_id = ?1 AND idx = ?2",
-                        params![id, sql_int(access.anchored.index)],
-                        |row| Ok((entry_row(row)?, row.get::<_, String>(3)?, row.get::<_, String>(4)?)),
-                    )
-                    .optional()?;
-                let Some(((submitted_index, submitted_time, submitted), digest, applicant)) = found
+                let Some(named) = self.named_submission(tx, &id, Some(&access.anchored), false)?
                 else {
                     return Ok(Err(Refusal::UnknownApplication(id)));
                 };
-                let submitted: Value = serde_json::from_slice(&submitted).unwrap_or(Value::Null);
-                let anchored = agora_services::Anchor {
-                    ledger: self.verifier.name().to_owned(),
-                    index: submitted_index as u64,
-                    time: agora_services::time_format::parse_utc(&submitted_time)
-                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                };
+                let NamedSubmission {
+                    index: submitted_index,
+                    anchored,
+                    digest,
+                    service,
+                    applicant,
+                } = named;
                 if digest != access.application_sha256
-                    || submitted.get("service").and_then(Value::as_str) != Some(&access.service)
+                    || service.as_deref() != Some(&access.service)
                     || access.anchored != anchored
                 {
                     return Ok(Err(Refusal::DecisionMismatch {
@@ -829,42 +870,21 @@ impl Ledger {
                 let subject = &decision.credential_subject;
                 // The submission the decision names by its leaf; failing that (a decision
                 // that names none, or the wrong one), the first with its id, to say where.
-                let select = "SELECT idx, time, entry, application_sha256, applicant FROM entries WHERE kind = 'submission' AND application_id = ?1";
-                let row = |row: &rusqlite::Row<'_>| -> Result<(EntryRow, String, String), rusqlite::Error> {
-                    Ok((entry_row(row)?, row.get(3)?, row.get(4)?))
-                };
-                let named = match &subject.anchored {
-                    Some(anchored) => tx
-                        .query_row(
-                            &format!("{select} AND idx = ?2"),
-                            params![id, sql_int(anchored.index)],
-                            row,
-                        )
-                        .optional()?,
-                    None => None,
-                };
-                let submission = match named {
-                    Some(found) => Some(found),
-                    None => tx
-                        .query_row(&format!("{select} ORDER BY idx LIMIT 1"), [&id], row)
-                        .optional()?,
-                };
-                let Some(((submitted_index, submitted_time, submitted), digest, applicant)) =
-                    submission
+                let Some(named) =
+                    self.named_submission(tx, &id, subject.anchored.as_ref(), true)?
                 else {
                     return Ok(Err(Refusal::UnknownApplication(id)));
                 };
-                let submitted: Value = serde_json::from_slice(&submitted).unwrap_or(Value::Null);
-                let anchored = agora_services::Anchor {
-                    ledger: self.verifier.name().to_owned(),
-                    index: submitted_index as u64,
-                    time: agora_services::time_format::parse_utc(&submitted_time)
-                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                };
+                let NamedSubmission {
+                    index: submitted_index,
+                    anchored,
+                    digest,
+                    service,
+                    applicant,
+                } = named;
                 let mismatch = if subject.application_sha256 != digest {
                     Some("it names another application digest".to_owned())
-                } else if submitted.get("service").and_then(Value::as_str) != Some(&subject.service)
-                {
+                } else if service.as_deref() != Some(&subject.service) {
                     Some(format!(
                         "the application was made to another service than `{}`",
                         subject.service
@@ -1288,6 +1308,20 @@ fn application_sha256(entry: &Entry) -> &str {
 type EntryRow = (i64, String, Vec<u8>);
 
 /// What [`Ledger::admit`] decided about an entry that breaks no rule.
+/// A stored submission, as an access entry or a decision names it.
+struct NamedSubmission {
+    /// Its leaf.
+    index: i64,
+    /// Where it was anchored.
+    anchored: agora_services::Anchor,
+    /// Its application's digest.
+    digest: String,
+    /// Its service.
+    service: Option<String>,
+    /// Its applicant.
+    applicant: String,
+}
+
 enum Admission {
     /// The same entry is already on the ledger, there.
     Already(Appended),

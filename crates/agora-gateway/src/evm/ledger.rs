@@ -155,6 +155,20 @@ struct Indexed {
     block_hash: B256,
 }
 
+/// What a call to the registry records, to find it in its receipt and to tell that the chain
+/// still holds it.
+#[derive(Debug, Clone, Copy)]
+enum Record {
+    /// A decision of `kind` on the application `key` (`id`).
+    Decision {
+        key: B256,
+        kind: u8,
+        id: ApplicationId,
+    },
+    /// An access entry.
+    Access,
+}
+
 /// A decision or access entry as a registry event records it.
 struct Recorded<'a> {
     /// The position of the application it is about.
@@ -200,6 +214,22 @@ struct Index {
     /// inbox yet, by their first position: read again at every sync, and no reader of the
     /// sequence is given what follows until they are.
     awaiting: BTreeMap<u64, Awaiting>,
+}
+
+impl Index {
+    /// The entries `by_application` (decisions or accesses) lists for the submission at
+    /// `position`, oldest first.
+    fn recorded_for<'a>(
+        &'a self,
+        by_application: &'a HashMap<u64, Vec<u64>>,
+        position: u64,
+    ) -> impl Iterator<Item = &'a Indexed> {
+        by_application
+            .get(&position)
+            .into_iter()
+            .flatten()
+            .filter_map(|at| self.positions.get(at))
+    }
 }
 
 /// A digests-only batch not read yet, and why.
@@ -1110,11 +1140,7 @@ impl EvmLedger {
             // Whoever decides opened it first, and the chain holds that (final).
             let issuer = decision.issuer.to_string();
             let opened = index
-                .accesses
-                .get(&anchor.index)
-                .into_iter()
-                .flatten()
-                .filter_map(|at| index.positions.get(at))
+                .recorded_for(&index.accesses, anchor.index)
                 .any(|indexed| {
                     indexed.stored.entry.get("by").and_then(Value::as_str) == Some(&issuer)
                 });
@@ -1171,67 +1197,10 @@ impl EvmLedger {
         }
         .abi_encode()
         .into();
-        let mut dropped = 0;
-        loop {
-            let receipt = match registry.transact(call.clone()).await {
-                Ok(receipt) => receipt,
-                Err(error @ ChainError::Dropped { .. }) => {
-                    dropped += 1;
-                    if dropped > MAX_RESENDS {
-                        return Err(unavailable(error));
-                    }
-                    continue;
-                }
-                Err(ChainError::Refused(reason))
-                    if reason.starts_with("DecisionAlreadyRecorded") =>
-                {
-                    return Err(LedgerError::Rejected(Refusal::AlreadyDecided(
-                        id.to_string(),
-                    )));
-                }
-                Err(ChainError::Refused(reason)) => {
-                    return Err(mismatch(format!("the registry refused it: {reason}")));
-                }
-                Err(error) => return Err(unavailable(error)),
-            };
-            let recorded = receipt.inner.logs().iter().find_map(|log| {
-                log.log_decode::<AgoraRegistry::DecisionRecorded>()
-                    .ok()
-                    .map(|event| event.inner.data.position)
-            });
-            let (Some(position), Some(block)) = (recorded, receipt.block_number) else {
-                return Err(LedgerError::Unavailable(
-                    "the decision's transaction recorded no decision".to_owned(),
-                ));
-            };
-            loop {
-                let now = registry
-                    .contract()
-                    .decided(key)
-                    .call()
-                    .await
-                    .map_err(|error| LedgerError::Unavailable(error.to_string()))?;
-                let still = registry.block_hash(block).await.map_err(unavailable)?;
-                if now < kind || still != receipt.block_hash {
-                    break; // dropped by a reorganisation: send it again
-                }
-                let head = registry.block_number().await.map_err(unavailable)?;
-                if head >= block + self.config.confirmations {
-                    let mut index = self.index.lock().await;
-                    let time = self.block_time(&mut index, block).await?;
-                    return Ok(Appended {
-                        index: position,
-                        time,
-                        already: false,
-                    });
-                }
-                tokio::time::sleep(self.config.poll).await;
-            }
-        }
+        self.record(registry, call, Record::Decision { key, kind, id }, mismatch)
+            .await
     }
-}
 
-impl EvmLedger {
     /// Records an access entry (sent from the department's account): answered once final.
     async fn append_access(
         &self,
@@ -1258,11 +1227,7 @@ impl EvmLedger {
             let index = self.sync().await?;
             // The same access again: where it already is.
             if let Some(indexed) = index
-                .accesses
-                .get(&anchor.index)
-                .into_iter()
-                .flatten()
-                .filter_map(|at| index.positions.get(at))
+                .recorded_for(&index.accesses, anchor.index)
                 .find(|indexed| indexed.stored.entry == entry)
             {
                 return Ok(Appended {
@@ -1312,6 +1277,18 @@ impl EvmLedger {
         }
         .abi_encode()
         .into();
+        self.record(registry, call, Record::Access, mismatch).await
+    }
+
+    /// Sends a `decide` or `recordAccess` call, again if the chain drops it (by resending or
+    /// by a reorganisation), and answers with its position once it is final.
+    async fn record(
+        &self,
+        registry: &Registry,
+        call: Bytes,
+        record: Record,
+        refused: impl Fn(String) -> LedgerError,
+    ) -> Result<Appended, LedgerError> {
         let mut dropped = 0;
         loop {
             let receipt = match registry.transact(call.clone()).await {
@@ -1324,23 +1301,48 @@ impl EvmLedger {
                     continue;
                 }
                 Err(ChainError::Refused(reason)) => {
-                    return Err(mismatch(format!("the registry refused it: {reason}")));
+                    return Err(match record {
+                        Record::Decision { id, .. }
+                            if reason.starts_with("DecisionAlreadyRecorded") =>
+                        {
+                            LedgerError::Rejected(Refusal::AlreadyDecided(id.to_string()))
+                        }
+                        _ => refused(format!("the registry refused it: {reason}")),
+                    });
                 }
                 Err(error) => return Err(unavailable(error)),
             };
-            let recorded = receipt.inner.logs().iter().find_map(|log| {
-                log.log_decode::<AgoraRegistry::AccessRecorded>()
+            let recorded = receipt.inner.logs().iter().find_map(|log| match record {
+                Record::Decision { .. } => log
+                    .log_decode::<AgoraRegistry::DecisionRecorded>()
                     .ok()
-                    .map(|event| event.inner.data.position)
+                    .map(|event| event.inner.data.position),
+                Record::Access => log
+                    .log_decode::<AgoraRegistry::AccessRecorded>()
+                    .ok()
+                    .map(|event| event.inner.data.position),
             });
             let (Some(position), Some(block)) = (recorded, receipt.block_number) else {
                 return Err(LedgerError::Unavailable(
-                    "the access's transaction recorded no access".to_owned(),
+                    "the transaction recorded nothing".to_owned(),
                 ));
             };
             loop {
+                // A decision is also in the registry's state: gone if the chain dropped it.
+                let state_kept = match record {
+                    Record::Decision { key, kind, .. } => {
+                        registry
+                            .contract()
+                            .decided(key)
+                            .call()
+                            .await
+                            .map_err(|error| LedgerError::Unavailable(error.to_string()))?
+                            >= kind
+                    }
+                    Record::Access => true,
+                };
                 let still = registry.block_hash(block).await.map_err(unavailable)?;
-                if still != receipt.block_hash {
+                if !state_kept || still != receipt.block_hash {
                     break; // dropped by a reorganisation: send it again
                 }
                 let head = registry.block_number().await.map_err(unavailable)?;
@@ -1577,20 +1579,12 @@ impl Ledger for EvmLedger {
             return Ok(None);
         };
         let decisions = index
-            .decisions
-            .get(position)
-            .into_iter()
-            .flatten()
-            .filter_map(|at| index.positions.get(at))
+            .recorded_for(&index.decisions, *position)
             .filter(|indexed| matches!(indexed.kind, Kind::Decision))
             .map(|indexed| indexed.stored.clone())
             .collect();
         let accesses = index
-            .accesses
-            .get(position)
-            .into_iter()
-            .flatten()
-            .filter_map(|at| index.positions.get(at))
+            .recorded_for(&index.accesses, *position)
             .filter(|indexed| matches!(indexed.kind, Kind::Access))
             .map(|indexed| indexed.stored.clone())
             .collect();

@@ -208,24 +208,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Department, Vec<Problem>> 
 
 fn read_department(file: &str, value: &Value, problems: &mut Problems) -> Option<Department> {
     let mut obj = Obj::new(value, "", problems)?;
-    let id = obj.string("id", problems);
-    if let Some(id) = id {
-        if !is_slug(id) {
-            problems.add(
-                "id",
-                format!("`{id}` is not a department id: use lowercase letters, digits and hyphens"),
-            );
-        }
-        let stem = std::path::Path::new(file)
-            .file_stem()
-            .and_then(|stem| stem.to_str());
-        if stem != Some(id) {
-            problems.add(
-                "id",
-                format!("is `{id}`, so the file must be named {id}.json"),
-            );
-        }
-    }
+    let id = super::read_file_id(&mut obj, file, "department", problems);
     let name = obj.text("name", problems);
     let keys = obj
         .required("keys", problems)

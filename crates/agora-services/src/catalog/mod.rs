@@ -169,6 +169,31 @@ fn parse_file<T>(
     }
 }
 
+/// A file's `id`: a slug, and the file's name `<id>.json`; `what` names it in problems
+/// (`service`, `department`).
+fn read_file_id<'v>(
+    obj: &mut crate::read::Obj<'v>,
+    file: &str,
+    what: &str,
+    problems: &mut crate::read::Problems,
+) -> Option<&'v str> {
+    let id = obj.string("id", problems)?;
+    if !crate::policy::is_slug(id) {
+        problems.add(
+            "id",
+            format!("`{id}` is not a {what} id: use lowercase letters, digits and hyphens"),
+        );
+    }
+    let stem = Path::new(file).file_stem().and_then(|stem| stem.to_str());
+    if stem != Some(id) {
+        problems.add(
+            "id",
+            format!("is `{id}`, so the file must be named {id}.json"),
+        );
+    }
+    Some(id)
+}
+
 /// Whether `did` is one of the demo departments' keys (`assets/services/departments/`), whose
 /// secret halves are published in `assets/demo-desk-keys/`: anyone can sign with them, so
 /// nothing they sign is a real decision.

@@ -48,7 +48,6 @@
 //! member is a problem, since it is usually a misspelling.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use chrono_tz::Tz;
 use serde_json::Value;
@@ -84,22 +83,7 @@ fn read_service(
     problems: &mut Problems,
 ) -> Option<Service> {
     let mut obj = Obj::new(value, "", problems)?;
-    let id = obj.string("id", problems);
-    if let Some(id) = id {
-        if !is_slug(id) {
-            problems.add(
-                "id",
-                format!("`{id}` is not a service id: use lowercase letters, digits and hyphens"),
-            );
-        }
-        let stem = Path::new(file).file_stem().and_then(|stem| stem.to_str());
-        if stem != Some(id) {
-            problems.add(
-                "id",
-                format!("is `{id}`, so the file must be named {id}.json"),
-            );
-        }
-    }
+    let id = super::read_file_id(&mut obj, file, "service", problems);
     let open = obj.flag("open", true, problems);
     let department = obj
         .required("department", problems)
