@@ -788,6 +788,11 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
             if cli.filled && !matches!(view, View::Window(_)) {
                 bail!("--filled shows a service window's panel: use it with --view window:<id>");
             }
+            if cli.filled && cli.catalog.is_some() {
+                bail!(
+                    "--filled shows the built-in demo's decision (its desk runs beside it); a city's --catalog has its departments' own desks decide"
+                );
+            }
             Some(ScreenshotRequest {
                 path: path.clone(),
                 view,

@@ -659,6 +659,24 @@ fn the_plaza_refuses_a_broken_catalog_or_the_demo_keys_before_a_window_opens() {
         "{}",
         on_demo_keys.stderr
     );
+    // The same catalog named once for the machine, in agora.json (relative to its folder).
+    std::fs::write(home.join("agora.json"), r#"{"catalog": "../catalog"}"#).expect("written");
+    let configured = agora(&home, &["services", "list"], "");
+    assert_eq!(configured.code, 2, "{}", configured.stdout);
+    assert!(
+        configured.stderr.contains("uses a demo department's key"),
+        "{}",
+        configured.stderr
+    );
+    std::fs::write(home.join("agora.json"), r#"{"catalogue": "../catalog"}"#).expect("written");
+    let misspelt = agora(&home, &["services", "list"], "");
+    assert_eq!(misspelt.code, 2, "{}", misspelt.stdout);
+    assert!(
+        misspelt.stderr.contains("agora.json") && misspelt.stderr.contains("catalogue"),
+        "{}",
+        misspelt.stderr
+    );
+    std::fs::remove_file(home.join("agora.json")).expect("removed");
     let checked = agora(&home, &["services", "check", cat], "");
     assert_eq!(checked.code, 0, "{}", checked.stderr);
     assert!(

@@ -249,6 +249,7 @@ mod tests {
         texts.extend(
             agora_services::catalog::EMBEDDED_SERVICES
                 .iter()
+                .chain(agora_services::catalog::EMBEDDED_DEPARTMENTS.iter())
                 .chain(agora_services::catalog::EMBEDDED_EXAMPLES.iter())
                 .map(|(_, text)| (*text).to_owned()),
         );

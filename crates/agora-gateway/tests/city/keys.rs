@@ -255,7 +255,7 @@ fn a_rotated_key_breaks_no_receipt_and_a_revoked_one_decides_nothing_more() {
         city.verify(&rotated, &[&decided_before, &sealed_before, &decided_after]);
 
         // The first key's period is over: what it signs now is refused.
-        let undecided = city.queue();
+        city.queue();
         archive::deliver(&city.archive, &city.ledger, SystemTime::now())
             .await
             .expect("delivers");
@@ -266,7 +266,6 @@ fn a_rotated_key_breaks_no_receipt_and_a_revoked_one_decides_nothing_more() {
             )),
             "{expired}"
         );
-        drop(undecided);
 
         // The second key is compromised: revoked from the next second on.
         let revoked_at = second_ahead(Duration::ZERO);
