@@ -259,6 +259,19 @@ impl Archive {
         })
     }
 
+    /// An archive in memory only, gone when dropped: a kiosk visit's, whose answers must
+    /// not outlive the visit (the hall's outbox, [`crate::hall`], keeps what delivery needs).
+    pub fn in_memory() -> Result<Self, ArchiveError> {
+        let path = PathBuf::from(":memory:");
+        let sqlite = |source| ArchiveError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open_in_memory().map_err(sqlite)?;
+        conn.execute_batch(SCHEMA).map_err(sqlite)?;
+        Ok(Self { conn, path })
+    }
+
     fn sqlite(&self, source: rusqlite::Error) -> ArchiveError {
         ArchiveError::Sqlite {
             path: self.path.clone(),

@@ -229,10 +229,32 @@ impl Stack {
     /// archive holds answers in the clear).
     pub fn open(home: &Path, source: &CatalogSource, spec: &LedgerSpec) -> Result<Self, CityError> {
         private_home(home)?;
-        let catalog = source.open()?;
-        let ledger = spec.open(home, &catalog)?;
         let archive = Archive::open(&home.join(ARCHIVE_FILE))
             .map_err(|e| CityError::failure(e.to_string()))?;
+        Self::open_with(home, source, spec, archive)
+    }
+
+    /// The stack of a kiosk's visit: the ledger (and, for the demo, the desk) as [`Stack::open`]
+    /// opens them in the kiosk's data directory `home`, with an archive that lives in memory
+    /// and goes with the visit.
+    pub fn open_visit(
+        home: &Path,
+        source: &CatalogSource,
+        spec: &LedgerSpec,
+    ) -> Result<Self, CityError> {
+        let archive = Archive::in_memory().map_err(|e| CityError::failure(e.to_string()))?;
+        Self::open_with(home, source, spec, archive)
+    }
+
+    fn open_with(
+        home: &Path,
+        source: &CatalogSource,
+        spec: &LedgerSpec,
+        archive: Archive,
+    ) -> Result<Self, CityError> {
+        private_home(home)?;
+        let catalog = source.open()?;
+        let ledger = spec.open(home, &catalog)?;
         let desk = match (source, spec) {
             (CatalogSource::Demo, LedgerSpec::Local) => {
                 let keys = DeskKeys::demo().map_err(|e| CityError::failure(e.to_string()))?;

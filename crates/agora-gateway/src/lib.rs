@@ -13,6 +13,10 @@
 //! - [`desk`]: the department's side: open, verify, review with the published policy, and
 //!   append a signed decision.
 //! - [`receipt`]: self-contained receipts and their offline verification.
+//! - [`compact`]: a receipt without its application, as a QR code's text (CBOR, zlib,
+//!   Base45), and its verification.
+//! - [`hall`]: a service hall's durable outbox, which holds a kiosk visitor's sealed
+//!   submission (never the answers) until a ledger has it.
 //! - `evm` (feature `evm`): the registry contract on an Ethereum-compatible chain.
 //!
 //! The only I/O is the archive, the desk's state and the ledger store, in directories the
@@ -23,9 +27,11 @@
 pub mod archive;
 pub mod backend;
 pub mod city;
+pub mod compact;
 pub mod desk;
 #[cfg(feature = "evm")]
 pub mod evm;
+pub mod hall;
 pub mod plaintext;
 pub mod prepare;
 pub mod receipt;

@@ -434,6 +434,36 @@ fn fail(part: Part) -> impl Fn(String) -> ReceiptError {
     move |problem| ReceiptError { part, problem }
 }
 
+/// What a receipt claims about its application: whose it is, its id, its service and its
+/// digest. A full receipt takes it from the signed application; a compact one
+/// ([`crate::compact`]), which carries no answers, from the submission the applicant signed.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Claim {
+    pub(crate) applicant: DidKey,
+    pub(crate) id: agora_services::ApplicationId,
+    pub(crate) service: String,
+    pub(crate) digest: String,
+}
+
+impl Claim {
+    fn of(application: &Application, digest: String) -> Self {
+        Self {
+            applicant: application.issuer,
+            id: application.id,
+            service: application.credential_subject.service.clone(),
+            digest,
+        }
+    }
+}
+
+/// What the ledger's part of a receipt proves, whichever way its claim was made.
+pub(crate) struct LedgerFindings {
+    pub(crate) ledger: VerifiedLedger,
+    pub(crate) index: u64,
+    pub(crate) anchored_at: OffsetDateTime,
+    pub(crate) decision: Option<Decision>,
+}
+
 /// What a valid receipt proves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedReceipt {
@@ -507,23 +537,36 @@ pub fn verify(
     }
     let version = receipt.version;
     let (application, applicant, digest) = check_application(&receipt.application, now)?;
-    match &receipt.ledger {
-        LedgerProof::Embedded(ledger) => verify_embedded(
-            ledger,
-            version,
-            application,
-            applicant,
-            &digest,
-            catalog,
-            trusted,
-        ),
+    let claim = Claim::of(&application, digest);
+    let found = verify_ledger(&receipt.ledger, version, &claim, catalog, trusted)?;
+    Ok(VerifiedReceipt {
+        version,
+        application,
+        applicant,
+        ledger: found.ledger,
+        index: found.index,
+        anchored_at: found.anchored_at,
+        decision: found.decision,
+    })
+}
+
+/// Steps 2 to 5 for `claim`: the submission, the ledger, the inclusion and the decision.
+pub(crate) fn verify_ledger(
+    ledger: &LedgerProof,
+    version: u32,
+    claim: &Claim,
+    catalog: &Catalog,
+    trusted: &TrustedLedgers,
+) -> Result<LedgerFindings, ReceiptError> {
+    match ledger {
+        LedgerProof::Embedded(ledger) => verify_embedded(ledger, version, claim, catalog, trusted),
         LedgerProof::Evm(ledger) => {
             if version == RECEIPT_VERSION_1 {
                 return Err(fail(Part::Receipt)(
                     "version 1 receipts come only from the embedded ledger".to_owned(),
                 ));
             }
-            verify_evm(ledger, application, applicant, &digest, catalog, trusted)
+            verify_evm(ledger, claim, catalog, trusted)
         }
     }
 }
@@ -552,8 +595,7 @@ fn check_submission(
     entry: &Value,
     time: OffsetDateTime,
     catalog: &Catalog,
-    application: &Application,
-    digest: &str,
+    claim: &Claim,
 ) -> Result<(), ReceiptError> {
     let submission = match check_entry(entry, catalog, time.into()) {
         Ok(Entry::Submission(submission)) => submission,
@@ -564,13 +606,13 @@ fn check_submission(
         }
         Err(refusal) => return Err(fail(Part::Submission)(refusal.to_string())),
     };
-    let mismatch = if submission.applicant != application.issuer {
+    let mismatch = if submission.applicant != claim.applicant {
         Some("it was signed by someone else than the applicant")
-    } else if submission.id != application.id {
+    } else if submission.id != claim.id {
         Some("it names another application id")
-    } else if submission.service != application.credential_subject.service {
+    } else if submission.service != claim.service {
         Some("it names another service")
-    } else if submission.application_sha256 != digest {
+    } else if submission.application_sha256 != claim.digest {
         Some("its digest is not this application's: the application was changed")
     } else {
         None
@@ -597,8 +639,7 @@ fn check_decision(
     time: OffsetDateTime,
     index: u64,
     catalog: &Catalog,
-    application: &Application,
-    digest: &str,
+    claim: &Claim,
     anchoring: &Anchoring<'_>,
 ) -> Result<Decision, ReceiptError> {
     let decision = match check_entry(entry, catalog, time.into()) {
@@ -611,12 +652,12 @@ fn check_decision(
         Err(refusal) => return Err(fail(Part::Decision)(refusal.to_string())),
     };
     let decided = &decision.credential_subject;
-    if decided.id != application.id || decided.application_sha256 != digest {
+    if decided.id != claim.id || decided.application_sha256 != claim.digest {
         return Err(fail(Part::Decision)(
             "it is about another application".to_owned(),
         ));
     }
-    if decided.service != application.credential_subject.service {
+    if decided.service != claim.service {
         return Err(fail(Part::Decision)(
             "it is about another service".to_owned(),
         ));
@@ -657,20 +698,12 @@ fn check_decision(
 fn verify_embedded(
     ledger: &EmbeddedProof,
     version: u32,
-    application: Application,
-    applicant: DidKey,
-    digest: &str,
+    claim: &Claim,
     catalog: &Catalog,
     trusted: &TrustedLedgers,
-) -> Result<VerifiedReceipt, ReceiptError> {
+) -> Result<LedgerFindings, ReceiptError> {
     let submitted = &ledger.submission;
-    check_submission(
-        &submitted.entry,
-        submitted.time,
-        catalog,
-        &application,
-        digest,
-    )?;
+    check_submission(&submitted.entry, submitted.time, catalog, claim)?;
 
     // 3. The checkpoint, by a trusted ledger.
     let ledger_key =
@@ -701,8 +734,7 @@ fn verify_embedded(
                 inclusion.time,
                 inclusion.index,
                 catalog,
-                &application,
-                digest,
+                claim,
                 &anchoring,
             )?;
             check_inclusion(inclusion, &checkpoint, version, Part::DecisionInclusion)?;
@@ -710,10 +742,7 @@ fn verify_embedded(
         }
     };
 
-    Ok(VerifiedReceipt {
-        version,
-        application,
-        applicant,
+    Ok(LedgerFindings {
         index: submitted.index,
         anchored_at: submitted.time,
         ledger: VerifiedLedger::Embedded {
@@ -726,20 +755,12 @@ fn verify_embedded(
 
 fn verify_evm(
     ledger: &EvmProof,
-    application: Application,
-    applicant: DidKey,
-    digest: &str,
+    claim: &Claim,
     catalog: &Catalog,
     trusted: &TrustedLedgers,
-) -> Result<VerifiedReceipt, ReceiptError> {
+) -> Result<LedgerFindings, ReceiptError> {
     let submitted = &ledger.submission;
-    check_submission(
-        &submitted.entry,
-        submitted.time,
-        catalog,
-        &application,
-        digest,
-    )?;
+    check_submission(&submitted.entry, submitted.time, catalog, claim)?;
 
     // 3. The registry, a trusted one.
     let origin = ledger.origin();
@@ -773,8 +794,7 @@ fn verify_evm(
             recorded.time,
             recorded.index,
             catalog,
-            &application,
-            digest,
+            claim,
             &Anchoring {
                 ledger: &origin,
                 index: submitted.index,
@@ -784,10 +804,7 @@ fn verify_evm(
         )?),
     };
 
-    Ok(VerifiedReceipt {
-        version: RECEIPT_VERSION,
-        application,
-        applicant,
+    Ok(LedgerFindings {
         index: submitted.index,
         anchored_at: submitted.time,
         ledger: VerifiedLedger::Evm {

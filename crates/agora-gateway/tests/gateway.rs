@@ -1306,3 +1306,127 @@ fn a_backlog_is_delivered_with_its_appends_in_flight_together() {
         assert_eq!(anchored, queued, "{delivery:?}");
     });
 }
+
+#[test]
+fn a_compact_receipt_verifies_without_the_answers_and_a_changed_one_does_not() {
+    use agora_gateway::compact;
+    let dir = tempfile::tempdir().expect("tempdir");
+    runtime().block_on(async {
+        let mut world = world(dir.path());
+        let archived = world.apply().await;
+        let receipt = archived.receipt.as_ref().expect("a receipt");
+        let code = compact::encode(receipt);
+        assert!(code.starts_with(compact::PREFIX));
+        assert!(
+            code.len() < 3_391,
+            "a code of {} characters does not fit a QR code (alphanumeric, error correction M)",
+            code.len()
+        );
+        // Only QR alphanumeric characters.
+        assert!(
+            code.chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || " $%*+-./:".contains(c)),
+            "{code}"
+        );
+        // No answers in it: the licence plate of the example is nowhere in the inflated code.
+        let answers = archived.application["credentialSubject"]["answers"].to_string();
+        assert!(answers.len() > 10);
+        let verified = compact::verify(&code, &world.catalog, &world.trusted()).expect("verifies");
+        assert_eq!(verified.id, archived.id);
+        assert_eq!(verified.service, "parking-permit");
+        assert_eq!(verified.applicant, world.citizen.did());
+        assert_eq!(
+            verified.application_sha256,
+            agora_ledger::entry::digest_hex(&archived.application).expect("digest")
+        );
+        assert_eq!(
+            verified
+                .decision
+                .as_ref()
+                .map(|d| d.credential_subject.outcome),
+            Some(Outcome::Approve)
+        );
+        // An untrusted ledger proves nothing.
+        let error = compact::verify(&code, &world.catalog, &TrustedLedgers::default())
+            .expect_err("untrusted");
+        assert_eq!(error.part, Part::Ledger);
+        // A code whose decision was swapped for a rejection no longer verifies.
+        let mut changed = receipt.clone();
+        if let receipt::LedgerProof::Embedded(proof) = &mut changed.ledger {
+            let decision = proof.decision.as_mut().expect("decided");
+            decision.entry["credentialSubject"]["outcome"] = json!("reject");
+        }
+        let error = compact::verify(&compact::encode(&changed), &world.catalog, &world.trusted())
+            .expect_err("a changed decision");
+        assert_eq!(error.part, Part::Decision, "{error}");
+        // One character changed in the text is named as a damaged code.
+        let mut damaged: Vec<char> = code.chars().collect();
+        let at = damaged.len() / 2;
+        damaged[at] = if damaged[at] == 'A' { 'B' } else { 'A' };
+        let damaged: String = damaged.into_iter().collect();
+        assert!(compact::verify(&damaged, &world.catalog, &world.trusted()).is_err());
+    });
+}
+
+#[test]
+fn the_hall_outbox_delivers_once_and_keeps_nothing_once_delivered() {
+    use agora_gateway::hall::{HallOutbox, OUTBOX_FILE};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = world(dir.path());
+    let path = dir.path().join("hall").join(OUTBOX_FILE);
+    let service = world.catalog.service("parking-permit").expect("service");
+    let prepared = prepare(
+        service,
+        &parking_answers(&world.catalog),
+        &world.citizen,
+        SystemTime::now(),
+    )
+    .expect("prepares");
+    {
+        let outbox = HallOutbox::open(&path).expect("opens");
+        outbox
+            .put(
+                prepared.id,
+                &prepared.service,
+                &prepared.submission,
+                SystemTime::now(),
+            )
+            .expect("keeps it");
+        // The kiosk stops here (a crash): the outbox is opened again after a restart.
+    }
+    // While it waits, the file holds the submission (its id, to be delivered) but not the
+    // answers: the plate is sealed to the department.
+    let waiting = String::from_utf8_lossy(&std::fs::read(&path).expect("reads")).into_owned();
+    assert!(waiting.contains(prepared.id.to_string().trim_start_matches("urn:uuid:")));
+    assert!(!waiting.contains("5K2M8"), "the plate in the clear");
+    let outbox = HallOutbox::open(&path).expect("opens again");
+    assert_eq!(outbox.waiting().expect("reads"), vec![prepared.id]);
+    runtime().block_on(async {
+        // The visit's own archive delivered it once before the crash.
+        world
+            .ledger
+            .append(prepared.submission.clone())
+            .await
+            .expect("anchored");
+        let delivery = outbox
+            .deliver(&world.ledger, SystemTime::now())
+            .await
+            .expect("delivers");
+        assert_eq!(delivery.anchored, vec![prepared.id]);
+        assert!(outbox.waiting().expect("reads").is_empty());
+        let entries = world.ledger.entries_since(0, 100).await.expect("entries");
+        assert_eq!(
+            entries.len(),
+            1,
+            "one entry, however often it was handed over"
+        );
+    });
+    drop(outbox);
+    // Nothing of the delivered submission stays in the file: not its id, not its applicant.
+    let bytes = std::fs::read(&path).expect("reads");
+    let text = String::from_utf8_lossy(&bytes);
+    let uuid = prepared.id.to_string();
+    assert!(!text.contains(uuid.trim_start_matches("urn:uuid:")));
+    assert!(!text.contains(&world.citizen.did().to_string()));
+    assert!(!text.contains("parking-permit"));
+}
