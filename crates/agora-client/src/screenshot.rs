@@ -306,7 +306,7 @@ fn fill_example(
             session.0.send(Request::Submit {
                 service: id.clone(),
                 answers,
-                pin: second,
+                pin: Some(second),
             });
             panels.model.busy = Some(Task::Submit);
             *state = Example::Submitted;

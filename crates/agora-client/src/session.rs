@@ -15,7 +15,8 @@ use std::time::{Duration, SystemTime};
 
 use agora_gateway::archive::{Archived, Event};
 use agora_gateway::{State, prepare};
-use agora_identity::{DidKey, KEYSTORE_DIR, KeyStore, Overwrite, Pin, Profile};
+use agora_gateway::hall::HallOutbox;
+use agora_identity::{DidKey, Identity, KEYSTORE_DIR, KeyStore, Overwrite, Pin, Profile};
 use agora_services::{ApplicationId, Decision, Message, Outcome};
 use serde_json::Value;
 
@@ -39,8 +40,8 @@ pub enum Request {
         service: String,
         /// The answers, as the form's JSON object.
         answers: Value,
-        /// The PIN that unlocks the key.
-        pin: Pin,
+        /// The PIN that unlocks the key (none for a kiosk's visit, whose key is in memory).
+        pin: Option<Pin>,
     },
     /// Deliver what waits, fetch decisions, and report every application again.
     Refresh,
@@ -69,6 +70,8 @@ pub enum Task {
 pub enum Reply {
     /// This device's identity: `None` until one is created.
     Identity(Option<DidKey>),
+    /// A kiosk visit's identity: made for this visit, in memory only, no PIN.
+    VisitIdentity(DidKey),
     /// An application was signed and stored in the outbox ("queued").
     Submitted {
         /// Its id.
@@ -120,6 +123,8 @@ pub struct Summary {
     pub by_officer: bool,
     /// Who opened it at the department, as the ledger recorded it.
     pub accesses: Vec<agora_gateway::archive::Opened>,
+    /// The receipt as a compact code for a QR code (no answers), once anchored.
+    pub code: Option<String>,
 }
 
 impl Summary {
@@ -147,6 +152,10 @@ impl Summary {
             events: archived.events.clone(),
             last_error: archived.last_error.clone(),
             has_receipt: archived.receipt.is_some(),
+            code: archived
+                .receipt
+                .as_ref()
+                .map(agora_gateway::compact::encode),
             demo,
             by_officer,
             accesses: archived.accesses.clone(),
@@ -179,7 +188,31 @@ impl Session {
         let (outbox, replies) = mpsc::channel();
         let worker = std::thread::Builder::new()
             .name("agora-session".into())
-            .spawn(move || Worker::new(home, catalog, ledger, outbox).run(&inbox))
+            .spawn(move || Worker::new(home, catalog, ledger, outbox, None).run(&inbox))
+            .ok();
+        Self {
+            requests: Some(requests),
+            replies: Mutex::new(replies),
+            worker,
+        }
+    }
+
+    /// Starts a kiosk visit's worker: a key made for the visit and an archive, both in memory
+    /// only, gone when the session is dropped (the key zeroed); each submission is handed to
+    /// the hall's durable outbox at `outbox` before "queued". The ledger (and the demo's desk)
+    /// live in the kiosk's data directory `home`. Whatever an earlier visit left in the outbox
+    /// undelivered is delivered first.
+    pub fn start_visit(
+        home: PathBuf,
+        catalog: CatalogSource,
+        ledger: LedgerSpec,
+        outbox: PathBuf,
+    ) -> Self {
+        let (requests, inbox) = mpsc::channel();
+        let (sender, replies) = mpsc::channel();
+        let worker = std::thread::Builder::new()
+            .name("agora-visit".into())
+            .spawn(move || Worker::new(home, catalog, ledger, sender, Some(outbox)).run(&inbox))
             .ok();
         Self {
             requests: Some(requests),
@@ -219,6 +252,13 @@ impl Drop for Session {
     }
 }
 
+/// A kiosk visit's own: its key and the hall's outbox.
+struct Visit {
+    identity: Option<Identity>,
+    outbox_path: PathBuf,
+    outbox: Option<HallOutbox>,
+}
+
 struct Worker {
     home: PathBuf,
     catalog: CatalogSource,
@@ -226,6 +266,7 @@ struct Worker {
     replies: Sender<Reply>,
     store: KeyStore,
     profile: Option<Profile>,
+    visit: Option<Visit>,
     local: Option<Stack>,
     last: Vec<Summary>,
 }
@@ -236,8 +277,14 @@ impl Worker {
         catalog: CatalogSource,
         ledger: LedgerSpec,
         replies: Sender<Reply>,
+        outbox: Option<PathBuf>,
     ) -> Self {
         Self {
+            visit: outbox.map(|outbox_path| Visit {
+                identity: None,
+                outbox_path,
+                outbox: None,
+            }),
             catalog,
             ledger,
             store: KeyStore::new(home.join(KEYSTORE_DIR)),
@@ -266,9 +313,10 @@ impl Worker {
             Err(error) => return self.problem(Task::Open, error.message),
         };
         self.report_identity();
+        self.deliver_left_over(&runtime);
         self.catch_up(&runtime, true);
         loop {
-            let busy = self.last.iter().any(Summary::in_progress);
+            let busy = self.last.iter().any(Summary::in_progress) || self.hall_waiting();
             let request = if busy {
                 inbox.recv_timeout(PATIENCE)
             } else {
@@ -281,19 +329,33 @@ impl Worker {
                     answers,
                     pin,
                 }) => {
-                    if self.submit(&service, &answers, &pin) {
+                    if self.submit(&service, &answers, pin.as_ref()) {
                         self.catch_up(&runtime, true);
                     }
                 }
                 Ok(Request::Refresh) => self.catch_up(&runtime, true),
                 Ok(Request::ExportReceipt { id }) => self.export(id),
-                Err(RecvTimeoutError::Timeout) => self.catch_up(&runtime, false),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.deliver_left_over(&runtime);
+                    self.catch_up(&runtime, false);
+                }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
     }
 
-    fn report_identity(&self) {
+    fn report_identity(&mut self) {
+        if let Some(visit) = &mut self.visit {
+            match Identity::generate() {
+                Ok(identity) => {
+                    let did = identity.did();
+                    visit.identity = Some(identity);
+                    self.say(Reply::VisitIdentity(did));
+                }
+                Err(error) => self.problem(Task::Open, error.to_string()),
+            }
+            return;
+        }
         let did = self
             .profile
             .as_ref()
@@ -312,10 +374,63 @@ impl Worker {
         }
     }
 
+    /// At a kiosk: opens the hall's outbox on first use and delivers whatever earlier visits
+    /// left in it (a kiosk that died after "queued", a ledger that was out of reach).
+    fn deliver_left_over(&mut self, runtime: &tokio::runtime::Runtime) {
+        let Some(visit) = &mut self.visit else {
+            return;
+        };
+        if visit.outbox.is_none() {
+            match HallOutbox::open(&visit.outbox_path) {
+                Ok(outbox) => visit.outbox = Some(outbox),
+                Err(error) => return self.problem(Task::Open, error.to_string()),
+            }
+        }
+        let mine: Vec<ApplicationId> = self.last.iter().map(|s| s.id).collect();
+        if self.local().is_none() {
+            return;
+        }
+        let (Some(local), Some(outbox)) = (
+            self.local.as_ref(),
+            self.visit.as_ref().and_then(|v| v.outbox.as_ref()),
+        ) else {
+            return;
+        };
+        // This visit's own go through its archive; only what others left is sent from here.
+        match outbox.waiting() {
+            Ok(waiting) if waiting.iter().all(|id| mine.contains(id)) => return,
+            Ok(_) => {}
+            Err(error) => return self.problem(Task::Open, error.to_string()),
+        }
+        match runtime.block_on(outbox.deliver(local.ledger.as_ref(), SystemTime::now())) {
+            Ok(delivery) => {
+                for (id, reason) in delivery.refused {
+                    warn_once(&format!(
+                        "the ledger refused {id}, left in the hall's outbox by an earlier visit: {reason}"
+                    ));
+                }
+            }
+            Err(error) => self.problem(Task::Open, error.to_string()),
+        }
+    }
+
+    /// Whether the hall's outbox still holds something to deliver.
+    fn hall_waiting(&self) -> bool {
+        self.visit
+            .as_ref()
+            .and_then(|v| v.outbox.as_ref())
+            .is_some_and(|outbox| outbox.waiting().is_ok_and(|w| !w.is_empty()))
+    }
+
     /// Opens the ledger, archive and desk on first use (and again after a failure).
     fn local(&mut self) -> Option<&mut Stack> {
         if self.local.is_none() {
-            match Stack::open(&self.home, &self.catalog, &self.ledger) {
+            let opened = if self.visit.is_some() {
+                Stack::open_visit(&self.home, &self.catalog, &self.ledger)
+            } else {
+                Stack::open(&self.home, &self.catalog, &self.ledger)
+            };
+            match opened {
                 Ok(local) => self.local = Some(local),
                 Err(error) => {
                     self.problem(Task::Open, error.message);
@@ -327,21 +442,50 @@ impl Worker {
     }
 
     /// Signs and queues; true when the application is safely in the outbox.
-    fn submit(&mut self, service_id: &str, answers: &Value, pin: &Pin) -> bool {
-        let Some(profile) = self.profile.clone() else {
-            self.problem(Task::Submit, "the default profile name is unusable");
-            return false;
-        };
-        let identity = match self.store.unlock(&profile, pin) {
-            Ok(identity) => identity,
-            Err(error) => {
-                self.problem(Task::Submit, error.to_string());
+    fn submit(&mut self, service_id: &str, answers: &Value, pin: Option<&Pin>) -> bool {
+        let unlocked;
+        let identity = match (&self.visit, pin) {
+            (Some(visit), _) => match &visit.identity {
+                Some(identity) => identity,
+                None => {
+                    self.problem(Task::Submit, "this visit has no key");
+                    return false;
+                }
+            },
+            (None, Some(pin)) => {
+                let Some(profile) = self.profile.clone() else {
+                    self.problem(Task::Submit, "the default profile name is unusable");
+                    return false;
+                };
+                unlocked = match self.store.unlock(&profile, pin) {
+                    Ok(identity) => identity,
+                    Err(error) => {
+                        self.problem(Task::Submit, error.to_string());
+                        return false;
+                    }
+                };
+                &unlocked
+            }
+            (None, None) => {
+                self.problem(Task::Submit, "the PIN is missing");
                 return false;
             }
         };
-        let Some(local) = self.local() else {
+        let identity = Identity::from_signing_key(identity.signing_key().clone());
+        if self.local().is_none() {
+            return false;
+        }
+        let Some(local) = self.local.as_ref() else {
             return false;
         };
+        let outbox = self.visit.as_ref().and_then(|visit| visit.outbox.as_ref());
+        if self.visit.is_some() && outbox.is_none() {
+            self.problem(
+                Task::Submit,
+                "the hall's outbox is not open, so nothing can be sent from this kiosk; please ask the staff",
+            );
+            return false;
+        }
         let Some(service) = local.catalog.service(service_id) else {
             let message = format!("there is no service {service_id:?} in the catalog");
             self.problem(Task::Submit, message);
@@ -362,6 +506,13 @@ impl Worker {
         let queued = prepare(service, &valid, &identity, now)
             .map_err(|e| e.to_string())
             .and_then(|prepared| {
+                // At a kiosk the hall's outbox has it first: from there it is delivered even
+                // if the kiosk dies before the visit's archive in memory could send it.
+                if let Some(outbox) = outbox {
+                    outbox
+                        .put(prepared.id, &prepared.service, &prepared.submission, now)
+                        .map_err(|e| e.to_string())?;
+                }
                 local
                     .archive
                     .enqueue(&prepared, now)
@@ -374,6 +525,7 @@ impl Worker {
                     id: prepared.id,
                     service: prepared.service,
                 });
+                crate::commands::hold::hold(crate::commands::hold::Point::Told);
                 true
             }
             Err(error) => {
@@ -398,6 +550,13 @@ impl Worker {
         };
         match local.archive.list() {
             Ok(list) => {
+                if let Some(outbox) = self.visit.as_ref().and_then(|v| v.outbox.as_ref()) {
+                    for archived in list.iter().filter(|a| a.state != State::Queued) {
+                        if let Err(error) = outbox.remove(archived.id) {
+                            self.problem(Task::Open, error.to_string());
+                        }
+                    }
+                }
                 let summaries: Vec<Summary> = list.iter().map(Summary::of).collect();
                 if always || summaries != self.last {
                     self.last.clone_from(&summaries);
@@ -409,6 +568,10 @@ impl Worker {
     }
 
     fn export(&self, id: ApplicationId) {
+        if self.visit.is_some() {
+            // A kiosk writes nothing of a visitor to its disk: the receipt goes home as a QR code.
+            return self.problem(Task::Export, "a kiosk keeps no files: take the QR code instead");
+        }
         let written = self
             .local
             .as_ref()
@@ -425,6 +588,11 @@ impl Worker {
             Err(error) => self.problem(Task::Export, error),
         }
     }
+}
+
+/// Says something for the kiosk's operator in the log (the visitor's screen is not the place).
+fn warn_once(message: &str) {
+    eprintln!("agora: {message}");
 }
 
 /// Writes a receipt as pretty JSON to `home/receipts/agora-receipt-<uuid>.json`.

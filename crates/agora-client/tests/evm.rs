@@ -226,7 +226,7 @@ fn two_citizens_and_two_departments_share_one_chain_and_every_receipt_verifies_o
     session.send(agora_client::session::Request::Submit {
         service: "parking-permit".to_owned(),
         answers: carol_answers,
-        pin: pin(),
+        pin: Some(pin()),
     });
     let anchored = wait_for(&session, |summary| {
         summary.state == agora_gateway::State::Anchored

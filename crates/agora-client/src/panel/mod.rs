@@ -9,6 +9,7 @@
 //! headset too. Pointers ([`crate::pointer`]) become egui's pointer events at the hit's
 //! texture coordinates; the keyboard goes to the panel while it is open.
 
+pub mod qr;
 pub mod ui;
 pub mod words;
 

@@ -47,12 +47,21 @@ pub struct Model {
     pub exported: Option<(ApplicationId, PathBuf)>,
     /// Applications just submitted, by service, waiting to be shown in their panel.
     pub submitted: Vec<(String, ApplicationId)>,
+    /// Whether this is a kiosk visit: its key is made for the visit (no PIN), and receipts
+    /// go home as QR codes, never as files.
+    pub visit: bool,
+    /// The QR code last drawn, by its text.
+    qr: Option<(String, QrTexture)>,
 }
 
 impl Model {
     /// Takes in what the session says.
     pub fn apply(&mut self, reply: Reply) {
         match reply {
+            Reply::VisitIdentity(did) => {
+                self.identity = Some(Some(did));
+                self.visit = true;
+            }
             Reply::Identity(did) => {
                 self.identity = Some(did);
                 if self.busy == Some(Task::CreateIdentity) {
@@ -79,6 +88,15 @@ impl Model {
 
     fn summary(&self, id: ApplicationId) -> Option<&Summary> {
         self.applications.iter().find(|a| a.id == id)
+    }
+}
+
+/// A drawn QR code's texture (egui's handle says nothing useful in `Debug`).
+pub struct QrTexture(egui::TextureHandle);
+
+impl std::fmt::Debug for QrTexture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("QrTexture")
     }
 }
 
@@ -918,6 +936,7 @@ fn review_step(
                         }
                         ui.label(RichText::new(w.signed_as).color(MUTED));
                         ui.label(match model.identity {
+                            _ if model.visit => w.visit_signer.to_owned(),
                             Some(Some(did)) => did.to_string(),
                             _ => w.new_identity_signer.to_owned(),
                         });
@@ -968,6 +987,9 @@ fn sign_step(
         });
         return;
     };
+    if model.visit {
+        return visit_sign_step(ui, panel, model, service, w, requests);
+    }
     let first_time = identity.is_none();
     let busy = model.busy.is_some();
     ui.label(if first_time {
@@ -1042,6 +1064,50 @@ fn sign_step(
         );
         if go.clicked() {
             submit(panel, model, service, first_time, requests);
+        }
+    });
+}
+
+/// Signing at a kiosk: the visit's key is in the session's memory, so there is no PIN.
+fn visit_sign_step(
+    ui: &mut Ui,
+    panel: &mut WindowPanel,
+    model: &mut Model,
+    service: &Service,
+    w: &Words,
+    requests: &mut Vec<Request>,
+) {
+    let busy = model.busy.is_some();
+    ui.label(w.visit_sign);
+    if let Some((Task::Submit | Task::Open, message)) = &model.problem {
+        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(BAD));
+    }
+    if busy {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(w.working_sign);
+        });
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, Button::new(w.back).min_size(Vec2::new(200.0, 60.0)))
+            .clicked()
+        {
+            panel.step = Step::Review;
+        }
+        let go = ui.add_enabled(
+            !busy,
+            Button::new(RichText::new(w.sign_and_submit).strong()).min_size(Vec2::new(320.0, 60.0)),
+        );
+        if go.clicked() {
+            model.problem = None;
+            model.busy = Some(Task::Submit);
+            requests.push(Request::Submit {
+                service: panel.service.clone(),
+                answers: panel.answers(service),
+                pin: None,
+            });
         }
     });
 }
@@ -1125,7 +1191,7 @@ fn submit(
     requests.push(Request::Submit {
         service: panel.service.clone(),
         answers: panel.answers(service),
-        pin: again,
+        pin: Some(again),
     });
 }
 
@@ -1150,7 +1216,25 @@ fn sent_step(
                 ui.label(w.queued_words);
             });
         }
-        Some(summary) => application_card(ui, model, &summary, catalog, w, lang, requests, true),
+        Some(summary) => match summary.code.clone() {
+            Some(code) => {
+                ui.horizontal_top(|ui| {
+                    let side = 440.0;
+                    let width = ui.available_width() - side - 40.0;
+                    ui.allocate_ui_with_layout(
+                        Vec2::new(width, ui.available_height() - 80.0),
+                        Layout::top_down(Align::Min),
+                        |ui| {
+                            ui.set_width(width);
+                            application_card(ui, model, &summary, catalog, w, lang, requests, true);
+                        },
+                    );
+                    ui.add_space(16.0);
+                    ui.vertical(|ui| receipt_qr(ui, model, &code, summary.id, w, side));
+                });
+            }
+            None => application_card(ui, model, &summary, catalog, w, lang, requests, true),
+        },
     }
     ui.add_space(10.0);
     let finished = model.summary(id).is_none_or(|s| !s.in_progress());
@@ -1161,6 +1245,36 @@ fn sent_step(
     {
         *panel = WindowPanel::new(&service.id);
     }
+}
+
+/// The receipt as a QR code a phone can take home, with the short reference beside it.
+fn receipt_qr(ui: &mut Ui, model: &mut Model, code: &str, id: ApplicationId, w: &Words, side: f32) {
+    let stale = model.qr.as_ref().is_none_or(|(drawn, _)| drawn != code);
+    if stale {
+        if let Some(picture) = super::qr::image(code, 4) {
+            let texture = ui
+                .ctx()
+                .load_texture("receipt-qr", picture, egui::TextureOptions::NEAREST);
+            model.qr = Some((code.to_owned(), QrTexture(texture)));
+        } else {
+            model.qr = None;
+        }
+    }
+    ui.label(RichText::new(w.receipt_qr).strong());
+    if let Some((_, texture)) = &model.qr {
+        ui.add(egui::Image::new(&texture.0).fit_to_exact_size(Vec2::splat(side)));
+    }
+    ui.label(
+        RichText::new(format!(
+            "{}: {}",
+            w.receipt_code,
+            agora_gateway::compact::short_code(id)
+        ))
+        .size(30.0)
+        .strong(),
+    );
+    ui.set_max_width(side);
+    ui.add(egui::Label::new(RichText::new(w.receipt_qr_hint).small().color(MUTED)).wrap());
 }
 
 /// One application: its state in large words, the reasons, the timeline, the receipt.
@@ -1287,7 +1401,7 @@ fn application_card(
                     .color(MUTED),
             );
         }
-        if summary.has_receipt {
+        if summary.has_receipt && !model.visit {
             ui.add_space(4.0);
             let button = Button::new(w.save_receipt).min_size(Vec2::new(300.0, 52.0));
             if ui.add_enabled(model.busy.is_none(), button).clicked() {
