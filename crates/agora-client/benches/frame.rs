@@ -32,6 +32,7 @@ fn headless_app(plaza: Option<PlazaLayout>) -> App {
             catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
             catalog_source: agora_gateway::CatalogSource::Demo,
             ledger: agora_client::commands::gateway::LedgerSpec::Local,
+            kiosk: None,
             xr: None,
         });
     }

@@ -27,6 +27,14 @@ impl Lang {
         }
     }
 
+    /// Its BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
     /// The help line at the bottom of the desktop view.
     pub fn controls_hint(self, pointer_captured: bool) -> &'static str {
         match (self, pointer_captured) {

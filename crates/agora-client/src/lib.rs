@@ -11,6 +11,7 @@ pub mod booths;
 pub mod citizen;
 pub mod commands;
 pub mod dashboards;
+pub mod kiosk;
 pub mod lang;
 pub mod panel;
 pub mod pointer;
@@ -58,6 +59,8 @@ pub struct PlazaPlugin {
     pub catalog_source: agora_gateway::CatalogSource,
     /// The ledger the windows' applications go to.
     pub ledger: commands::gateway::LedgerSpec,
+    /// The kiosk's configuration when the plaza runs as a service hall's kiosk.
+    pub kiosk: Option<kiosk::Kiosk>,
     /// The headset's comfort settings when the plaza opens in XR (the app must then have been
     /// built with bevy_mod_openxr's plugins); `None` on the desktop.
     pub xr: Option<xr::interaction::Comfort>,
@@ -78,12 +81,16 @@ impl Plugin for PlazaPlugin {
                 self.catalog.clone(),
                 self.catalog_source.clone(),
                 self.ledger.clone(),
+                self.kiosk.as_ref().map(|k| k.outbox.clone()),
             ),
             dashboards::feeds_plugin(agora_feeds::Options::default()),
             dashboards::plugin,
             xr::notice_plugin,
         ))
         .init_resource::<panel::PanelPlacement>();
+        if let Some(kiosk) = &self.kiosk {
+            app.add_plugins(kiosk::plugin(kiosk.clone()));
+        }
         if let Some(comfort) = &self.xr {
             app.insert_resource(comfort.clone())
                 .insert_resource(xr::XrStatus::Starting)

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use bevy::prelude::*;
-use bevy::window::{PresentMode, WindowResolution};
+use bevy::window::{MonitorSelection, PresentMode, WindowResolution};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use agora_client::PlazaPlugin;
@@ -61,6 +61,10 @@ struct Cli {
         requires = "screenshot"
     )]
     view: String,
+    /// With `--mode kiosk`: the kiosk's configuration file (kiosk.json in the data directory
+    /// when absent).
+    #[arg(long, value_name = "FILE")]
+    kiosk_config: Option<PathBuf>,
     /// With `--view window:<id>`: fill the form with the service's example answers, sign and
     /// submit them in a throwaway data directory, and capture once the decision is shown.
     #[arg(long, requires = "screenshot")]
@@ -196,6 +200,27 @@ enum Command {
     Feeds {
         #[command(subcommand)]
         action: FeedsAction,
+    },
+    /// A service hall's kiosk: its configuration's operator PIN.
+    Kiosk {
+        #[command(subcommand)]
+        action: KioskAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KioskAction {
+    /// Print the Argon2id hash of an operator PIN for the kiosk configuration's
+    /// `operator_pin` (the PIN is asked twice, or read from standard input).
+    PinHash {
+        /// Read the PIN from standard input instead of the terminal.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// Check a kiosk configuration file; every problem names its field.
+    Check {
+        /// The file.
+        file: PathBuf,
     },
 }
 
@@ -629,6 +654,10 @@ fn run_command(command: Command) -> ExitCode {
         Command::Feeds { action } => match action {
             FeedsAction::Check { scene } => commands::feeds::check(scene.as_deref()),
         },
+        Command::Kiosk { action } => match action {
+            KioskAction::PinHash { pin_stdin } => commands::kiosk::pin_hash(&pins(pin_stdin)),
+            KioskAction::Check { file } => commands::kiosk::check(&file),
+        },
     };
     match result {
         Ok(answer) => {
@@ -698,6 +727,7 @@ fn main() -> ExitCode {
         return ExitCode::from(3);
     }
     let capturing = plaza.screenshot.is_some();
+    let kiosk = plaza.kiosk.clone();
     let (headset, notes) = choose_mode(cli.mode, capturing);
     let mut plaza = plaza;
     if headset.is_some() {
@@ -708,7 +738,7 @@ fn main() -> ExitCode {
         // A screenshot is exactly the size asked for, whatever the display's scaling.
         resolution = resolution.with_scale_factor_override(1.0);
     }
-    let window = Window {
+    let mut window = Window {
         title: format!("Agora — {}", plaza.layout.name.en),
         resolution,
         resizable: !capturing,
@@ -719,8 +749,20 @@ fn main() -> ExitCode {
         },
         ..default()
     };
+    if let Some(kiosk) = &kiosk {
+        // The kiosk's shell: no decorations, the whole configured monitor (a screenshot keeps
+        // the size asked for), and no way to close it but the operator's.
+        window.decorations = false;
+        window.resizable = false;
+        if !capturing {
+            window.mode = bevy::window::WindowMode::BorderlessFullscreen(MonitorSelection::Index(
+                kiosk.config.monitor,
+            ));
+        }
+    }
     let plugins = DefaultPlugins.set(WindowPlugin {
         primary_window: Some(window),
+        close_when_requested: kiosk.is_none(),
         ..default()
     });
     let mut app = App::new();
@@ -817,6 +859,46 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
     let catalog = catalog_source
         .open()
         .map_err(|error| anyhow::anyhow!(error.message))?;
+    let kiosk = if cli.mode == Mode::Kiosk {
+        let config = match &cli.kiosk_config {
+            Some(path) => {
+                agora_client::kiosk::KioskConfig::load(path).map_err(anyhow::Error::msg)?
+            }
+            None if cli.filled || cli.screenshot.is_some() => {
+                // A picture of the kiosk needs no hall of its own; it speaks --lang.
+                agora_client::kiosk::KioskConfig {
+                    language: cli.lang,
+                    ..agora_client::kiosk::config::example()
+                }
+            }
+            None => {
+                let path = agora_client::kiosk::KioskConfig::path(None, &home);
+                agora_client::kiosk::KioskConfig::load(&path).map_err(|e| {
+                    anyhow::anyhow!("{e}\n(give the kiosk its configuration with --kiosk-config FILE; `agora kiosk pin-hash` makes the operator PIN's hash)")
+                })?
+            }
+        };
+        Some(agora_client::kiosk::Kiosk {
+            outbox: home.join(agora_gateway::hall::OUTBOX_FILE),
+            home: home.clone(),
+            catalog: catalog_source.clone(),
+            config,
+        })
+    } else {
+        if cli.kiosk_config.is_some() {
+            bail!("--kiosk-config configures --mode kiosk");
+        }
+        None
+    };
+    if let Some(request) = &screenshot
+        && request.view.is_kiosk_only()
+        && kiosk.is_none()
+    {
+        bail!(
+            "--view {}: that view is the kiosk's; add --mode kiosk",
+            cli.view
+        );
+    }
     Ok(PlazaPlugin {
         layout,
         lang: cli.lang,
@@ -824,7 +906,10 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
         home,
         catalog,
         catalog_source,
-        ledger: cli.ledger.clone(),
+        ledger: kiosk
+            .as_ref()
+            .map_or_else(|| cli.ledger.clone(), |k| k.config.ledger.clone()),
+        kiosk,
         xr: None,
     })
 }
@@ -845,7 +930,7 @@ fn choose_mode(mode: Mode, capturing: bool) -> (Option<probe::Headset>, Vec<Mode
     };
     match mode {
         Mode::Desktop => (None, Vec::new()),
-        Mode::Kiosk => (None, vec![say(xr::ModeSentence::NoKiosk, None)]),
+        Mode::Kiosk => (None, Vec::new()),
         // A screenshot in `auto` is of the desktop; there is no headset to ask. Nor is there
         // when no OpenXR runtime is installed, and then `auto` says nothing about it.
         Mode::Auto if capturing || probe::runtime_manifest().is_none() => (None, Vec::new()),

@@ -106,7 +106,7 @@ fn attach_mouse(
     }
 }
 
-fn aim_mouse(
+pub fn aim_mouse(
     buttons: Res<ButtonInput<MouseButton>>,
     windows: Query<(&Window, &CursorOptions), With<PrimaryWindow>>,
     mut pointers: Query<(&Camera, &GlobalTransform, &mut PointerRay), With<MousePointer>>,

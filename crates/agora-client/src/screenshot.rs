@@ -35,6 +35,11 @@ pub enum View {
     /// Standing at a service window as a citizen in a headset would, the panel within reach and
     /// its Comfort tab open.
     Comfort(String),
+    /// A kiosk's attract screen (`--mode kiosk`).
+    Attract,
+    /// A kiosk's visit at a service window, its "are you still there?" countdown showing
+    /// (`--mode kiosk`).
+    Countdown(String),
     /// Standing before a dashboard, showing its charts or, with `table`, its table of numbers.
     Dashboard {
         /// The dashboard's id in the layout.
@@ -51,6 +56,11 @@ impl View {
         match text.split_once(':') {
             None if text == "overview" => Ok(View::Overview),
             None if text == "entrance" => Ok(View::Entrance),
+            None if text == "attract" => Ok(View::Attract),
+            Some(("countdown", id)) => match View::parse(&format!("window:{id}"), layout)? {
+                View::Window(id) => Ok(View::Countdown(id)),
+                _ => Err(format!("countdown:{id}: name a service window")),
+            },
             Some(("window", rest)) => {
                 let (id, comfort) = match rest.strip_suffix(":comfort") {
                     Some(id) => (id, true),
@@ -90,8 +100,22 @@ impl View {
             }
             _ => Err(format!(
                 "unknown view {text:?}: use overview, entrance, window:<service-id>, \
-                 window:<service-id>:comfort, dashboard:<id> or dashboard:<id>:table"
+                 window:<service-id>:comfort, dashboard:<id> or dashboard:<id>:table \
+                 (and with --mode kiosk: attract or countdown:<service-id>)"
             )),
+        }
+    }
+
+    /// Whether only a kiosk shows this view.
+    pub fn is_kiosk_only(&self) -> bool {
+        matches!(self, View::Attract | View::Countdown(_))
+    }
+
+    /// The service window the view stands at, if any.
+    pub fn window(&self) -> Option<&str> {
+        match self {
+            View::Window(id) | View::Comfort(id) | View::Countdown(id) => Some(id),
+            _ => None,
         }
     }
 
@@ -115,7 +139,8 @@ impl View {
                         .looking_at(Vec3::new(0.0, 2.0, -0.35 * d), Vec3::Y),
                 )
             }
-            View::Entrance => None,
+            // The kiosk stands its own view (over the plaza, or before a panel).
+            View::Entrance | View::Attract | View::Countdown(_) => None,
             // Where a citizen stands at the counter, with the panel open before them.
             View::Window(id) => layout
                 .windows
@@ -205,6 +230,7 @@ pub fn plugin(app: &mut App) {
 
 fn place_camera(
     request: Res<ScreenshotRequest>,
+    kiosk: Option<Res<crate::kiosk::Kiosk>>,
     plaza: Res<Plaza>,
     mut controls: ResMut<ControlsEnabled>,
     mut cameras: Query<(&mut Transform, &mut Citizen)>,
@@ -215,7 +241,8 @@ fn place_camera(
     {
         boards.set_table(index, true);
     }
-    let Some(pose) = request.view.camera(&plaza) else {
+    // At a kiosk the visit goes to the window as a visitor's touch would take it.
+    let Some(pose) = request.view.camera(&plaza).filter(|_| kiosk.is_none()) else {
         return;
     };
     // A posed view is a still picture: no hint, no crosshair, no walking.
@@ -264,14 +291,15 @@ fn fill_example(
     mut state: Local<Example>,
 ) {
     use crate::session::{Request, Task};
-    let (true, View::Window(id), Some(panels), Some(session)) = (
+    let (true, Some(id), Some(panels), Some(session)) = (
         request.filled,
-        &request.view,
+        request.view.window(),
         panels.as_deref_mut(),
         session,
     ) else {
         return;
     };
+    let id = &id.to_owned();
     match *state {
         Example::Waiting => {
             capture.hold = true;
@@ -300,13 +328,14 @@ fn fill_example(
             let (Ok(first), Ok(second)) = (pin(), pin()) else {
                 return;
             };
-            if identity.is_none() {
+            let visit = panels.model.visit;
+            if identity.is_none() && !visit {
                 session.0.send(Request::CreateIdentity { pin: first });
             }
             session.0.send(Request::Submit {
                 service: id.clone(),
                 answers,
-                pin: Some(second),
+                pin: (!visit).then_some(second),
             });
             panels.model.busy = Some(Task::Submit);
             *state = Example::Submitted;

@@ -14,8 +14,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use agora_gateway::archive::{Archived, Event};
-use agora_gateway::{State, prepare};
 use agora_gateway::hall::HallOutbox;
+use agora_gateway::{State, prepare};
 use agora_identity::{DidKey, Identity, KEYSTORE_DIR, KeyStore, Overwrite, Pin, Profile};
 use agora_services::{ApplicationId, Decision, Message, Outcome};
 use serde_json::Value;
@@ -570,7 +570,10 @@ impl Worker {
     fn export(&self, id: ApplicationId) {
         if self.visit.is_some() {
             // A kiosk writes nothing of a visitor to its disk: the receipt goes home as a QR code.
-            return self.problem(Task::Export, "a kiosk keeps no files: take the QR code instead");
+            return self.problem(
+                Task::Export,
+                "a kiosk keeps no files: take the QR code instead",
+            );
         }
         let written = self
             .local

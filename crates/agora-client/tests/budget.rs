@@ -46,6 +46,7 @@ fn the_shipped_plaza_fits_a_standalone_headsets_budget() {
             catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
             catalog_source: agora_gateway::CatalogSource::Demo,
             ledger: agora_client::commands::gateway::LedgerSpec::Local,
+            kiosk: None,
             xr: None,
         });
     app.finish();

@@ -108,6 +108,36 @@ impl Visit {
         visit
     }
 
+    /// A kiosk's visitor at the window of `service`, standing where a tap on it takes the
+    /// view (straight before its panel), speaking `lang`; the visit's session on the kiosk's
+    /// data directory `home`, its hall's outbox there too.
+    fn at_kiosk(service: &str, home: &std::path::Path, lang: Lang) -> Self {
+        // The citizen's own session `walk_up_to` starts is replaced at once; its files go to a
+        // scratch folder, not the kiosk's.
+        let scratch = tempfile::tempdir().expect("a scratch folder");
+        let mut visit = Self::walk_up_to(service, scratch.path());
+        let layout = PlazaLayout::embedded().expect("the shipped plaza");
+        let window = layout
+            .windows
+            .iter()
+            .find(|w| w.service == service)
+            .expect("the window");
+        let booth = Transform::from_translation(ground(window.position))
+            .with_rotation(compass_rotation(window.facing));
+        visit.eyes = agora_client::kiosk::view_at_booth(booth).translation;
+        visit.lang = lang;
+        visit.session = Session::start_visit(
+            home.to_owned(),
+            agora_gateway::CatalogSource::Demo,
+            agora_client::commands::gateway::LedgerSpec::Local,
+            home.join(agora_gateway::hall::OUTBOX_FILE),
+        );
+        visit.model = Model::default();
+        visit.frame();
+        visit.frame();
+        visit
+    }
+
     /// One frame of the panel: the session's news, the input so far, the UI, its requests.
     fn frame(&mut self) {
         for reply in self.session.poll() {
@@ -603,6 +633,183 @@ fn a_long_service_title_wraps_instead_of_running_under_the_tabs() {
                 title_box.y1 - title_box.y0 > 60.0,
                 "the English title is too long for one line beside the tabs, so it wraps onto \
                  two: {title_box:?}"
+            );
+        }
+    }
+}
+
+/// Every file under `dir` (but `skip`), as bytes with its path.
+fn files_under(dir: &std::path::Path, skip: &[&str]) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).expect("reads the folder") {
+            let path = entry.expect("an entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if skip.contains(&name) {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
+            }
+        }
+    }
+    found
+}
+
+/// A visitor who reads only Chinese applies at the kiosk with taps only, takes the receipt
+/// home as a QR code that verifies (read back from the drawn code), and after the reset the
+/// kiosk keeps nothing of them: no file it wrote holds their answers, key or application, and
+/// the next visit's panel and session know nothing of them.
+#[test]
+fn a_kiosk_visitor_applies_in_chinese_takes_a_qr_receipt_home_and_leaves_no_trace() {
+    let home = tempfile::tempdir().expect("a kiosk data directory");
+    let mut visit = Visit::at_kiosk("parking-permit", home.path(), Lang::ZhCn);
+    assert!(
+        visit.model.visit,
+        "the visit's key is the kiosk's, made for it"
+    );
+    let did = visit
+        .model
+        .identity
+        .flatten()
+        .expect("the visit's key")
+        .to_string();
+    assert!(
+        std::fs::read_dir(home.path().join("identity")).is_err(),
+        "no key store is made at a kiosk"
+    );
+    // Taps only: the choices, and the on-panel keyboard for what is typed in Latin letters
+    // and digits; the address and the plate's first character come as an input method
+    // would give them (see the README on Chinese text at a kiosk).
+    visit.choose("停车片区", "B 区 – 滨河片区");
+    visit.type_into("住址", "滨河路 88 号 3 栋 1202 室");
+    // The keyboard covers the lower part of the panel: put it away to reach the next box.
+    visit.click("完成");
+    visit.type_into("车牌号码", "粤");
+    assert!(
+        visit.shows("完成"),
+        "the kiosk's panel has its keyboard: {:?}",
+        visit.words()
+    );
+    for key in ["⇧", "B", "5", "⇧", "K", "2", "⇧", "M", "8", "完成"] {
+        visit.click(key);
+    }
+    visit.choose("车辆所有人", "本人");
+    let length = visit.reveal(|v| v.below("车身长度", accesskit::Role::TextInput, ""));
+    visit.click_at(length);
+    for key in ["4", ".", "6", "8", "完成"] {
+        visit.click(key);
+    }
+    visit.choose("车辆登记地址是否为上述住址？", "是");
+    let start = time::OffsetDateTime::now_utc().date() + time::Duration::days(7);
+    let date = visit.reveal(|v| v.below("许可证生效日期", accesskit::Role::TextInput, ""));
+    visit.click_at(date);
+    for key in start.to_string().chars() {
+        visit.click(&key.to_string());
+    }
+    visit.click("完成");
+    visit.choose("许可证期限", "12 个月");
+    visit.choose("本人承诺所填信息真实、完整。", "是");
+    visit.click("核对我的申请  →");
+    assert!(
+        visit.shows("核对您的申请"),
+        "the form is complete: {:?}",
+        visit.words()
+    );
+    visit.click("签名并提交  →");
+    assert!(
+        visit.shows("本自助终端只为您这次办理生成了一个密钥。它现在为您的申请签名，您结束办理时即被清除；无需 PIN 码。"),
+        "no PIN at a kiosk: {:?}",
+        visit.words()
+    );
+    visit.click("签名并提交");
+    visit.wait_for("您的回执");
+    let summary = visit
+        .model
+        .applications
+        .iter()
+        .find(|a| a.service == "parking-permit")
+        .cloned()
+        .expect("the application");
+    let code = summary.code.clone().expect("a receipt code once anchored");
+    // The QR code as drawn on the panel reads back, and the code verifies offline against the
+    // kiosk's ledger.
+    let picture = agora_client::panel::qr::image(&code, 4).expect("fits a QR code");
+    let [w, h] = picture.size;
+    let luma: Vec<u8> = picture.pixels.iter().map(|c| c.r()).collect();
+    let read = agora_client::panel::qr::read(w, h, &luma);
+    assert_eq!(read, vec![code.clone()]);
+    let ledger = agora_gateway::LocalLedger::open(
+        &home.path().join(agora_gateway::city::LEDGER_DIR),
+        Catalog::embedded().expect("catalog"),
+    )
+    .expect("the kiosk's ledger");
+    let trusted = agora_gateway::TrustedLedgers::new([ledger.verifier().clone()]);
+    drop(ledger);
+    let verified = agora_gateway::compact::verify(&read[0], &visit.catalog, &trusted)
+        .expect("the code verifies");
+    assert_eq!(verified.id, summary.id);
+    assert_eq!(verified.applicant.to_string(), did);
+    assert!(visit.shows(&agora_gateway::compact::short_code(summary.id)));
+
+    // The reset: the session goes (its key with it) and so do the drafts.
+    let id = summary.id.to_string();
+    let uuid = id.trim_start_matches("urn:uuid:").to_owned();
+    drop(std::mem::replace(
+        &mut visit.session,
+        Session::start_visit(
+            home.path().to_owned(),
+            agora_gateway::CatalogSource::Demo,
+            agora_client::commands::gateway::LedgerSpec::Local,
+            home.path().join(agora_gateway::hall::OUTBOX_FILE),
+        ),
+    ));
+    visit.model = Model::default();
+    visit.panel = WindowPanel::new("parking-permit");
+    visit.frame();
+    visit.frame();
+    visit.frame();
+    assert!(!visit.shows("您的回执"));
+    assert!(
+        visit.model.applications.is_empty(),
+        "the next visit sees nothing of the last"
+    );
+    assert_ne!(
+        visit.model.identity.flatten().map(|d| d.to_string()),
+        Some(did.clone()),
+        "the next visit has a key of its own"
+    );
+    // Every file the kiosk wrote. The ledger and the demo's desk stand for the city's side,
+    // which in the demo runs on the kiosk's machine; a hall's kiosk writes to the city's chain.
+    let files = files_under(
+        home.path(),
+        &[
+            "ledger",
+            "desk.sqlite",
+            "desk.sqlite-wal",
+            "desk.sqlite-shm",
+        ],
+    );
+    assert!(
+        files
+            .iter()
+            .any(|(p, _)| p.ends_with(agora_gateway::hall::OUTBOX_FILE)),
+        "the scan covers the hall's outbox: {:?}",
+        files.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        for secret in ["滨河路", "5K2M8", did.as_str(), uuid.as_str()] {
+            assert!(
+                !text.contains(secret),
+                "{} still holds {secret:?} after the visit",
+                path.display()
             );
         }
     }

@@ -713,33 +713,59 @@ fn check_on_chain(
     }
 }
 
-/// `agora verify` of a receipt: everything checked offline, against the ledger keys `trust`
-/// gathers; which part failed if not.
-pub fn verify_receipt(
-    file: &Path,
-    document: &serde_json::Value,
-    trust: &Trust,
-) -> Result<String, CommandError> {
+/// `agora verify` of a receipt's compact code (a kiosk's QR code, as text or read from a
+/// picture): what the ledger part proves, without the answers.
+pub fn verify_code(source: &str, code: &str, trust: &Trust) -> Result<String, CommandError> {
     let catalog = catalog()?;
     let (trusted, why) = trust.gather(&catalog)?;
-    let verified = agora_gateway::receipt::verify(document, &catalog, &trusted, SystemTime::now())
-        .map_err(|e| {
-            CommandError::negative(format!("{} is not a valid receipt: {e}", file.display()))
-        })?;
-    let subject = &verified.application.credential_subject;
+    if trust.chain.is_some() {
+        return Err(CommandError::input(
+            "--chain checks a full receipt (JSON); a receipt code is checked offline".to_owned(),
+        ));
+    }
+    let verified = agora_gateway::compact::verify(code, &catalog, &trusted).map_err(|e| {
+        CommandError::negative(format!("{source} is not a valid receipt code: {e}"))
+    })?;
     let mut lines = vec![
-        format!("valid receipt: {}", file.display()),
+        format!("valid receipt code: {source}"),
         format!(
-            "  application {} to `{}`, signed by {}",
-            verified.application.id, subject.service, verified.applicant
+            "  application {} (reference {}) to `{}`, by {}",
+            verified.id,
+            agora_gateway::compact::short_code(verified.id),
+            verified.service,
+            verified.applicant
+        ),
+        format!(
+            "  the application's SHA-256 is {}; the code holds no answers (the department holds them, sealed to its key)",
+            verified.application_sha256
         ),
     ];
-    match &verified.ledger {
+    describe_ledger(
+        &mut lines,
+        &verified.ledger,
+        verified.index,
+        verified.anchored_at,
+        &why,
+        trust,
+    );
+    describe_decision(&mut lines, verified.decision.as_ref(), &catalog);
+    Ok(lines.join("\n"))
+}
+
+fn describe_ledger(
+    lines: &mut Vec<String>,
+    ledger: &VerifiedLedger,
+    index: u64,
+    anchored_at: time::OffsetDateTime,
+    why: &[(VerifierKey, String)],
+    trust: &Trust,
+) {
+    match ledger {
         VerifiedLedger::Embedded { key, checkpoint } => {
             lines.push(format!(
                 "  anchored at leaf {} on {}, in a tree of {} entries signed by the ledger key",
-                verified.index,
-                agora_services::time_format::format_utc(verified.anchored_at),
+                index,
+                agora_services::time_format::format_utc(anchored_at),
                 checkpoint.size
             ));
             lines.push(format!("    {key}"));
@@ -752,8 +778,8 @@ pub fn verify_receipt(
         VerifiedLedger::Evm { origin, block, .. } => {
             lines.push(format!(
                 "  anchored at position {} on {}, in block {} ({}) of the registry",
-                verified.index,
-                agora_services::time_format::format_utc(verified.anchored_at),
+                index,
+                agora_services::time_format::format_utc(anchored_at),
                 block.0,
                 block.1
             ));
@@ -766,13 +792,14 @@ pub fn verify_receipt(
             }
         }
     }
-    check_on_chain(document, trust, &mut lines)?;
-    if verified.version == agora_gateway::receipt::RECEIPT_VERSION_1 {
-        lines.push(
-            "  a version 1 receipt: its decision does not name where the application was anchored, so its time rests on the ledger key alone".to_owned(),
-        );
-    }
-    match &verified.decision {
+}
+
+fn describe_decision(
+    lines: &mut Vec<String>,
+    decision: Option<&agora_services::Decision>,
+    catalog: &Catalog,
+) {
+    match decision {
         Some(decision) => {
             let d = &decision.credential_subject;
             let department = catalog
@@ -809,5 +836,43 @@ pub fn verify_receipt(
         }
         None => lines.push("  not decided yet".to_owned()),
     }
+}
+
+/// `agora verify` of a receipt: everything checked offline, against the ledger keys `trust`
+/// gathers; which part failed if not.
+pub fn verify_receipt(
+    file: &Path,
+    document: &serde_json::Value,
+    trust: &Trust,
+) -> Result<String, CommandError> {
+    let catalog = catalog()?;
+    let (trusted, why) = trust.gather(&catalog)?;
+    let verified = agora_gateway::receipt::verify(document, &catalog, &trusted, SystemTime::now())
+        .map_err(|e| {
+            CommandError::negative(format!("{} is not a valid receipt: {e}", file.display()))
+        })?;
+    let subject = &verified.application.credential_subject;
+    let mut lines = vec![
+        format!("valid receipt: {}", file.display()),
+        format!(
+            "  application {} to `{}`, signed by {}",
+            verified.application.id, subject.service, verified.applicant
+        ),
+    ];
+    describe_ledger(
+        &mut lines,
+        &verified.ledger,
+        verified.index,
+        verified.anchored_at,
+        &why,
+        trust,
+    );
+    check_on_chain(document, trust, &mut lines)?;
+    if verified.version == agora_gateway::receipt::RECEIPT_VERSION_1 {
+        lines.push(
+            "  a version 1 receipt: its decision does not name where the application was anchored, so its time rests on the ledger key alone".to_owned(),
+        );
+    }
+    describe_decision(&mut lines, verified.decision.as_ref(), &catalog);
     Ok(lines.join("\n"))
 }

@@ -224,6 +224,33 @@ fn agora_document_type(document: &Value) -> Option<&'static str> {
 /// `agora verify FILE.json`: whether a signed document's proof holds, or, for a receipt
 /// (`"type": "AgoraReceipt"`), whether every part of it does.
 pub fn verify(file: &Path, trust: &super::gateway::Trust) -> Result<String, CommandError> {
+    use agora_gateway::compact;
+    // A receipt code given as the argument itself, as a phone's QR reader shows it.
+    let given = file.to_string_lossy();
+    if compact::is_code(&given) && !file.exists() {
+        return super::gateway::verify_code("the code given", &given, trust);
+    }
+    if file.extension().and_then(|e| e.to_str()) == Some("png") {
+        let codes = crate::panel::qr::read_png(file).map_err(CommandError::input)?;
+        let Some(code) = codes.iter().find(|code| compact::is_code(code)) else {
+            return Err(CommandError::input(format!(
+                "{}: no Agora receipt's QR code found in the picture ({} other QR codes)",
+                file.display(),
+                codes.len()
+            )));
+        };
+        return super::gateway::verify_code(
+            &format!("the QR code in {}", file.display()),
+            code,
+            trust,
+        );
+    }
+    let bytes = super::read_limited(file, MAX_DOCUMENT_BYTES)?;
+    if let Ok(text) = std::str::from_utf8(&bytes)
+        && compact::is_code(text)
+    {
+        return super::gateway::verify_code(&file.display().to_string(), text, trust);
+    }
     let document = read_document(file)?;
     if document.get("type").and_then(Value::as_str) == Some(agora_gateway::receipt::RECEIPT_TYPE) {
         return super::gateway::verify_receipt(file, &document, trust);

@@ -10,6 +10,7 @@ pub mod gateway;
 pub mod hold;
 pub mod identity;
 pub mod keys;
+pub mod kiosk;
 pub mod officer;
 mod pin;
 pub mod services;

@@ -36,7 +36,8 @@ impl PinSource {
         Pin::new(text.to_string()).map_err(|error| CommandError::input(error.to_string()))
     }
 
-    fn read_text(&self, prompt: &str) -> Result<Zeroizing<String>, CommandError> {
+    /// Reads one secret as text (for what is not a key store's PIN, such as a kiosk operator's).
+    pub fn read_text(&self, prompt: &str) -> Result<Zeroizing<String>, CommandError> {
         let text = match self {
             PinSource::Terminal => rpassword::prompt_password(prompt).map_err(|error| {
                 CommandError::input(format!(

@@ -81,12 +81,14 @@ pub struct Panels {
 #[derive(Resource)]
 pub struct SessionHandle(pub Session);
 
-/// Adds this feature to the app. Needs a renderer; the session is started on `home`.
+/// Adds this feature to the app. Needs a renderer; the session is started on `home`, or, with
+/// a hall's `outbox`, as a kiosk's visit (see [`Session::start_visit`]).
 pub fn plugin(
     home: std::path::PathBuf,
     catalog: agora_services::Catalog,
     source: agora_gateway::CatalogSource,
     ledger: crate::commands::gateway::LedgerSpec,
+    outbox: Option<std::path::PathBuf>,
 ) -> impl Fn(&mut App) {
     move |app: &mut App| {
         // Every pointer reaches the panel through `crate::pointer`; bevy_egui's own window
@@ -112,11 +114,15 @@ pub fn plugin(
                 open: None,
                 catalog: catalog.clone(),
             })
-            .insert_resource(SessionHandle(Session::start(
-                home.clone(),
-                source.clone(),
-                ledger.clone(),
-            )))
+            .insert_resource(SessionHandle(match &outbox {
+                Some(outbox) => Session::start_visit(
+                    home.clone(),
+                    source.clone(),
+                    ledger.clone(),
+                    outbox.clone(),
+                ),
+                None => Session::start(home.clone(), source.clone(), ledger.clone()),
+            }))
             .add_systems(Startup, spawn_panel)
             .add_systems(
                 Update,

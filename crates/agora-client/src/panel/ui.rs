@@ -50,6 +50,9 @@ pub struct Model {
     /// Whether this is a kiosk visit: its key is made for the visit (no PIN), and receipts
     /// go home as QR codes, never as files.
     pub visit: bool,
+    /// Whether the panel draws its own keyboard (in a headset, and at a kiosk's touch
+    /// screen), typing into the text box last touched.
+    pub on_screen_keyboard: bool,
     /// The QR code last drawn, by its text.
     qr: Option<(String, QrTexture)>,
 }
@@ -60,7 +63,9 @@ impl Model {
         match reply {
             Reply::VisitIdentity(did) => {
                 self.identity = Some(Some(did));
+                // A kiosk's touch screen has no keyboard: the panel draws its own.
                 self.visit = true;
+                self.on_screen_keyboard = true;
             }
             Reply::Identity(did) => {
                 self.identity = Some(did);
@@ -439,7 +444,7 @@ pub fn show(
                 },
             }
         });
-    if comfort.is_some() {
+    if comfort.is_some() || model.on_screen_keyboard {
         on_panel_keyboard(ui, &mut panel.keyboard, w);
     }
     requests
@@ -1252,9 +1257,9 @@ fn receipt_qr(ui: &mut Ui, model: &mut Model, code: &str, id: ApplicationId, w: 
     let stale = model.qr.as_ref().is_none_or(|(drawn, _)| drawn != code);
     if stale {
         if let Some(picture) = super::qr::image(code, 4) {
-            let texture = ui
-                .ctx()
-                .load_texture("receipt-qr", picture, egui::TextureOptions::NEAREST);
+            let texture =
+                ui.ctx()
+                    .load_texture("receipt-qr", picture, egui::TextureOptions::NEAREST);
             model.qr = Some((code.to_owned(), QrTexture(texture)));
         } else {
             model.qr = None;

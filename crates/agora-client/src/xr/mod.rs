@@ -34,20 +34,17 @@ pub enum ModeSentence {
     SessionEnded,
     /// A screenshot was asked for while a headset answered.
     Screenshot,
-    /// `--mode kiosk`.
-    NoKiosk,
 }
 
 impl ModeSentence {
     /// Every sentence.
-    pub const ALL: [ModeSentence; 7] = [
+    pub const ALL: [ModeSentence; 6] = [
         ModeSentence::NoSoftware,
         ModeSentence::NoRuntime,
         ModeSentence::NotConnected,
         ModeSentence::CouldNotStart,
         ModeSentence::SessionEnded,
         ModeSentence::Screenshot,
-        ModeSentence::NoKiosk,
     ];
 
     /// The sentence in `lang`.
@@ -72,9 +69,6 @@ impl ModeSentence {
             (Lang::En, Screenshot) => {
                 "Screenshots are taken on the desktop, so the headset is not used."
             }
-            (Lang::En, NoKiosk) => {
-                "Kiosk mode is not available yet, so the plaza opens on the desktop."
-            }
             (Lang::ZhCn, NoSoftware) => "这台电脑没有安装头显软件（OpenXR），广场在桌面上打开。",
             (Lang::ZhCn, NoRuntime) => {
                 "头显运行时（如 SteamVR 或 Monado）没有运行，广场在桌面上打开。"
@@ -83,7 +77,6 @@ impl ModeSentence {
             (Lang::ZhCn, CouldNotStart) => "头显无法启动，广场在桌面上打开。",
             (Lang::ZhCn, SessionEnded) => "头显会话已结束，广场在桌面上继续。",
             (Lang::ZhCn, Screenshot) => "截图在桌面上生成，因此不使用头显。",
-            (Lang::ZhCn, NoKiosk) => "自助终端模式尚未提供，广场在桌面上打开。",
         }
     }
 }

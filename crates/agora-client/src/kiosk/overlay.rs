@@ -1,0 +1,416 @@
+//! What the kiosk draws on the screen itself, over the plaza (egui, fed from the touch screen
+//! and the mouse by hand, since every other pointer reaches egui through the panel): the
+//! attract screen with the choice of language, the services' list (always there, in both
+//! languages), Finish, the "are you still there?" countdown and the operator's PIN pad.
+//! Every target is at least [`MIN_TARGET_MM`] on the configured screen.
+
+use bevy::camera::visibility::RenderLayers;
+use bevy::ecs::schedule::ScheduleLabel;
+use bevy::input::touch::Touches;
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::egui::{self, Align2, Button, Color32, CornerRadius, Frame, Margin, RichText, Vec2};
+use bevy_egui::input::EguiInputEvent;
+use bevy_egui::{EguiContext, EguiSchedule};
+use zeroize::Zeroizing;
+
+use super::config::MIN_TARGET_MM;
+use super::operator::{Operator, OperatorNote, OperatorPin, put_away};
+use super::touch::{OverOverlay, screen_pointer};
+use super::{EndVisit, GoToWindow, Idle, Kiosk, Stage, StartVisit, countdown};
+use crate::AppSystems;
+use crate::lang::Lang;
+use crate::panel::{PanelPointer, Panels, pointer_events};
+use crate::scene::Plaza;
+
+/// The schedule that draws the overlay.
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct KioskPass;
+
+/// The egui context drawn over the plaza.
+#[derive(Component, Debug)]
+pub struct OverlayContext;
+
+/// Adds this feature to the app.
+pub fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_overlay)
+        .add_systems(
+            Update,
+            feed_overlay
+                .in_set(AppSystems::RecordInput)
+                .before(crate::pointer::aim_mouse),
+        )
+        .add_systems(KioskPass, draw_overlay);
+}
+
+fn spawn_overlay(mut commands: Commands) {
+    commands.spawn((
+        Name::new("Kiosk overlay"),
+        OverlayContext,
+        Camera2d,
+        Camera {
+            order: 1,
+            clear_color: ClearColorConfig::None,
+            ..default()
+        },
+        RenderLayers::none(),
+        EguiSchedule::new(KioskPass),
+    ));
+}
+
+/// The touch screen (or the mouse) as egui's pointer on the overlay.
+fn feed_overlay(
+    touches: Res<Touches>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    contexts: Query<Entity, With<OverlayContext>>,
+    mut before: Local<PanelPointer>,
+    mut events: MessageWriter<EguiInputEvent>,
+) {
+    let (Ok(window), Ok(context)) = (windows.single(), contexts.single()) else {
+        return;
+    };
+    let (at, pressed) = screen_pointer(&touches, &buttons, window);
+    let now = PanelPointer {
+        at: at.map(|p| egui::pos2(p.x, p.y)),
+        pressed,
+    };
+    for event in pointer_events(*before, now) {
+        events.write(EguiInputEvent { context, event });
+    }
+    *before = now;
+}
+
+const INK: Color32 = Color32::from_rgb(240, 244, 248);
+const MUTED: Color32 = Color32::from_rgb(176, 190, 204);
+const SHADE: Color32 = Color32::from_rgba_premultiplied(8, 12, 18, 225);
+const CARD: Color32 = Color32::from_rgb(24, 34, 46);
+const ACCENT: Color32 = Color32::from_rgb(64, 148, 230);
+const FINISH: Color32 = Color32::from_rgb(196, 64, 56);
+
+fn draw_overlay(
+    mut ready: Local<bool>,
+    mut contexts: Query<&mut EguiContext, With<OverlayContext>>,
+    windows: Query<&Window, With<PrimaryWindow>>,
+    kiosk: Res<Kiosk>,
+    plaza: Res<Plaza>,
+    panels: Res<Panels>,
+    stage: Res<Stage>,
+    idle: Res<Idle>,
+    time: Res<Time>,
+    mut lang: ResMut<Lang>,
+    mut operator: ResMut<Operator>,
+    mut over: ResMut<OverOverlay>,
+    mut starts: MessageWriter<StartVisit>,
+    mut ends: MessageWriter<EndVisit>,
+    mut goes: MessageWriter<GoToWindow>,
+    mut pins: MessageWriter<OperatorPin>,
+) {
+    let (Ok(mut context), Ok(window)) = (contexts.single_mut(), windows.single()) else {
+        return;
+    };
+    let ctx = context.get_mut().clone();
+    // Points per millimetre of the configured screen, and the smallest target in points.
+    let per_mm = window.width() / kiosk.config.screen_width_mm;
+    let target = (MIN_TARGET_MM * per_mm).max(40.0) + 12.0;
+    if !*ready {
+        ctx.set_fonts(crate::panel::fonts());
+        ctx.all_styles_mut(|style| {
+            style.visuals = egui::Visuals::dark();
+            style.visuals.override_text_color = Some(INK);
+            style.spacing.button_padding = Vec2::new(20.0, 12.0);
+            style.spacing.item_spacing = Vec2::new(12.0, 12.0);
+            style.spacing.interact_size = Vec2::splat(target);
+            style.text_styles = [
+                (egui::TextStyle::Heading, egui::FontId::proportional(40.0)),
+                (egui::TextStyle::Body, egui::FontId::proportional(24.0)),
+                (egui::TextStyle::Button, egui::FontId::proportional(26.0)),
+                (egui::TextStyle::Small, egui::FontId::proportional(20.0)),
+                (egui::TextStyle::Monospace, egui::FontId::monospace(22.0)),
+            ]
+            .into();
+        });
+        *ready = true;
+    }
+    let catalog = &panels.catalog;
+    let hall = &kiosk.config.hall;
+    match *stage {
+        Stage::Attract => {
+            let screen = ctx.viewport_rect();
+            egui::Area::new("attract".into())
+                .fixed_pos(screen.min)
+                .show(&ctx, |ui| {
+                    ui.painter().rect_filled(screen, 0.0, SHADE);
+                    ui.set_min_size(screen.size());
+                    ui.vertical_centered(|ui| {
+                        ui.add_space(screen.height() * 0.08);
+                        ui.label(RichText::new(&hall.en).size(30.0).color(MUTED));
+                        ui.label(RichText::new(&hall.zh_cn).size(30.0).color(MUTED));
+                        ui.add_space(18.0);
+                        ui.label(RichText::new("Touch to start").size(64.0).strong());
+                        ui.label(RichText::new("触摸开始").size(64.0).strong());
+                        ui.add_space(18.0);
+                        ui.label(
+                            RichText::new(
+                                "Apply for a city service, sign it here, and take your receipt home as a QR code.",
+                            )
+                            .size(24.0),
+                        );
+                        ui.label(
+                            RichText::new("在这里办理市政服务：填写、签名，并用二维码把回执带回家。")
+                                .size(24.0),
+                        );
+                        ui.add_space(14.0);
+                        for window in &plaza.windows {
+                            if let Some(service) = catalog.service(&window.service) {
+                                ui.label(
+                                    RichText::new(format!(
+                                        "{}  ·  {}",
+                                        service.title.en, service.title.zh_cn
+                                    ))
+                                    .size(22.0)
+                                    .color(MUTED),
+                                );
+                            }
+                        }
+                        ui.add_space(26.0);
+                        ui.label(RichText::new("Choose your language · 请选择语言").size(26.0));
+                        ui.add_space(8.0);
+                        ui.horizontal(|ui| {
+                            let size = Vec2::new(300.0, target * 1.8);
+                            let gap = 40.0;
+                            ui.add_space((ui.available_width() - 2.0 * size.x - gap) / 2.0);
+                            let english = Button::new(RichText::new("English").size(36.0).strong())
+                                .fill(ACCENT)
+                                .min_size(size);
+                            if ui.add(english).clicked() {
+                                starts.write(StartVisit(Lang::En));
+                            }
+                            ui.add_space(gap);
+                            let chinese = Button::new(RichText::new("中文").size(36.0).strong())
+                                .fill(ACCENT)
+                                .min_size(size);
+                            if ui.add(chinese).clicked() {
+                                starts.write(StartVisit(Lang::ZhCn));
+                            }
+                        });
+                    });
+                });
+        }
+        Stage::Visiting => {
+            let l: agora_services::Lang = (*lang).into();
+            egui::Area::new("services".into())
+                .anchor(Align2::LEFT_TOP, Vec2::new(16.0, 16.0))
+                .show(&ctx, |ui| {
+                    Frame::new()
+                        .fill(SHADE)
+                        .corner_radius(CornerRadius::same(12))
+                        .inner_margin(Margin::same(14))
+                        .show(ui, |ui| {
+                            ui.set_max_width(300.0);
+                            ui.label(RichText::new("Services · 服务").size(24.0).strong());
+                            for booth in &plaza.windows {
+                                let Some(service) = catalog.service(&booth.service) else {
+                                    continue;
+                                };
+                                let open = panels
+                                    .open
+                                    .as_ref()
+                                    .is_some_and(|(id, _)| *id == booth.service);
+                                let label = RichText::new(format!(
+                                    "{}\n{}",
+                                    service.title.get(l),
+                                    service.title.get(other(l))
+                                ))
+                                .size(19.0);
+                                let button = Button::new(label)
+                                    .selected(open)
+                                    .wrap()
+                                    .min_size(Vec2::new(300.0, target));
+                                if ui.add(button).clicked() {
+                                    goes.write(GoToWindow(booth.service.clone()));
+                                }
+                            }
+                            ui.add_space(10.0);
+                            let finish =
+                                Button::new(RichText::new("Finish · 结束").size(26.0).strong())
+                                    .fill(FINISH)
+                                    .min_size(Vec2::new(300.0, target * 1.3));
+                            if ui.add(finish).clicked() {
+                                ends.write(EndVisit);
+                            }
+                            ui.label(
+                                RichText::new(match *lang {
+                                    Lang::En => "Finish wipes everything you entered here.",
+                                    Lang::ZhCn => "点击“结束”将清除您在此输入的一切。",
+                                })
+                                .small()
+                                .color(MUTED),
+                            );
+                        });
+                });
+            egui::Area::new("language".into())
+                .anchor(Align2::RIGHT_TOP, Vec2::new(-16.0, 16.0))
+                .show(&ctx, |ui| {
+                    Frame::new()
+                        .fill(SHADE)
+                        .corner_radius(CornerRadius::same(12))
+                        .inner_margin(Margin::same(10))
+                        .show(ui, |ui| {
+                            ui.horizontal(|ui| {
+                                for (choice, name) in [(Lang::En, "EN"), (Lang::ZhCn, "中文")] {
+                                    let button = Button::new(RichText::new(name).size(24.0))
+                                        .selected(*lang == choice)
+                                        .min_size(Vec2::new(target * 1.6, target));
+                                    if ui.add(button).clicked() {
+                                        *lang = choice;
+                                    }
+                                }
+                            });
+                        });
+                });
+            if let Some(left) = countdown(&kiosk.config, &idle, time.elapsed()) {
+                let screen = ctx.viewport_rect();
+                egui::Area::new("still-there".into())
+                    .order(egui::Order::Foreground)
+                    .fixed_pos(screen.min)
+                    .show(&ctx, |ui| {
+                        ui.painter().rect_filled(screen, 0.0, SHADE);
+                        ui.set_min_size(screen.size());
+                        ui.vertical_centered(|ui| {
+                            ui.add_space(screen.height() * 0.25);
+                            let (question, ends_in, carry_on) = match *lang {
+                                Lang::En => (
+                                    "Are you still there?",
+                                    format!(
+                                        "This visit ends in {} s, and everything you entered is wiped.",
+                                        left.as_secs() + 1
+                                    ),
+                                    "Touch to continue",
+                                ),
+                                Lang::ZhCn => (
+                                    "您还在吗？",
+                                    format!(
+                                        "本次办理将在 {} 秒后结束，您输入的一切都会被清除。",
+                                        left.as_secs() + 1
+                                    ),
+                                    "触摸继续",
+                                ),
+                            };
+                            ui.label(RichText::new(question).size(60.0).strong());
+                            ui.add_space(12.0);
+                            ui.label(RichText::new(ends_in).size(30.0));
+                            ui.add_space(24.0);
+                            let button = Button::new(RichText::new(carry_on).size(34.0).strong())
+                                .fill(ACCENT)
+                                .min_size(Vec2::new(380.0, target * 1.8));
+                            // Any touch carries on (it counts as the visitor being there); the
+                            // button says so.
+                            ui.add(button);
+                        });
+                    });
+            }
+        }
+    }
+    if operator.asking {
+        operator_pad(&ctx, &mut operator, &mut pins, target);
+    }
+    over.0 = ctx.is_pointer_over_egui() || ctx.egui_is_using_pointer();
+}
+
+/// The other language, for the services' second line.
+fn other(lang: agora_services::Lang) -> agora_services::Lang {
+    match lang {
+        agora_services::Lang::En => agora_services::Lang::ZhCn,
+        agora_services::Lang::ZhCn => agora_services::Lang::En,
+    }
+}
+
+fn operator_pad(
+    ctx: &egui::Context,
+    operator: &mut Operator,
+    pins: &mut MessageWriter<OperatorPin>,
+    target: f32,
+) {
+    egui::Area::new("operator".into())
+        .order(egui::Order::Tooltip)
+        .anchor(Align2::CENTER_CENTER, Vec2::ZERO)
+        .show(ctx, |ui| {
+            Frame::new()
+                .fill(CARD)
+                .corner_radius(CornerRadius::same(14))
+                .inner_margin(Margin::same(22))
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new("Operator PIN · 管理员 PIN")
+                            .size(28.0)
+                            .strong(),
+                    );
+                    ui.label(
+                        RichText::new("•".repeat(operator.pin.chars().count()) + "|").size(34.0),
+                    );
+                    let key = Vec2::new(target * 1.8, target * 1.2);
+                    for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
+                        ui.horizontal(|ui| {
+                            for digit in row {
+                                if ui
+                                    .add(Button::new(RichText::new(digit).size(30.0)).min_size(key))
+                                    .clicked()
+                                {
+                                    operator.pin.push_str(digit);
+                                }
+                            }
+                        });
+                    }
+                    ui.horizontal(|ui| {
+                        if ui
+                            .add(Button::new(RichText::new("⌫").size(30.0)).min_size(key))
+                            .clicked()
+                        {
+                            operator.pin.pop();
+                        }
+                        if ui
+                            .add(Button::new(RichText::new("0").size(30.0)).min_size(key))
+                            .clicked()
+                        {
+                            operator.pin.push('0');
+                        }
+                        let ok = Button::new(RichText::new("OK").size(30.0).strong())
+                            .fill(ACCENT)
+                            .min_size(key);
+                        if ui.add(ok).clicked() {
+                            let pin: Zeroizing<String> = std::mem::take(&mut operator.pin);
+                            pins.write(OperatorPin(pin));
+                        }
+                    });
+                    match operator.note {
+                        Some(OperatorNote::Checking) => {
+                            ui.label("…");
+                        }
+                        Some(OperatorNote::Wrong) => {
+                            ui.label(
+                                RichText::new("Wrong PIN · PIN 错误")
+                                    .color(Color32::from_rgb(255, 140, 130)),
+                            );
+                        }
+                        Some(OperatorNote::Wait(wait)) => {
+                            ui.label(
+                                RichText::new(format!(
+                                    "Too many wrong PINs: wait {} s · 错误次数过多，请等待 {} 秒",
+                                    wait.as_secs(),
+                                    wait.as_secs()
+                                ))
+                                .color(Color32::from_rgb(255, 140, 130)),
+                            );
+                        }
+                        None => {}
+                    }
+                    if ui
+                        .add(Button::new("Cancel · 取消").min_size(Vec2::new(key.x * 3.0, target)))
+                        .clicked()
+                    {
+                        put_away(operator);
+                    }
+                });
+        });
+}
