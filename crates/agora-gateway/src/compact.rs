@@ -211,7 +211,10 @@ mod tests {
 
     #[test]
     fn hostile_codes_are_named() {
-        assert_eq!(decode("HC1:ABC").unwrap_err(), CodeError::Prefix);
+        assert_eq!(
+            decode("HC1:ABC").expect_err("another prefix"),
+            CodeError::Prefix
+        );
         assert!(matches!(
             decode(&format!("{PREFIX}{}", "A".repeat(MAX_CODE))),
             Err(CodeError::TooLong(_))
@@ -225,22 +228,29 @@ mod tests {
         assert!(matches!(decode(&junk), Err(CodeError::Inflate(_))));
         // A small zlib stream that inflates past the limit.
         let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        std::io::Write::write_all(&mut zlib, &vec![0u8; 1 << 20]).unwrap();
-        let bomb = format!("{PREFIX}{}", base45::encode(&zlib.finish().unwrap()));
+        std::io::Write::write_all(&mut zlib, &vec![0u8; 1 << 20]).expect("in memory");
+        let bomb = format!(
+            "{PREFIX}{}",
+            base45::encode(&zlib.finish().expect("in memory"))
+        );
         assert!(bomb.len() < MAX_CODE, "{}", bomb.len());
         assert!(matches!(decode(&bomb), Err(CodeError::Inflate(_))));
         // zlib of CBOR that is not a receipt.
         let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         let mut cbor = Vec::new();
-        ciborium::into_writer(&("a", 1), &mut cbor).unwrap();
-        std::io::Write::write_all(&mut zlib, &cbor).unwrap();
-        let other = format!("{PREFIX}{}", base45::encode(&zlib.finish().unwrap()));
+        ciborium::into_writer(&("a", 1), &mut cbor).expect("in memory");
+        std::io::Write::write_all(&mut zlib, &cbor).expect("in memory");
+        let other = format!(
+            "{PREFIX}{}",
+            base45::encode(&zlib.finish().expect("in memory"))
+        );
         assert!(matches!(decode(&other), Err(CodeError::Cbor(_))));
     }
 
     #[test]
     fn the_short_code_is_the_ids_first_eight_digits() {
-        let id = ApplicationId::parse("urn:uuid:d6440d87-2e78-4be9-9dd6-d3e5d5288ddd").unwrap();
+        let id =
+            ApplicationId::parse("urn:uuid:d6440d87-2e78-4be9-9dd6-d3e5d5288ddd").expect("an id");
         assert_eq!(short_code(id), "D644-0D87");
     }
 }

@@ -197,13 +197,12 @@ fn look_and_tap(
             }
             press.start = Some((start, at));
         }
-        (Some((start, last)), false, _) => {
+        (Some((_, last)), false, _) => {
             if !press.dragging
                 && let Ok((camera, eyes_at, ..)) = eyes.single()
                 && let Ok(ray) = camera.viewport_to_world(eyes_at, at.unwrap_or(last))
                 && let Some(booth) = tapped_booth(ray, booths.iter())
             {
-                let _ = start;
                 goes.write(GoToWindow(booth.service.clone()));
             }
             *press = Press::default();
@@ -245,7 +244,7 @@ mod tests {
         assert_eq!(found.map(|w| w.service.as_str()), Some("near"));
         let right = Ray3d::new(
             Vec3::new(0.0, 1.6, 0.0),
-            Dir3::new(Vec3::new(9.0, 0.0, -6.0)).unwrap(),
+            Dir3::new(Vec3::new(9.0, 0.0, -6.0)).expect("a direction"),
         );
         let found = tapped_booth(right, all.iter().map(|(w, t)| (w, t)));
         assert_eq!(found.map(|w| w.service.as_str()), Some("aside"));
