@@ -231,7 +231,7 @@ mod tests {
         std::io::Write::write_all(&mut zlib, &vec![0u8; 1 << 20]).expect("in memory");
         let bomb = format!(
             "{PREFIX}{}",
-            base45::encode(&zlib.finish().expect("in memory"))
+            base45::encode(zlib.finish().expect("in memory"))
         );
         assert!(bomb.len() < MAX_CODE, "{}", bomb.len());
         assert!(matches!(decode(&bomb), Err(CodeError::Inflate(_))));
@@ -242,7 +242,7 @@ mod tests {
         std::io::Write::write_all(&mut zlib, &cbor).expect("in memory");
         let other = format!(
             "{PREFIX}{}",
-            base45::encode(&zlib.finish().expect("in memory"))
+            base45::encode(zlib.finish().expect("in memory"))
         );
         assert!(matches!(decode(&other), Err(CodeError::Cbor(_))));
     }
