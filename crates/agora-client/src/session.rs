@@ -405,7 +405,7 @@ impl Worker {
         match runtime.block_on(outbox.deliver(local.ledger.as_ref(), SystemTime::now())) {
             Ok(delivery) => {
                 for (id, reason) in delivery.refused {
-                    warn_once(&format!(
+                    tell_operator(&format!(
                         "the ledger refused {id}, left in the hall's outbox by an earlier visit: {reason}"
                     ));
                 }
@@ -594,7 +594,7 @@ impl Worker {
 }
 
 /// Says something for the kiosk's operator in the log (the visitor's screen is not the place).
-fn warn_once(message: &str) {
+fn tell_operator(message: &str) {
     eprintln!("agora: {message}");
 }
 

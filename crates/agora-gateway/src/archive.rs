@@ -232,9 +232,44 @@ pub struct Archive {
     path: PathBuf,
 }
 
-fn seconds(time: SystemTime) -> i64 {
+/// Whole seconds since the Unix epoch, as the archive and the hall's outbox store times.
+pub(crate) fn seconds(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The `(id, submission)` rows that `sql` selects with `at` as its one parameter, read back
+/// (the archive's and the hall's outbox's queue, `path` for messages).
+pub(crate) fn due_submissions(
+    conn: &Connection,
+    path: &Path,
+    sql: &str,
+    at: i64,
+) -> Result<Vec<(ApplicationId, Value)>, ArchiveError> {
+    let sqlite = |source| ArchiveError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let mut statement = conn.prepare_cached(sql).map_err(sqlite)?;
+    let rows = statement
+        .query_map([at], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(sqlite)?;
+    rows.into_iter()
+        .map(|(id, submission)| {
+            let damaged = |problem: String| ArchiveError::Damaged {
+                path: path.to_owned(),
+                id: id.clone(),
+                problem,
+            };
+            Ok((
+                ApplicationId::parse(&id).map_err(|e| damaged(e.to_string()))?,
+                serde_json::from_str(&submission).map_err(|e| damaged(e.to_string()))?,
+            ))
+        })
+        .collect()
 }
 
 impl Archive {
@@ -309,31 +344,12 @@ impl Archive {
 
     /// Queued applications whose next attempt is due at `now`, oldest first.
     pub fn due(&self, now: SystemTime) -> Result<Vec<(ApplicationId, Value)>, ArchiveError> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT id, submission FROM applications WHERE state = 'queued' AND next_attempt <= ?1 ORDER BY created, id",
-            )
-            .map_err(|e| self.sqlite(e))?;
-        let rows = statement
-            .query_map([seconds(now)], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.sqlite(e))?;
-        rows.into_iter()
-            .map(|(id, submission)| {
-                let damaged = |problem: String| ArchiveError::Damaged {
-                    path: self.path.clone(),
-                    id: id.clone(),
-                    problem,
-                };
-                Ok((
-                    ApplicationId::parse(&id).map_err(|e| damaged(e.to_string()))?,
-                    serde_json::from_str(&submission).map_err(|e| damaged(e.to_string()))?,
-                ))
-            })
-            .collect()
+        due_submissions(
+            &self.conn,
+            &self.path,
+            "SELECT id, submission FROM applications WHERE state = 'queued' AND next_attempt <= ?1 ORDER BY created, id",
+            seconds(now),
+        )
     }
 
     fn set_state(

@@ -15,13 +15,13 @@
 //! one entry.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use agora_services::ApplicationId;
 use rusqlite::{Connection, OpenFlags, params};
 use serde_json::Value;
 
-use crate::archive::{ArchiveError, MAX_BACKOFF};
+use crate::archive::{ArchiveError, MAX_BACKOFF, due_submissions, seconds};
 use crate::backend::{Ledger, LedgerError};
 
 /// The outbox's file name in the kiosk's data directory.
@@ -55,11 +55,6 @@ pub struct HallDelivery {
     pub refused: Vec<(ApplicationId, String)>,
     /// Still waiting for the ledger, with why.
     pub waiting: Vec<(ApplicationId, String)>,
-}
-
-fn seconds(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 impl HallOutbox {
@@ -145,31 +140,12 @@ impl HallOutbox {
     }
 
     fn rows(&self, due: Option<SystemTime>) -> Result<Vec<(ApplicationId, Value)>, ArchiveError> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT id, submission FROM outbox WHERE next_attempt <= ?1 ORDER BY queued, id",
-            )
-            .map_err(|e| self.sqlite(e))?;
-        let rows = statement
-            .query_map([due.map_or(i64::MAX, seconds)], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.sqlite(e))?;
-        rows.into_iter()
-            .map(|(id, submission)| {
-                let damaged = |problem: String| ArchiveError::Damaged {
-                    path: self.path.clone(),
-                    id: id.clone(),
-                    problem,
-                };
-                Ok((
-                    ApplicationId::parse(&id).map_err(|e| damaged(e.to_string()))?,
-                    serde_json::from_str(&submission).map_err(|e| damaged(e.to_string()))?,
-                ))
-            })
-            .collect()
+        due_submissions(
+            &self.conn,
+            &self.path,
+            "SELECT id, submission FROM outbox WHERE next_attempt <= ?1 ORDER BY queued, id",
+            due.map_or(i64::MAX, seconds),
+        )
     }
 
     /// Hands every submission that is due to `ledger`: anchored or refused for good, it leaves
