@@ -1214,42 +1214,55 @@ fn sent_step(
     ui.label(RichText::new(w.sent_title).size(30.0).strong());
     ui.label(RichText::new(id.to_string()).small().color(MUTED));
     ui.add_space(6.0);
-    match model.summary(id).cloned() {
-        None => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label(w.queued_words);
-            });
-        }
-        Some(summary) => match summary.code.clone() {
-            Some(code) => {
-                ui.horizontal_top(|ui| {
-                    let side = 440.0;
-                    let width = ui.available_width() - side - 40.0;
-                    ui.allocate_ui_with_layout(
-                        Vec2::new(width, ui.available_height() - 80.0),
-                        Layout::top_down(Align::Min),
-                        |ui| {
-                            ui.set_width(width);
-                            application_card(ui, model, &summary, catalog, w, lang, requests, true);
-                        },
-                    );
-                    ui.add_space(16.0);
-                    ui.vertical(|ui| receipt_qr(ui, model, &code, summary.id, w, side));
-                });
+    // The card, the QR code beside it and the button under them may be taller than the panel
+    // (a long timeline, a narrow column beside the code): they scroll rather than fall off it.
+    let room = ui.available_height();
+    ScrollArea::vertical()
+        .id_salt(("sent", id.to_string()))
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            match model.summary(id).cloned() {
+                None => {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(w.queued_words);
+                    });
+                }
+                Some(summary) => match summary.code.clone() {
+                    Some(code) => {
+                        // The code as large as the room allows beside its words and the button.
+                        let side = (room - 230.0).clamp(280.0, 440.0);
+                        ui.horizontal_top(|ui| {
+                            let width = ui.available_width() - side - 40.0;
+                            ui.allocate_ui_with_layout(
+                                Vec2::new(width, room - 80.0),
+                                Layout::top_down(Align::Min),
+                                |ui| {
+                                    ui.set_width(width);
+                                    application_card(
+                                        ui, model, &summary, catalog, w, lang, requests, true,
+                                    );
+                                },
+                            );
+                            ui.add_space(16.0);
+                            ui.vertical(|ui| receipt_qr(ui, model, &code, summary.id, w, side));
+                        });
+                    }
+                    None => {
+                        application_card(ui, model, &summary, catalog, w, lang, requests, true);
+                    }
+                },
             }
-            None => application_card(ui, model, &summary, catalog, w, lang, requests, true),
-        },
-    }
-    ui.add_space(10.0);
-    let finished = model.summary(id).is_none_or(|s| !s.in_progress());
-    if finished
-        && ui
-            .add(Button::new(w.new_application).min_size(Vec2::new(320.0, 60.0)))
-            .clicked()
-    {
-        *panel = WindowPanel::new(&service.id);
-    }
+            ui.add_space(10.0);
+            let finished = model.summary(id).is_none_or(|s| !s.in_progress());
+            if finished
+                && ui
+                    .add(Button::new(w.new_application).min_size(Vec2::new(320.0, 60.0)))
+                    .clicked()
+            {
+                *panel = WindowPanel::new(&service.id);
+            }
+        });
 }
 
 /// The receipt as a QR code a phone can take home, with the short reference beside it.
