@@ -11,7 +11,7 @@ use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use bevy_egui::egui::{self, Align2, Button, Color32, CornerRadius, Frame, Margin, RichText, Vec2};
 use bevy_egui::input::EguiInputEvent;
-use bevy_egui::{EguiContext, EguiSchedule};
+use bevy_egui::{EguiContext, EguiSchedule, EguiZoomFactor};
 use zeroize::Zeroizing;
 
 use super::config::MIN_TARGET_MM;
@@ -22,6 +22,25 @@ use crate::AppSystems;
 use crate::lang::Lang;
 use crate::panel::{PanelPointer, Panels, pointer_events};
 use crate::scene::Plaza;
+
+/// The screen the overlay is laid out for, in points; a smaller or larger one shows it zoomed
+/// to fit (a 1280×720 screen at two thirds, a 4K one at twice), so that nothing runs off it.
+pub const DESIGN: Vec2 = Vec2::new(1920.0, 1080.0);
+
+/// The zoom that fits [`DESIGN`] on a window of this logical size.
+pub fn zoom_for(window: Vec2) -> f32 {
+    (window.x / DESIGN.x)
+        .min(window.y / DESIGN.y)
+        .clamp(0.5, 4.0)
+}
+
+/// The height of the smallest target, in the overlay's points, on a window of this logical
+/// size on a screen this many millimetres wide: never under [`MIN_TARGET_MM`] (WCAG 2.2's
+/// 24 px minimum is far below it), whatever the zoom.
+pub fn target_points(window: Vec2, screen_width_mm: f32) -> f32 {
+    let per_mm = window.x / screen_width_mm / zoom_for(window);
+    (MIN_TARGET_MM * per_mm).max(40.0) + 12.0
+}
 
 /// The schedule that draws the overlay.
 #[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
@@ -63,16 +82,18 @@ fn feed_overlay(
     touches: Res<Touches>,
     buttons: Res<ButtonInput<MouseButton>>,
     windows: Query<&Window, With<PrimaryWindow>>,
-    contexts: Query<Entity, With<OverlayContext>>,
+    contexts: Query<(Entity, Option<&EguiZoomFactor>), With<OverlayContext>>,
     mut before: Local<PanelPointer>,
     mut events: MessageWriter<EguiInputEvent>,
 ) {
-    let (Ok(window), Ok(context)) = (windows.single(), contexts.single()) else {
+    let (Ok(window), Ok((context, zoom))) = (windows.single(), contexts.single()) else {
         return;
     };
+    let zoom = zoom.map_or(1.0, |z| z.zoom_factor);
     let (at, pressed) = screen_pointer(&touches, &buttons, window);
     let now = PanelPointer {
-        at: at.map(|p| egui::pos2(p.x, p.y)),
+        // The window's logical pixels in the overlay's (zoomed) points.
+        at: at.map(|p| egui::pos2(p.x / zoom, p.y / zoom)),
         pressed,
     };
     for event in pointer_events(*before, now) {
@@ -110,9 +131,14 @@ fn draw_overlay(
         return;
     };
     let ctx = context.get_mut().clone();
-    // Points per millimetre of the configured screen, and the smallest target in points.
-    let per_mm = window.width() / kiosk.config.screen_width_mm;
-    let target = (MIN_TARGET_MM * per_mm).max(40.0) + 12.0;
+    let zoom = zoom_for(Vec2::new(window.width(), window.height()));
+    if (ctx.zoom_factor() - zoom).abs() > 1e-3 {
+        ctx.set_zoom_factor(zoom);
+    }
+    let target = target_points(
+        Vec2::new(window.width(), window.height()),
+        kiosk.config.screen_width_mm,
+    );
     if !*ready {
         ctx.set_fonts(crate::panel::fonts());
         ctx.all_styles_mut(|style| {
@@ -413,4 +439,38 @@ fn operator_pad(
                     }
                 });
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Millimetres on the glass of `points` of the overlay.
+    fn millimetres(points: f32, window: Vec2, screen_width_mm: f32) -> f32 {
+        points * zoom_for(window) * screen_width_mm / window.x
+    }
+
+    #[test]
+    fn the_design_fits_every_screen_and_targets_stay_nine_millimetres_on_the_glass() {
+        for (window, width_mm) in [
+            (Vec2::new(1280.0, 720.0), 344.0),
+            (Vec2::new(1920.0, 1080.0), 527.0),
+            (Vec2::new(1920.0, 1080.0), 1210.0),
+            (Vec2::new(3840.0, 2160.0), 527.0),
+            (Vec2::new(1080.0, 1920.0), 300.0),
+            (Vec2::new(1024.0, 768.0), 304.0),
+        ] {
+            let zoom = zoom_for(window);
+            let points = window / zoom;
+            assert!(
+                points.x >= DESIGN.x - 0.5 && points.y >= DESIGN.y - 0.5,
+                "{window}: the design does not fit in {points} points"
+            );
+            let target = millimetres(target_points(window, width_mm), window, width_mm);
+            assert!(
+                target >= MIN_TARGET_MM,
+                "{window} on {width_mm} mm: a target is {target:.1} mm"
+            );
+        }
+    }
 }
