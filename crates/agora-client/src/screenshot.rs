@@ -338,6 +338,7 @@ fn fill_example(
                 pin: (!visit).then_some(second),
             });
             panels.model.busy = Some(Task::Submit);
+            debug!("the {id} example is filled in and sent; waiting for its decision");
             *state = Example::Submitted;
         }
         Example::Submitted => {
@@ -386,7 +387,18 @@ fn capture_when_settled(
     boards: Option<Res<Boards>>,
     drawings: Query<(), With<Drawing>>,
 ) {
-    if capture.requested.is_some() || capture.hold {
+    if capture.requested.is_some() {
+        return;
+    }
+    if capture.hold {
+        // A filled example that is never decided must not keep the process forever.
+        if since_launch() > TIMEOUT {
+            error!(
+                "the filled example was still not decided after {} s; no screenshot written",
+                TIMEOUT.as_secs()
+            );
+            exit.write(AppExit::from_code(3));
+        }
         return;
     }
     // Dashboards show their feeds' first answers, not "waiting for data".
