@@ -515,7 +515,7 @@ fn submitters_killed_at_every_step_lose_nothing_and_double_nothing() {
 /// What `child` says on standard error until it says it is held at `point`, or until it ends
 /// (a failure the caller reports). A test that hangs here forever would be a hold that never
 /// comes, so the wait is bounded — by far more than any machine needs.
-fn said_until_held(
+pub(crate) fn said_until_held(
     child: &mut std::process::Child,
     point: agora_client::commands::hold::Point,
 ) -> String {

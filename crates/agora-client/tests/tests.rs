@@ -9,6 +9,7 @@ mod dashboards;
 mod evm;
 mod gateway;
 mod identity;
+mod kiosk;
 mod panel;
 mod scene;
 mod services;
