@@ -3,7 +3,7 @@
 //! ```text
 //! cargo xtask demo [ARGS…]         run the plaza on its embedded defaults
 //! cargo xtask test                 everything CI checks: fmt, clippy, tests, the scene budget,
-//!                                  the rendering check and the XR fallback
+//!                                  the rendering check, the XR fallback and the kiosk under cage
 //! cargo xtask screenshot [ARGS…]   render a view to target/xtask/ (or --screenshot FILE)
 //! cargo xtask bench [--profile P]  signing, frame time and time to the first frame
 //! cargo xtask setup                install the Debian packages and the npm tools the project needs
@@ -14,6 +14,7 @@
 //! them when run as root and printing the exact command otherwise; `setup`, `test`, `bench` and
 //! `contracts` also install the npm tools pinned in `tools/package-lock.json` (anvil, solc).
 
+mod kiosk;
 mod picture;
 mod system;
 mod tools;
@@ -334,6 +335,11 @@ fn test() -> anyhow::Result<()> {
     })?;
     stages.run("rendering check", || rendering_check(&agora))?;
     stages.run("XR fallback check", || xr_fallback_check(&agora))?;
+    stages.run("kiosk under cage", || {
+        let report = kiosk::check(&agora, &kiosk::kept(&target_dir()))?;
+        println!("xtask: kiosk under cage passed: {report}");
+        Ok(())
+    })?;
     stages.print();
     Ok(())
 }

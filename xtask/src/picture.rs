@@ -173,6 +173,66 @@ fn check(picture: &Picture) -> anyhow::Result<String> {
     }
 }
 
+/// Checks a kiosk's attract screen as cage showed it: exactly the compositor's output (`width`
+/// × `height`, so the window filled it), no title bar across the top (a bar is one flat
+/// colour; the plaza under its shade is not), and the large light words of "Touch to start".
+pub fn check_kiosk_attract(path: &Path, width: usize, height: usize) -> anyhow::Result<String> {
+    let picture = Picture::load(path)?;
+    check_attract(&picture, width, height).with_context(|| {
+        format!(
+            "{} does not look like the kiosk's attract screen",
+            path.display()
+        )
+    })
+}
+
+fn check_attract(picture: &Picture, width: usize, height: usize) -> anyhow::Result<String> {
+    if (picture.width, picture.height) != (width, height) {
+        bail!(
+            "the window is {}x{}, not the whole {width}x{height} output",
+            picture.width,
+            picture.height
+        );
+    }
+    let mut problems = Vec::new();
+    let quantised = |pixels: &mut dyn Iterator<Item = [u8; 3]>| -> usize {
+        pixels
+            .map(|p| p.map(|c| c >> 3))
+            .collect::<HashSet<_>>()
+            .len()
+    };
+    let distinct = quantised(&mut picture.pixels.iter().copied());
+    if distinct < 300 {
+        problems.push(format!("only {distinct} distinct colours (expected ≥ 300)"));
+    }
+    let top = quantised(&mut picture.rows(0.0, 0.04));
+    if top < 20 {
+        problems.push(format!(
+            "the top rows have {top} colours: a title bar or an empty band, not the plaza"
+        ));
+    }
+    let words = picture
+        .rows(0.2, 0.6)
+        .filter(|p| p.iter().all(|&c| c > 225))
+        .count();
+    let share = words as f32 / (picture.width * picture.height) as f32;
+    if share < 0.005 {
+        problems.push(format!(
+            "hardly any light lettering in the middle ({:.2}% of the screen)",
+            100.0 * share
+        ));
+    }
+    if problems.is_empty() {
+        Ok(format!(
+            "{width}x{height} (the whole output), {distinct} distinct colours, {top} along the \
+             top, lettering {:.1}% of the screen",
+            100.0 * share
+        ))
+    } else {
+        bail!("{}", problems.join("; "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +258,39 @@ mod tests {
     #[test]
     fn a_single_colour_frame_fails_even_when_sky_blue() {
         assert!(check(&uniform([120, 170, 230])).is_err());
+    }
+
+    #[test]
+    fn an_attract_screen_must_fill_the_output_and_have_no_flat_bar_on_top() {
+        let small = uniform([30, 30, 30]);
+        let error = check_attract(&small, 1280, 720).expect_err("a small window");
+        assert!(
+            error.to_string().contains("not the whole 1280x720"),
+            "{error}"
+        );
+        let error = check_attract(&small, 64, 64).expect_err("a flat screen");
+        let text = error.to_string();
+        assert!(
+            text.contains("title bar") && text.contains("lettering"),
+            "{text}"
+        );
+        // A busy picture with white lettering in the middle passes.
+        let pixels = (0..64 * 64)
+            .map(|i: usize| {
+                let (x, y) = (i % 64, i / 64);
+                if (20..30).contains(&y) && x % 3 == 0 {
+                    [250, 250, 250]
+                } else {
+                    [(x * 4) as u8, (y * 4) as u8, ((x + y) * 2) as u8]
+                }
+            })
+            .collect();
+        let busy = Picture {
+            width: 64,
+            height: 64,
+            pixels,
+        };
+        check_attract(&busy, 64, 64).expect("a real attract screen");
     }
 
     #[test]

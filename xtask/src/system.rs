@@ -61,6 +61,10 @@ pub const ALL: &[Package] = &[
         why: "needed by xvfb-run",
     },
     Package {
+        name: "cage",
+        why: "the kiosk's compositor (a service hall's kiosk runs under it; CI checks it does)",
+    },
+    Package {
         name: "libopenxr-loader1",
         why: "the OpenXR loader, for headsets",
     },

@@ -1,0 +1,158 @@
+//! The kiosk under cage, the Wayland compositor a service hall runs it in (the README's
+//! systemd unit), on wlroots' headless backend: the attract screen must fill cage's whole
+//! output with no title bar. cage refuses to run as root, so as root the check runs it as a
+//! system user of its own, from a copy of the binary that user can read.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use crate::picture;
+
+/// The system user cage runs as when xtask runs as root.
+const USER: &str = "agora-kiosk-check";
+
+/// The output wlroots' headless backend gives cage.
+const OUTPUT: (usize, usize) = (1280, 720);
+
+/// How long the picture may take (lavapipe compiles every pipeline first).
+const TIMEOUT_S: &str = "400";
+
+/// Runs the check; returns what it measured. The picture is kept as `keep`.
+pub fn check(agora: &Path, keep: &Path) -> anyhow::Result<String> {
+    let dir = std::env::temp_dir().join(format!("agora-kiosk-check-{}", std::process::id()));
+    let result = run(agora, &dir, keep);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn run(agora: &Path, dir: &Path, keep: &Path) -> anyhow::Result<String> {
+    let _ = std::fs::remove_dir_all(dir);
+    let (runtime, home) = (dir.join("run"), dir.join("home"));
+    for (folder, mode) in [(dir, 0o755), (&runtime, 0o700), (&home, 0o700)] {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        set_mode(folder, mode)?;
+    }
+    let binary = dir.join("agora");
+    std::fs::copy(agora, &binary)
+        .with_context(|| format!("cannot copy {} for the check", agora.display()))?;
+    set_mode(&binary, 0o755)?;
+    let shot = home.join("attract.png");
+
+    let mut command = if is_root() {
+        let (uid, gid) = ensure_user()?;
+        for folder in [&runtime, &home] {
+            std::os::unix::fs::chown(folder, Some(uid), Some(gid))
+                .with_context(|| format!("cannot give {} to {USER}", folder.display()))?;
+        }
+        let mut command = Command::new("runuser");
+        command.args(["-u", USER, "--"]);
+        command
+    } else {
+        Command::new("env")
+    };
+    command
+        .args(["timeout", TIMEOUT_S, "cage", "-d", "--"])
+        .arg(&binary)
+        .args([
+            "--mode",
+            "kiosk",
+            "--lang",
+            "zh-CN",
+            "--view",
+            "attract",
+            "--screenshot",
+        ])
+        .arg(&shot)
+        .current_dir(dir)
+        .env("HOME", &home)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("WLR_BACKENDS", "headless")
+        .env("WLR_RENDERER", "pixman")
+        .env("WLR_LIBINPUT_NO_DEVICES", "1")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("AGORA_HOME");
+    eprintln!(
+        "xtask: running the kiosk under cage (headless, as {})",
+        who()
+    );
+    let output = command
+        .output()
+        .context("cannot run cage (is the cage package installed?)")?;
+    if !output.status.success() || !shot.exists() {
+        let said = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = said.lines().rev().take(30).collect();
+        bail!(
+            "the kiosk under cage wrote no picture (exit {}); the end of what it said:\n{}",
+            output.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    let report = picture::check_kiosk_attract(&shot, OUTPUT.0, OUTPUT.1)?;
+    if let Some(folder) = keep.parent() {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    std::fs::copy(&shot, keep).with_context(|| format!("cannot keep {}", keep.display()))?;
+    Ok(report)
+}
+
+fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot set the permissions of {}", path.display()))
+}
+
+fn is_root() -> bool {
+    id(&["-u"]).as_deref() == Some("0")
+}
+
+fn who() -> String {
+    if is_root() {
+        USER.to_owned()
+    } else {
+        id(&["-un"]).unwrap_or_else(|| "this user".to_owned())
+    }
+}
+
+fn id(args: &[&str]) -> Option<String> {
+    let output = Command::new("id").args(args).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// The check's system user (made on first use, with no home and no login shell): its ids.
+fn ensure_user() -> anyhow::Result<(u32, u32)> {
+    if id(&["-u", USER]).is_none() {
+        let status = Command::new("useradd")
+            .args([
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                USER,
+            ])
+            .status()
+            .context("cannot run useradd")?;
+        if !status.success() {
+            bail!("useradd {USER} failed ({status})");
+        }
+    }
+    let number = |flag: &str| -> anyhow::Result<u32> {
+        id(&[flag, USER])
+            .and_then(|n| n.parse().ok())
+            .with_context(|| format!("no id {flag} for {USER}"))
+    };
+    Ok((number("-u")?, number("-g")?))
+}
+
+/// Where the check keeps its picture.
+pub fn kept(target: &Path) -> PathBuf {
+    target.join("xtask").join("kiosk-attract.png")
+}
