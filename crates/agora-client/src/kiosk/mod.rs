@@ -101,9 +101,14 @@ struct Travel {
 /// How long the view takes to reach a booth.
 const TRAVEL: f32 = 0.6;
 
-/// How far before a panel the view stands: the 1.6 m panel then fills most of a 16:9 screen's
-/// width (Bevy's default 45° vertical field of view).
-const BEFORE_PANEL: f32 = 1.15;
+/// How far before a panel the view stands: a 16:9 screen then shows 2.2 m across there
+/// (Bevy's default 45° vertical field of view), so the 1.6 m panel fits in what the services'
+/// list on the left (a sixth of the screen) leaves free.
+const BEFORE_PANEL: f32 = 1.5;
+
+/// How far left of the panel's middle the view stands, so that the panel sits in the middle of
+/// the screen's part right of the services' list.
+const LEFT_OF_PANEL: f32 = 0.19;
 
 /// Adds kiosk mode to the plaza (after [`crate::PlazaPlugin`]'s own plugins).
 pub fn plugin(kiosk: Kiosk) -> impl Fn(&mut App) {
@@ -144,10 +149,12 @@ pub fn attract_view(plaza: &Plaza) -> Transform {
         .looking_at(Vec3::new(0.0, 1.5, -0.2 * d), Vec3::Y)
 }
 
-/// Where the view stands to use a booth's panel: straight before it, the panel filling the
-/// screen. (The panel opens there: the eyes are within reach of the booth's counter.)
+/// Where the view stands to use a booth's panel: before it, a little to its left, the panel
+/// filling the screen beside the services' list. (The panel opens there: the eyes are within
+/// reach of the booth's counter.)
 pub fn view_at_booth(booth: Transform) -> Transform {
-    panel_transform(booth, PanelPlacement::AtCounter) * Transform::from_xyz(0.0, 0.0, BEFORE_PANEL)
+    panel_transform(booth, PanelPlacement::AtCounter)
+        * Transform::from_xyz(-LEFT_OF_PANEL, 0.0, BEFORE_PANEL)
 }
 
 /// Moves the eyes to `pose` and keeps the citizen's yaw and pitch in step with it.
