@@ -10,6 +10,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 use crate::picture;
+use crate::system::is_root;
 
 /// The system user cage runs as when xtask runs as root.
 const USER: &str = "agora-kiosk-check";
@@ -105,10 +106,6 @@ fn run(agora: &Path, dir: &Path, keep: &Path) -> anyhow::Result<String> {
 fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("cannot set the permissions of {}", path.display()))
-}
-
-fn is_root() -> bool {
-    id(&["-u"]).as_deref() == Some("0")
 }
 
 fn who() -> String {

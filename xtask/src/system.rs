@@ -82,7 +82,8 @@ fn installed(name: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn is_root() -> bool {
+/// Whether xtask runs as root.
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
