@@ -285,6 +285,61 @@ fn a_visit_left_alone_counts_down_and_ends_taking_everything_and_finish_ends_one
     assert_ne!(hall.visitor(), next);
 }
 
+/// The receipt comes up large and flat by itself once the visit's application has a code,
+/// stays put away once the visitor puts it away (until a new code, the decision's, comes),
+/// and goes with the visit.
+#[test]
+fn a_visit_s_receipt_comes_up_by_itself_and_goes_with_the_visit() {
+    use agora_client::kiosk::receipt::{ReceiptSheet, receipt};
+    use agora_client::panel::SessionHandle;
+    use agora_client::session::Request;
+    let home = tempfile::tempdir().expect("a kiosk home");
+    let mut hall = Hall::open(home.path(), configuration());
+    hall.visitor();
+    hall.send(StartVisit(Lang::ZhCn));
+    hall.send(GoToWindow("parking-permit".to_owned()));
+    hall.frames(5);
+    assert!(!hall.app.world().resource::<ReceiptSheet>().open);
+    let catalog = agora_services::Catalog::embedded().expect("the catalog");
+    let service = catalog.service("parking-permit").expect("the service");
+    let today = time::OffsetDateTime::now_utc().date();
+    let answers = agora_services::example_answers(service, today).expect("its example");
+    hall.app
+        .world()
+        .resource::<SessionHandle>()
+        .0
+        .send(Request::Submit {
+            service: service.id.clone(),
+            answers,
+            pin: None,
+        });
+    // The idle timer is the app's virtual clock; a frame is 16 ms of it, so the wait for the
+    // desk's decision does not time the visit out.
+    hall.wait_until("the decided receipt", |world| {
+        receipt(world.resource::<Panels>()).is_some_and(|a| !a.in_progress())
+    });
+    hall.frames(2);
+    assert!(
+        hall.app.world().resource::<ReceiptSheet>().open,
+        "the receipt came up by itself"
+    );
+    assert!(hall.app.world().resource::<ReceiptSheet>().holds_a_code());
+    hall.app.world_mut().resource_mut::<ReceiptSheet>().open = false;
+    hall.frames(5);
+    assert!(
+        !hall.app.world().resource::<ReceiptSheet>().open,
+        "put away, the same receipt stays away"
+    );
+    hall.send(EndVisit);
+    hall.frames(2);
+    assert!(receipt(hall.panels()).is_none());
+    assert!(!hall.app.world().resource::<ReceiptSheet>().open);
+    assert!(
+        !hall.app.world().resource::<ReceiptSheet>().holds_a_code(),
+        "the sheet keeps nothing of the visit's code (it names the visitor's key)"
+    );
+}
+
 #[test]
 fn the_operator_leaves_with_the_right_pin_and_wrong_ones_count_across_restarts() {
     let ctrl_alt_o = [

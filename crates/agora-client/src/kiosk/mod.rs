@@ -10,6 +10,8 @@
 //! - [`touch`]: a finger as a [`crate::pointer::PointerRay`], drag to look, tap a booth.
 //! - [`overlay`]: what is drawn on the screen itself (egui): the attract screen, the list of
 //!   services, Finish, the countdown, the operator's PIN pad.
+//! - [`receipt`]: the receipt's QR code drawn flat and large on the screen, to scan and take
+//!   away.
 //! - [`operator`]: leaving kiosk mode: the operator's keys, then their PIN (Argon2id, slowed
 //!   after wrong ones).
 //!
@@ -20,6 +22,7 @@
 pub mod config;
 pub mod operator;
 pub mod overlay;
+pub mod receipt;
 pub mod touch;
 
 use std::path::PathBuf;
@@ -118,6 +121,7 @@ pub fn plugin(kiosk: Kiosk) -> impl Fn(&mut App) {
             .insert_resource(ControlsEnabled(false))
             .init_resource::<Stage>()
             .init_resource::<Idle>()
+            .init_resource::<receipt::ReceiptSheet>()
             .add_message::<EndVisit>()
             .add_message::<StartVisit>()
             .add_message::<GoToWindow>()
@@ -133,6 +137,7 @@ pub fn plugin(kiosk: Kiosk) -> impl Fn(&mut App) {
                         time_out,
                         go_to_window,
                         travel,
+                        receipt::follow,
                     )
                         .chain()
                         .in_set(AppSystems::Update),
@@ -190,6 +195,7 @@ fn end_visit(
     mut lang: ResMut<Lang>,
     mut panels: ResMut<Panels>,
     mut session: ResMut<SessionHandle>,
+    mut sheet: ResMut<receipt::ReceiptSheet>,
     mut eyes: Query<(&mut Transform, &mut Citizen)>,
 ) {
     if ends.read().count() == 0 {
@@ -202,6 +208,7 @@ fn end_visit(
     panels.windows.clear();
     panels.model = crate::panel::ui::Model::default();
     panels.open = None;
+    *sheet = receipt::ReceiptSheet::default();
     *stage = Stage::Attract;
     *lang = kiosk.config.language;
     commands.remove_resource::<Travel>();

@@ -6,6 +6,7 @@
 
 use bevy::camera::visibility::RenderLayers;
 use bevy::ecs::schedule::ScheduleLabel;
+use bevy::ecs::system::SystemParam;
 use bevy::input::touch::Touches;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -16,6 +17,7 @@ use zeroize::Zeroizing;
 
 use super::config::MIN_TARGET_MM;
 use super::operator::{Operator, OperatorNote, OperatorPin, put_away};
+use super::receipt::{ReceiptSheet, SheetAsk};
 use super::touch::{OverOverlay, screen_pointer};
 use super::{EndVisit, GoToWindow, Idle, Kiosk, Stage, StartVisit, countdown};
 use crate::AppSystems;
@@ -102,6 +104,15 @@ fn feed_overlay(
     *before = now;
 }
 
+/// What the overlay asks of the kiosk.
+#[derive(SystemParam)]
+struct Asks<'w> {
+    starts: MessageWriter<'w, StartVisit>,
+    ends: MessageWriter<'w, EndVisit>,
+    goes: MessageWriter<'w, GoToWindow>,
+    pins: MessageWriter<'w, OperatorPin>,
+}
+
 const INK: Color32 = Color32::from_rgb(240, 244, 248);
 const MUTED: Color32 = Color32::from_rgb(176, 190, 204);
 const SHADE: Color32 = Color32::from_rgba_premultiplied(8, 12, 18, 225);
@@ -122,11 +133,15 @@ fn draw_overlay(
     mut lang: ResMut<Lang>,
     mut operator: ResMut<Operator>,
     mut over: ResMut<OverOverlay>,
-    mut starts: MessageWriter<StartVisit>,
-    mut ends: MessageWriter<EndVisit>,
-    mut goes: MessageWriter<GoToWindow>,
-    mut pins: MessageWriter<OperatorPin>,
+    mut sheet: ResMut<ReceiptSheet>,
+    mut asks: Asks,
 ) {
+    let Asks {
+        starts,
+        ends,
+        goes,
+        pins,
+    } = &mut asks;
     let (Ok(mut context), Ok(window)) = (contexts.single_mut(), windows.single()) else {
         return;
     };
@@ -257,6 +272,23 @@ fn draw_overlay(
                                     goes.write(GoToWindow(booth.service.clone()));
                                 }
                             }
+                            if super::receipt::receipt(&panels).is_some() {
+                                ui.add_space(10.0);
+                                let mine = Button::new(
+                                    RichText::new(match *lang {
+                                        Lang::En => "My receipt (QR code)\n我的回执",
+                                        Lang::ZhCn => "我的回执（二维码）\nMy receipt",
+                                    })
+                                    .size(22.0)
+                                    .strong(),
+                                )
+                                .fill(ACCENT)
+                                .wrap()
+                                .min_size(Vec2::new(300.0, target));
+                                if ui.add(mine).clicked() {
+                                    sheet.open = true;
+                                }
+                            }
                             ui.add_space(10.0);
                             let finish =
                                 Button::new(RichText::new("Finish · 结束").size(26.0).strong())
@@ -295,7 +327,14 @@ fn draw_overlay(
                             });
                         });
                 });
-            if let Some(left) = countdown(&kiosk.config, &idle, time.elapsed()) {
+            let left = countdown(&kiosk.config, &idle, time.elapsed());
+            if sheet.open && left.is_none() {
+                let asked = super::receipt::draw(&ctx, &mut sheet, &panels, *lang, target);
+                if let SheetAsk::Finish = asked {
+                    ends.write(EndVisit);
+                }
+            }
+            if let Some(left) = left {
                 let screen = ctx.viewport_rect();
                 egui::Area::new("still-there".into())
                     .order(egui::Order::Foreground)
@@ -339,7 +378,7 @@ fn draw_overlay(
         }
     }
     if operator.asking {
-        operator_pad(&ctx, &mut operator, &mut pins, target);
+        operator_pad(&ctx, &mut operator, pins, target);
     }
     over.0 = ctx.is_pointer_over_egui() || ctx.egui_is_using_pointer();
 }

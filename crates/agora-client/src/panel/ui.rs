@@ -1295,6 +1295,32 @@ fn receipt_qr(ui: &mut Ui, model: &mut Model, code: &str, id: ApplicationId, w: 
     ui.add(egui::Label::new(RichText::new(w.receipt_qr_hint).small().color(MUTED)).wrap());
 }
 
+/// Where an application stands, in large words, and their colour.
+pub fn state_words(summary: &Summary, catalog: &Catalog, lang: Lang) -> (String, Color32) {
+    let l = lang.into();
+    match (summary.state, summary.outcome) {
+        (State::Decided | State::Anchored, Some(outcome)) => (
+            catalog.render(
+                &agora_services::Message::new(format!("outcome.{}", outcome.as_str())),
+                l,
+            ),
+            outcome_colour(outcome),
+        ),
+        (State::Queued, _) => (
+            catalog.render(&agora_services::Status::Queued.label(), l),
+            WAIT,
+        ),
+        (State::Anchored, None) => (
+            catalog.render(&agora_services::Status::Anchored.label(), l),
+            WAIT,
+        ),
+        (State::Failed, _) | (State::Decided, None) => (
+            catalog.render(&agora_services::Message::new("status.failed"), l),
+            BAD,
+        ),
+    }
+}
+
 /// One application: its state in large words, the reasons, the timeline, the receipt.
 fn application_card(
     ui: &mut Ui,
@@ -1314,27 +1340,7 @@ fn application_card(
         if !large {
             ui.label(RichText::new(title).strong());
         }
-        let (words, colour) = match (summary.state, summary.outcome) {
-            (State::Decided | State::Anchored, Some(outcome)) => (
-                catalog.render(
-                    &agora_services::Message::new(format!("outcome.{}", outcome.as_str())),
-                    l,
-                ),
-                outcome_colour(outcome),
-            ),
-            (State::Queued, _) => (
-                catalog.render(&agora_services::Status::Queued.label(), l),
-                WAIT,
-            ),
-            (State::Anchored, None) => (
-                catalog.render(&agora_services::Status::Anchored.label(), l),
-                WAIT,
-            ),
-            (State::Failed, _) | (State::Decided, None) => (
-                catalog.render(&agora_services::Message::new("status.failed"), l),
-                BAD,
-            ),
-        };
+        let (words, colour) = state_words(summary, catalog, lang);
         ui.horizontal(|ui| {
             if summary.in_progress() {
                 ui.spinner();
