@@ -786,6 +786,12 @@ fn main() -> ExitCode {
             app.add_plugins(plugins);
         }
     }
+    // A filled example's throwaway data directory, said and removed once the picture is taken.
+    let example = plaza
+        .screenshot
+        .as_ref()
+        .is_some_and(|request| request.filled)
+        .then(|| plaza.home.clone());
     app.add_plugins(plaza);
     for note in notes {
         if let Some(detail) = note.detail {
@@ -798,9 +804,36 @@ fn main() -> ExitCode {
         }
     }
     let exit = app.run();
+    if let Some(dir) = example {
+        end_example(&dir);
+    }
     match exit {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+/// Says which ledger a filled example's receipt is from (its QR code in the picture verifies
+/// with `agora verify --trust-ledger KEY`), and removes the example's data directory.
+fn end_example(dir: &std::path::Path) {
+    let ledger = agora_services::Catalog::embedded()
+        .ok()
+        .and_then(|catalog| {
+            agora_gateway::LocalLedger::open(&dir.join(agora_gateway::city::LEDGER_DIR), catalog)
+                .ok()
+        });
+    if let Some(ledger) = ledger {
+        println!(
+            "agora: the example was recorded on a throwaway ledger, now removed: its receipt \
+             verifies with --trust-ledger {}",
+            ledger.verifier()
+        );
+    }
+    if let Err(problem) = std::fs::remove_dir_all(dir) {
+        warn!(
+            "cannot remove the example's data directory {}: {problem}",
+            dir.display()
+        );
     }
 }
 
