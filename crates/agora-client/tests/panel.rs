@@ -82,7 +82,7 @@ impl Visit {
         let ctx = egui::Context::default();
         ctx.enable_accesskit();
         ctx.set_fonts(fonts());
-        style(&ctx);
+        style(&ctx, agora_client::panel::ui::MIN_TARGET);
         let mut visit = Self {
             ctx,
             panel: WindowPanel::new(service),
@@ -133,9 +133,37 @@ impl Visit {
             home.join(agora_gateway::hall::OUTBOX_FILE),
         );
         visit.model = Model::default();
+        // The kiosk's targets for the smallest screen it is sized for: a 15.6-inch 1280×720.
+        style(&visit.ctx, kiosk_target());
         visit.frame();
         visit.frame();
         visit
+    }
+
+    /// The interactive parts of the panel (buttons, boxes, choices, tabs) lower than `least`
+    /// points, with their label and height.
+    fn small_targets(&self, least: f64) -> Vec<(String, f64)> {
+        use accesskit::Role;
+        self.nodes
+            .iter()
+            .filter(|n| {
+                matches!(
+                    n.role(),
+                    Role::Button
+                        | Role::TextInput
+                        | Role::CheckBox
+                        | Role::RadioButton
+                        | Role::ComboBox
+                        | Role::Tab
+                )
+            })
+            .filter_map(|n| {
+                let bounds = n.bounds()?;
+                let height = bounds.y1 - bounds.y0;
+                (height + 0.5 < least)
+                    .then(|| (n.label().or(n.value()).unwrap_or("?").to_owned(), height))
+            })
+            .collect()
     }
 
     /// One frame of the panel: the session's news, the input so far, the UI, its requests.
@@ -638,6 +666,15 @@ fn a_long_service_title_wraps_instead_of_running_under_the_tabs() {
     }
 }
 
+/// The panel's smallest target at a kiosk with a 15.6-inch 1280×720 screen: 9 mm on its glass.
+fn kiosk_target() -> f32 {
+    agora_client::kiosk::panel_target_points(
+        Vec2::new(1280.0, 720.0),
+        344.0,
+        PerspectiveProjection::default().fov,
+    )
+}
+
 /// Every file under `dir` (but `skip`), as bytes with its path.
 fn files_under(dir: &std::path::Path, skip: &[&str]) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut found = Vec::new();
@@ -697,6 +734,8 @@ fn a_kiosk_visitor_applies_in_chinese_takes_a_qr_receipt_home_and_leaves_no_trac
         "the kiosk's panel has its keyboard: {:?}",
         visit.words()
     );
+    let small = visit.small_targets(f64::from(kiosk_target()));
+    assert!(small.is_empty(), "keys under 9 mm: {small:?}");
     for key in ["⇧", "B", "5", "⇧", "K", "2", "⇧", "M", "8", "完成"] {
         visit.click(key);
     }
@@ -716,6 +755,12 @@ fn a_kiosk_visitor_applies_in_chinese_takes_a_qr_receipt_home_and_leaves_no_trac
     visit.click("完成");
     visit.choose("许可证期限", "12 个月");
     visit.choose("本人承诺所填信息真实、完整。", "是");
+    let small = visit.small_targets(f64::from(kiosk_target()));
+    assert!(
+        small.is_empty(),
+        "targets under 9 mm on a 15.6-inch kiosk screen ({} points): {small:?}",
+        kiosk_target()
+    );
     visit.click("核对我的申请  →");
     assert!(
         visit.shows("核对您的申请"),

@@ -33,7 +33,10 @@ use bevy::prelude::*;
 use crate::AppSystems;
 use crate::citizen::{Citizen, ControlsEnabled};
 use crate::lang::Lang;
-use crate::panel::{PanelPlacement, Panels, SessionHandle, panel_transform};
+use crate::panel::ui::{MIN_TARGET, PANEL_POINTS};
+use crate::panel::{
+    PANEL_SIZE, PanelPlacement, PanelTarget, Panels, SessionHandle, panel_transform,
+};
 use crate::scene::{Plaza, ServiceWindow};
 use crate::session::Session;
 
@@ -138,6 +141,7 @@ pub fn plugin(kiosk: Kiosk) -> impl Fn(&mut App) {
                         go_to_window,
                         travel,
                         receipt::follow,
+                        size_panel_targets,
                     )
                         .chain()
                         .in_set(AppSystems::Update),
@@ -160,6 +164,41 @@ pub fn attract_view(plaza: &Plaza) -> Transform {
 pub fn view_at_booth(booth: Transform) -> Transform {
     panel_transform(booth, PanelPlacement::AtCounter)
         * Transform::from_xyz(-LEFT_OF_PANEL, 0.0, BEFORE_PANEL)
+}
+
+/// The height of the panel's smallest target, in its points, that is [`config::MIN_TARGET_MM`]
+/// on the glass of a screen `screen_width_mm` wide showing a `window` (of any unit) through a
+/// camera of vertical field of view `fov` (radians), from where the view stands at a booth.
+pub fn panel_target_points(window: Vec2, screen_width_mm: f32, fov: f32) -> f32 {
+    // The height of the plaza, in metres, that the screen's height shows at the panel.
+    let seen = 2.0 * BEFORE_PANEL * (fov / 2.0).tan();
+    let screen_height_mm = screen_width_mm * window.y / window.x.max(1.0);
+    let metres_a_point = PANEL_SIZE.x / PANEL_POINTS.x;
+    let glass_mm_a_point = screen_height_mm * metres_a_point / seen;
+    (config::MIN_TARGET_MM / glass_mm_a_point)
+        .ceil()
+        .max(MIN_TARGET)
+}
+
+/// Keeps the panel's targets at least 9 mm on this kiosk's screen.
+fn size_panel_targets(
+    kiosk: Res<Kiosk>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    cameras: Query<&Projection, With<Citizen>>,
+    mut target: ResMut<PanelTarget>,
+) {
+    let (Ok(window), Ok(Projection::Perspective(projection))) =
+        (windows.single(), cameras.single())
+    else {
+        return;
+    };
+    let size = Vec2::new(window.width(), window.height());
+    let wanted = PanelTarget(panel_target_points(
+        size,
+        kiosk.config.screen_width_mm,
+        projection.fov,
+    ));
+    target.set_if_neq(wanted);
 }
 
 /// Moves the eyes to `pose` and keeps the citizen's yaw and pitch in step with it.
@@ -289,7 +328,7 @@ fn travel(
 /// services' list would; `countdown:<id>` holds the visit 21 s before its end.
 fn script_screenshot(
     request: Option<Res<crate::screenshot::ScreenshotRequest>>,
-    kiosk: Res<Kiosk>,
+    mut kiosk: ResMut<Kiosk>,
     lang: Res<Lang>,
     time: Res<Time>,
     mut idle: ResMut<Idle>,
@@ -309,12 +348,12 @@ fn script_screenshot(
         starts.write(StartVisit(*lang));
         goes.write(GoToWindow(window.to_owned()));
     }
+    // A picture takes as long as the renderer needs; the visit must not time out first.
+    idle.last = time.elapsed();
     if matches!(request.view, crate::screenshot::View::Countdown(_)) {
-        let left = Duration::from_secs(21);
-        idle.last = (time.elapsed() + left).saturating_sub(kiosk.config.idle_timeout);
-    } else {
-        // A picture takes as long as the renderer needs; the visit must not time out first.
-        idle.last = time.elapsed();
+        // The visit as it stands 21 s before its end: the timeout is shortened to that (the
+        // clock is too young for the last touch to be the configured timeout ago).
+        kiosk.config.idle_timeout = Duration::from_millis(20_500).min(kiosk.config.countdown);
     }
 }
 
@@ -322,5 +361,61 @@ fn script_screenshot(
 pub fn start_at_attract(plaza: Res<Plaza>, mut eyes: Query<(&mut Transform, &mut Citizen)>) {
     for (mut transform, mut citizen) in &mut eyes {
         place(&mut transform, &mut citizen, attract_view(&plaza));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy::camera::CameraProjection as _;
+
+    use super::*;
+
+    /// Millimetres on the glass between two points of the plaza, through the kiosk's camera
+    /// standing at `eyes`, on a screen `width_mm` wide showing `window`.
+    fn on_glass(eyes: Transform, a: Vec3, b: Vec3, window: Vec2, width_mm: f32) -> f32 {
+        let mut projection = PerspectiveProjection::default();
+        projection.update(window.x, window.y);
+        let clip = projection.get_clip_from_view();
+        let view = eyes.to_matrix().inverse();
+        let ndc = |p: Vec3| clip.project_point3(view.transform_point3(p)).truncate();
+        // NDC spans 2 across the screen's width and 2 down its height.
+        let mm = Vec2::new(width_mm, width_mm * window.y / window.x) / 2.0;
+        ((ndc(a) - ndc(b)) * mm).length()
+    }
+
+    #[test]
+    fn a_panel_target_is_nine_millimetres_on_the_glass_seen_from_the_booth() {
+        let booth = Transform::from_xyz(3.0, 0.0, -4.0).with_rotation(Quat::from_rotation_y(0.7));
+        let eyes = view_at_booth(booth);
+        let panel = panel_transform(booth, PanelPlacement::AtCounter);
+        let fov = PerspectiveProjection::default().fov;
+        for (window, width_mm) in [
+            (Vec2::new(1280.0, 720.0), 344.0),
+            (Vec2::new(1920.0, 1080.0), 527.0),
+            (Vec2::new(1920.0, 1080.0), 1210.0),
+            (Vec2::new(1024.0, 768.0), 304.0),
+        ] {
+            let points = panel_target_points(window, width_mm, fov);
+            assert!(points >= MIN_TARGET);
+            // A target of that height in the panel's middle, a millimetre of the plaza a point.
+            let metres = points * PANEL_SIZE.x / PANEL_POINTS.x;
+            let top = panel.transform_point(Vec3::new(0.0, metres / 2.0, 0.0));
+            let bottom = panel.transform_point(Vec3::new(0.0, -metres / 2.0, 0.0));
+            let mm = on_glass(eyes, top, bottom, window, width_mm);
+            assert!(
+                mm >= config::MIN_TARGET_MM - 0.05,
+                "{window} on {width_mm} mm: a {points}-point target is {mm:.2} mm"
+            );
+            // And no larger than it needs to be, where the panel's own minimum is not more.
+            if points > MIN_TARGET {
+                assert!(mm < config::MIN_TARGET_MM + 0.5, "{mm:.2} mm");
+            }
+        }
+        // A 15.6-inch 1280×720 screen needs more than the desktop's targets; a 24-inch does not.
+        assert!(panel_target_points(Vec2::new(1280.0, 720.0), 344.0, fov) > MIN_TARGET);
+        assert_eq!(
+            panel_target_points(Vec2::new(1920.0, 1080.0), 527.0, fov),
+            MIN_TARGET
+        );
     }
 }

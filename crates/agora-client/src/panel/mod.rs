@@ -114,6 +114,7 @@ pub fn plugin(
                 open: None,
                 catalog: catalog.clone(),
             })
+            .init_resource::<PanelTarget>()
             .insert_resource(SessionHandle(match &outbox {
                 Some(outbox) => Session::start_visit(
                     home.clone(),
@@ -428,8 +429,20 @@ pub fn fonts() -> egui::FontDefinitions {
     fonts
 }
 
+/// The height of the panel's smallest target, in its points (a millimetre each in the plaza):
+/// [`ui::MIN_TARGET`] unless a mode needs more, as a kiosk's small screen does.
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct PanelTarget(pub f32);
+
+impl Default for PanelTarget {
+    fn default() -> Self {
+        Self(ui::MIN_TARGET)
+    }
+}
+
 fn draw_panel(
     mut ready: Local<bool>,
+    target: Res<PanelTarget>,
     lang: Res<Lang>,
     mut panels: ResMut<Panels>,
     session: Res<SessionHandle>,
@@ -443,7 +456,9 @@ fn draw_panel(
     let ctx = context.get_mut().clone();
     if !*ready {
         ctx.set_fonts(fonts());
-        ui::style(&ctx);
+    }
+    if !*ready || target.is_changed() {
+        ui::style(&ctx, target.0);
         *ready = true;
     }
     let Some((service, accent)) = panels.open.clone() else {

@@ -346,9 +346,15 @@ const GOOD: Color32 = Color32::from_rgb(74, 196, 120);
 const BAD: Color32 = Color32::from_rgb(240, 98, 88);
 const WAIT: Color32 = Color32::from_rgb(242, 184, 64);
 
+/// The height of the panel's smallest target, in points: large enough for a controller's ray
+/// and a mouse on a 1080p screen.
+pub const MIN_TARGET: f32 = 44.0;
+
 /// Sets the panel's type sizes and spacing: large enough to read from the counter on a 1080p
-/// screen and in a headset, and targets large enough for a controller's ray.
-pub fn style(ctx: &egui::Context) {
+/// screen and in a headset; every target at least `target` points high (and
+/// [`MIN_TARGET`]).
+pub fn style(ctx: &egui::Context, target: f32) {
+    let target = target.max(MIN_TARGET);
     ctx.all_styles_mut(|style| {
         style.text_styles = [
             (TextStyle::Heading, FontId::proportional(36.0)),
@@ -360,7 +366,7 @@ pub fn style(ctx: &egui::Context) {
         .into();
         style.spacing.item_spacing = Vec2::new(12.0, 10.0);
         style.spacing.button_padding = Vec2::new(18.0, 10.0);
-        style.spacing.interact_size = Vec2::new(44.0, 44.0);
+        style.spacing.interact_size = Vec2::splat(target);
         style.spacing.icon_width = 26.0;
         style.spacing.icon_width_inner = 14.0;
         style.spacing.scroll.bar_width = 14.0;
@@ -464,7 +470,7 @@ fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) {
         return;
     }
     let ctx = ui.ctx().clone();
-    let size = Vec2::new(104.0, 62.0);
+    let size = Vec2::new(104.0, ui.spacing().interact_size.y.max(62.0));
     let key = |ui: &mut Ui, label: &str, width: f32, selected: bool| {
         let button = Button::new(RichText::new(label).strong())
             .selected(selected)
@@ -582,7 +588,7 @@ fn header(
                         let selected = panel.tab == tab;
                         let button = Button::new(RichText::new(label).strong())
                             .selected(selected)
-                            .min_size(Vec2::new(TAB_WIDTH, 52.0));
+                            .min_size(Vec2::new(TAB_WIDTH, ui.spacing().interact_size.y.max(52.0)));
                         if ui.add(button).clicked() {
                             panel.tab = tab;
                         }
@@ -704,7 +710,8 @@ fn form_step(
         }
         let next = ui.add_enabled(
             service.open,
-            Button::new(RichText::new(w.to_review).strong()).min_size(Vec2::new(320.0, 60.0)),
+            Button::new(RichText::new(w.to_review).strong())
+                .min_size(Vec2::new(320.0, ui.spacing().interact_size.y.max(60.0))),
         );
         if next.clicked() {
             if problems.is_empty() {
@@ -754,8 +761,14 @@ fn field_editor(
         }
         .id(box_id);
         let frame_ui = |ui: &mut Ui| {
-            ui.add(edit.hint_text(hint).desired_width(f32::INFINITY))
-                .labelled_by(label_id)
+            let tall = Vec2::new(0.0, ui.spacing().interact_size.y);
+            ui.add(
+                edit.hint_text(hint)
+                    .desired_width(f32::INFINITY)
+                    .min_size(tall)
+                    .vertical_align(Align::Center),
+            )
+            .labelled_by(label_id)
         };
         let response = match error_stroke {
             Some(stroke) => {
@@ -841,14 +854,18 @@ fn field_editor(
                     let response = ui.add(
                         TextEdit::singleline(lat)
                             .id(box_id.with("latitude"))
-                            .desired_width(160.0),
+                            .desired_width(160.0)
+                            .min_size(Vec2::new(0.0, ui.spacing().interact_size.y))
+                            .vertical_align(Align::Center),
                     );
                     keyboard.serve(&response, lat, w.latitude, false);
                     ui.label(w.longitude);
                     let response = ui.add(
                         TextEdit::singleline(lon)
                             .id(box_id.with("longitude"))
-                            .desired_width(160.0),
+                            .desired_width(160.0)
+                            .min_size(Vec2::new(0.0, ui.spacing().interact_size.y))
+                            .vertical_align(Align::Center),
                     );
                     keyboard.serve(&response, lon, w.longitude, false);
                 });
@@ -963,13 +980,16 @@ fn review_step(
     ui.add_space(10.0);
     ui.horizontal(|ui| {
         if ui
-            .add(Button::new(w.change_answers).min_size(Vec2::new(240.0, 60.0)))
+            .add(
+                Button::new(w.change_answers)
+                    .min_size(Vec2::new(240.0, ui.spacing().interact_size.y.max(60.0))),
+            )
             .clicked()
         {
             panel.step = Step::Form;
         }
         let sign = Button::new(RichText::new(w.continue_to_sign).strong())
-            .min_size(Vec2::new(300.0, 60.0));
+            .min_size(Vec2::new(300.0, ui.spacing().interact_size.y.max(60.0)));
         if ui.add(sign).clicked() {
             panel.step = Step::Sign;
         }
@@ -1050,7 +1070,11 @@ fn sign_step(
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         if ui
-            .add_enabled(!busy, Button::new(w.back).min_size(Vec2::new(200.0, 60.0)))
+            .add_enabled(
+                !busy,
+                Button::new(w.back)
+                    .min_size(Vec2::new(200.0, ui.spacing().interact_size.y.max(60.0))),
+            )
             .clicked()
         {
             panel.step = Step::Review;
@@ -1065,7 +1089,8 @@ fn sign_step(
         };
         let go = ui.add_enabled(
             ready,
-            Button::new(RichText::new(label).strong()).min_size(Vec2::new(320.0, 60.0)),
+            Button::new(RichText::new(label).strong())
+                .min_size(Vec2::new(320.0, ui.spacing().interact_size.y.max(60.0))),
         );
         if go.clicked() {
             submit(panel, model, service, first_time, requests);
@@ -1096,14 +1121,19 @@ fn visit_sign_step(
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         if ui
-            .add_enabled(!busy, Button::new(w.back).min_size(Vec2::new(200.0, 60.0)))
+            .add_enabled(
+                !busy,
+                Button::new(w.back)
+                    .min_size(Vec2::new(200.0, ui.spacing().interact_size.y.max(60.0))),
+            )
             .clicked()
         {
             panel.step = Step::Review;
         }
         let go = ui.add_enabled(
             !busy,
-            Button::new(RichText::new(w.sign_and_submit).strong()).min_size(Vec2::new(320.0, 60.0)),
+            Button::new(RichText::new(w.sign_and_submit).strong())
+                .min_size(Vec2::new(320.0, ui.spacing().interact_size.y.max(60.0))),
         );
         if go.clicked() {
             model.problem = None;
@@ -1159,7 +1189,9 @@ fn pin_row(ui: &mut Ui, label: &str, pin: &mut String, enabled: bool, keyboard: 
             TextEdit::singleline(pin)
                 .id(id)
                 .password(true)
-                .desired_width(320.0),
+                .desired_width(320.0)
+                .min_size(Vec2::new(0.0, ui.spacing().interact_size.y))
+                .vertical_align(Align::Center),
         )
         .labelled_by(label.id);
     if enabled {
@@ -1257,7 +1289,10 @@ fn sent_step(
             let finished = model.summary(id).is_none_or(|s| !s.in_progress());
             if finished
                 && ui
-                    .add(Button::new(w.new_application).min_size(Vec2::new(320.0, 60.0)))
+                    .add(
+                        Button::new(w.new_application)
+                            .min_size(Vec2::new(320.0, ui.spacing().interact_size.y.max(60.0))),
+                    )
                     .clicked()
             {
                 *panel = WindowPanel::new(&service.id);
@@ -1427,7 +1462,8 @@ fn application_card(
         }
         if summary.has_receipt && !model.visit {
             ui.add_space(4.0);
-            let button = Button::new(w.save_receipt).min_size(Vec2::new(300.0, 52.0));
+            let button = Button::new(w.save_receipt)
+                .min_size(Vec2::new(300.0, ui.spacing().interact_size.y.max(52.0)));
             if ui.add_enabled(model.busy.is_none(), button).clicked() {
                 model.busy = Some(Task::Export);
                 requests.push(Request::ExportReceipt { id: summary.id });
@@ -1462,7 +1498,7 @@ pub struct ComfortTab<'a> {
 fn choice(ui: &mut Ui, selected: bool, label: &str) -> bool {
     let button = Button::new(RichText::new(label).strong())
         .selected(selected)
-        .min_size(Vec2::new(120.0, 52.0));
+        .min_size(Vec2::new(120.0, ui.spacing().interact_size.y.max(52.0)));
     ui.add(button).clicked() && !selected
 }
 
