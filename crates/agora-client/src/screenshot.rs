@@ -402,16 +402,27 @@ fn capture_when_settled(
         return;
     }
     // Dashboards show their feeds' first answers, not "waiting for data".
-    if !boards.is_none_or(|boards| boards.settled()) || !drawings.is_empty() {
+    let painting = !boards.is_none_or(|boards| boards.settled()) || !drawings.is_empty();
+    if painting {
         capture.settled_frames = 0;
         if since_launch() < TIMEOUT {
             return;
         }
     }
     if since_launch() > TIMEOUT {
+        let pending = progress.0.pending.load(Ordering::Relaxed);
+        let waiting = if pending > 0 {
+            format!("the renderer was still compiling {pending} pipelines")
+        } else if painting {
+            "the dashboards were still waiting for their feeds or being painted".to_owned()
+        } else {
+            format!(
+                "the frames had not settled ({} of {SETTLED_FRAMES} alike)",
+                capture.settled_frames
+            )
+        };
         error!(
-            "the renderer was still compiling {} pipelines after {} s; no screenshot written",
-            progress.0.pending.load(Ordering::Relaxed),
+            "{waiting} after {} s; no screenshot written",
             TIMEOUT.as_secs()
         );
         exit.write(AppExit::from_code(3));

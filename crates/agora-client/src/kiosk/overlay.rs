@@ -335,45 +335,7 @@ fn draw_overlay(
                 }
             }
             if let Some(left) = left {
-                let screen = ctx.viewport_rect();
-                egui::Area::new("still-there".into())
-                    .order(egui::Order::Foreground)
-                    .fixed_pos(screen.min)
-                    .show(&ctx, |ui| {
-                        ui.painter().rect_filled(screen, 0.0, SHADE);
-                        ui.set_min_size(screen.size());
-                        ui.vertical_centered(|ui| {
-                            ui.add_space(screen.height() * 0.25);
-                            let (question, ends_in, carry_on) = match *lang {
-                                Lang::En => (
-                                    "Are you still there?",
-                                    format!(
-                                        "This visit ends in {} s, and everything you entered is wiped.",
-                                        left.as_secs() + 1
-                                    ),
-                                    "Touch to continue",
-                                ),
-                                Lang::ZhCn => (
-                                    "您还在吗？",
-                                    format!(
-                                        "本次办理将在 {} 秒后结束，您输入的一切都会被清除。",
-                                        left.as_secs() + 1
-                                    ),
-                                    "触摸继续",
-                                ),
-                            };
-                            ui.label(RichText::new(question).size(60.0).strong());
-                            ui.add_space(12.0);
-                            ui.label(RichText::new(ends_in).size(30.0));
-                            ui.add_space(24.0);
-                            let button = Button::new(RichText::new(carry_on).size(34.0).strong())
-                                .fill(ACCENT)
-                                .min_size(Vec2::new(380.0, target * 1.8));
-                            // Any touch carries on (it counts as the visitor being there); the
-                            // button says so.
-                            ui.add(button);
-                        });
-                    });
+                still_there(&ctx, *lang, left, target);
             }
         }
     }
@@ -381,6 +343,53 @@ fn draw_overlay(
         operator_pad(&ctx, &mut operator, pins, target);
     }
     over.0 = ctx.is_pointer_over_egui() || ctx.egui_is_using_pointer();
+}
+
+/// "Are you still there?" over everything, on a card of its own (the panel under the shade is
+/// busy), with the seconds left.
+fn still_there(ctx: &egui::Context, lang: Lang, left: std::time::Duration, target: f32) {
+    let seconds = left.as_secs() + 1;
+    let (question, ends_in, carry_on) = match lang {
+        Lang::En => (
+            "Are you still there?",
+            format!("This visit ends in {seconds} s, and everything you entered is wiped."),
+            "Touch to continue",
+        ),
+        Lang::ZhCn => (
+            "您还在吗？",
+            format!("本次办理将在 {seconds} 秒后结束，您输入的一切都会被清除。"),
+            "触摸继续",
+        ),
+    };
+    let screen = ctx.viewport_rect();
+    let card = egui::Rect::from_center_size(
+        screen.center() - Vec2::new(0.0, screen.height() * 0.08),
+        Vec2::new(1000.0, 260.0 + target * 1.8),
+    );
+    egui::Area::new("still-there".into())
+        .order(egui::Order::Foreground)
+        .fixed_pos(screen.min)
+        .show(ctx, |ui| {
+            ui.set_min_size(screen.size());
+            ui.painter().rect_filled(screen, 0.0, SHADE);
+            ui.painter().rect_filled(card, CornerRadius::same(18), CARD);
+            let inside = egui::UiBuilder::new()
+                .max_rect(card.shrink(36.0))
+                .layout(egui::Layout::top_down(egui::Align::Center));
+            ui.scope_builder(inside, |ui| {
+                ui.label(RichText::new(question).size(60.0).strong());
+                ui.add_space(12.0);
+                ui.label(RichText::new(ends_in).size(30.0));
+                ui.add_space(24.0);
+                // Any touch carries on (it counts as the visitor being there); the button
+                // says so.
+                ui.add(
+                    Button::new(RichText::new(carry_on).size(34.0).strong())
+                        .fill(ACCENT)
+                        .min_size(Vec2::new(380.0, target * 1.8)),
+                );
+            });
+        });
 }
 
 /// The other language, for the services' second line.
