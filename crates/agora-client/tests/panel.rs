@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use agora_client::lang::Lang;
+use agora_client::panel::theme::Contrast;
 use agora_client::panel::ui::{ComfortTab, Model, PANEL_POINTS, WindowPanel, show, style};
 use agora_client::panel::{
     PANEL_SIZE, PanelPlacement, PanelPointer, fonts, nearest_booth, panel_transform, pointer_events,
@@ -44,6 +45,10 @@ struct Visit {
     /// The panel's clock: 50 ms a frame, so that two clicks frames apart are not a double
     /// click.
     clock: f64,
+    /// The textures egui asked for, and what the last frame drew.
+    textures: crate::raster::Textures,
+    shapes: Vec<egui::epaint::ClippedShape>,
+    pixels_per_point: f32,
 }
 
 impl Visit {
@@ -82,7 +87,11 @@ impl Visit {
         let ctx = egui::Context::default();
         ctx.enable_accesskit();
         ctx.set_fonts(fonts());
-        style(&ctx, agora_client::panel::ui::MIN_TARGET);
+        style(
+            &ctx,
+            agora_client::panel::ui::MIN_TARGET,
+            Contrast::Standard,
+        );
         let mut visit = Self {
             ctx,
             panel: WindowPanel::new(service),
@@ -101,6 +110,9 @@ impl Visit {
             nodes: Vec::new(),
             clock: 0.0,
             comfort: None,
+            textures: crate::raster::Textures::default(),
+            shapes: Vec::new(),
+            pixels_per_point: 1.0,
         };
         // Fonts take effect from the second frame.
         visit.frame();
@@ -134,10 +146,45 @@ impl Visit {
         );
         visit.model = Model::default();
         // The kiosk's targets for the smallest screen it is sized for: a 15.6-inch 1280×720.
-        style(&visit.ctx, kiosk_target());
+        style(&visit.ctx, kiosk_target(), Contrast::Standard);
         visit.frame();
         visit.frame();
         visit
+    }
+
+    /// Every text of the last frame whose contrast with what is behind it, measured from the
+    /// panel's pixels, is under WCAG 2.2 AA (4.5:1; 3:1 for large text, here 30 points and
+    /// up), or that could not be found in the picture; and how many texts were measured.
+    fn poor_contrast(&self) -> (Vec<String>, usize) {
+        use crate::raster::{draw, hex, measured, texts};
+        let primitives = self
+            .ctx
+            .tessellate(self.shapes.clone(), self.pixels_per_point);
+        let picture = draw(
+            &primitives,
+            &self.textures,
+            PANEL_POINTS,
+            self.pixels_per_point,
+        );
+        let texts = texts(&self.shapes);
+        let poor = texts
+            .iter()
+            .filter_map(|text| {
+                let least = if text.size >= 30.0 { 3.0 } else { 4.5 };
+                match measured(&picture, text, self.pixels_per_point) {
+                    Some((ratio, _, _)) if ratio >= least => None,
+                    Some((ratio, ink, behind)) => Some(format!(
+                        "{:?} ({} pt): {ratio:.2}:1, {} on {} (wants {least}:1)",
+                        text.words,
+                        text.size,
+                        hex(ink),
+                        hex(behind)
+                    )),
+                    None => Some(format!("{:?}: not in the picture", text.words)),
+                }
+            })
+            .collect();
+        (poor, texts.len())
     }
 
     /// The interactive parts of the panel (buttons, boxes, choices, tabs) lower than `least`
@@ -196,8 +243,10 @@ impl Visit {
                 tab.as_mut(),
             ));
         });
-        // Nothing draws these textures here.
+        self.textures.update(&output.textures_delta);
         output.textures_delta.clear();
+        self.shapes = std::mem::take(&mut output.shapes);
+        self.pixels_per_point = output.pixels_per_point;
         for request in requests {
             self.session.send(request);
         }
@@ -663,6 +712,39 @@ fn a_long_service_title_wraps_instead_of_running_under_the_tabs() {
                  two: {title_box:?}"
             );
         }
+    }
+}
+
+/// Every text on the panel stands out from what is behind it, measured from its pixels, in the
+/// standard theme and the high-contrast one: the form with its help, hints and a mistake
+/// marked, and the review.
+#[test]
+fn the_panel_s_text_meets_wcag_aa_contrast_in_both_themes() {
+    let home = tempfile::tempdir().expect("a temporary data directory");
+    let mut visit = Visit::walk_up_to("parking-permit", home.path());
+    for contrast in [Contrast::Standard, Contrast::High] {
+        style(&visit.ctx, agora_client::panel::ui::MIN_TARGET, contrast);
+        visit.panel = WindowPanel::new("parking-permit");
+        visit.frame();
+        visit.frame();
+        // A mistake marked in red, beside the help and the hints.
+        visit.click("Review my application  →");
+        assert!(visit.shows("Parking zone: this field is required."));
+        let (poor, measured) = visit.poor_contrast();
+        assert!(
+            measured > 20,
+            "{contrast:?}: only {measured} texts on the form"
+        );
+        assert!(poor.is_empty(), "{contrast:?}, the form: {poor:#?}");
+        visit.fill_parking_permit();
+        visit.click("Review my application  →");
+        assert!(visit.shows("Check your application"));
+        let (poor, measured) = visit.poor_contrast();
+        assert!(
+            measured > 10,
+            "{contrast:?}: only {measured} texts on the review"
+        );
+        assert!(poor.is_empty(), "{contrast:?}, the review: {poor:#?}");
     }
 }
 

@@ -11,6 +11,7 @@ mod gateway;
 mod identity;
 mod kiosk;
 mod panel;
+mod raster;
 mod scene;
 mod services;
 mod xr;

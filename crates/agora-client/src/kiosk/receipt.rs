@@ -160,7 +160,7 @@ pub fn draw(
                 ui.label(RichText::new(w.receipt_qr).size(46.0).strong());
                 ui.label(RichText::new(service).size(26.0).color(MUTED));
                 ui.add_space(10.0);
-                let (state, colour) = state_words(summary, catalog, lang);
+                let (state, colour) = state_words(summary, catalog, lang, crate::panel::theme::of(ctx));
                 ui.label(RichText::new(state).size(36.0).color(colour).strong());
                 if summary.in_progress() {
                     ui.label(RichText::new(match lang {

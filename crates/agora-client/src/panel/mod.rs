@@ -10,6 +10,7 @@
 //! texture coordinates; the keyboard goes to the panel while it is open.
 
 pub mod qr;
+pub mod theme;
 pub mod ui;
 pub mod words;
 
@@ -115,6 +116,7 @@ pub fn plugin(
                 catalog: catalog.clone(),
             })
             .init_resource::<PanelTarget>()
+            .init_resource::<PanelLook>()
             .insert_resource(SessionHandle(match &outbox {
                 Some(outbox) => Session::start_visit(
                     home.clone(),
@@ -440,9 +442,17 @@ impl Default for PanelTarget {
     }
 }
 
+/// How the panel looks: its theme (the citizen's choice).
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Default)]
+pub struct PanelLook {
+    /// Standard or high contrast.
+    pub contrast: theme::Contrast,
+}
+
 fn draw_panel(
     mut ready: Local<bool>,
     target: Res<PanelTarget>,
+    look: Res<PanelLook>,
     lang: Res<Lang>,
     mut panels: ResMut<Panels>,
     session: Res<SessionHandle>,
@@ -457,8 +467,8 @@ fn draw_panel(
     if !*ready {
         ctx.set_fonts(fonts());
     }
-    if !*ready || target.is_changed() {
-        ui::style(&ctx, target.0);
+    if !*ready || target.is_changed() || look.is_changed() {
+        ui::style(&ctx, target.0, look.contrast);
         *ready = true;
     }
     let Some((service, accent)) = panels.open.clone() else {

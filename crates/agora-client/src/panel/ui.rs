@@ -23,6 +23,7 @@ use bevy_egui::egui::{
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+use super::theme::{Contrast, Theme, theme};
 use super::words::{Words, words};
 use crate::lang::Lang;
 use crate::session::{Reply, Request, Summary, Task};
@@ -338,23 +339,16 @@ struct Palette {
     accent: Color32,
 }
 
-const INK: Color32 = Color32::from_rgb(236, 240, 244);
-const MUTED: Color32 = Color32::from_rgb(160, 174, 190);
-const CARD: Color32 = Color32::from_rgb(30, 42, 56);
-const BACKGROUND: Color32 = Color32::from_rgb(18, 27, 38);
-const GOOD: Color32 = Color32::from_rgb(74, 196, 120);
-const BAD: Color32 = Color32::from_rgb(240, 98, 88);
-const WAIT: Color32 = Color32::from_rgb(242, 184, 64);
-
 /// The height of the panel's smallest target, in points: large enough for a controller's ray
 /// and a mouse on a 1080p screen.
 pub const MIN_TARGET: f32 = 44.0;
 
 /// Sets the panel's type sizes and spacing: large enough to read from the counter on a 1080p
 /// screen and in a headset; every target at least `target` points high (and
-/// [`MIN_TARGET`]).
-pub fn style(ctx: &egui::Context, target: f32) {
+/// [`MIN_TARGET`]); the colours of `contrast`'s theme.
+pub fn style(ctx: &egui::Context, target: f32, contrast: Contrast) {
     let target = target.max(MIN_TARGET);
+    super::theme::set(ctx, contrast);
     ctx.all_styles_mut(|style| {
         style.text_styles = [
             (TextStyle::Heading, FontId::proportional(36.0)),
@@ -370,10 +364,6 @@ pub fn style(ctx: &egui::Context, target: f32) {
         style.spacing.icon_width = 26.0;
         style.spacing.icon_width_inner = 14.0;
         style.spacing.scroll.bar_width = 14.0;
-        style.visuals = egui::Visuals::dark();
-        style.visuals.panel_fill = BACKGROUND;
-        style.visuals.extreme_bg_color = Color32::from_rgb(10, 16, 24);
-        style.visuals.override_text_color = Some(INK);
     });
 }
 
@@ -409,7 +399,7 @@ pub fn show(
         panel.pin_again.wipe();
     }
     Frame::new()
-        .fill(BACKGROUND)
+        .fill(theme(ui).background)
         .inner_margin(Margin::same(28))
         .show(ui, |ui| {
             ui.set_min_size(ui.available_size());
@@ -482,15 +472,15 @@ fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) {
         .anchor(egui::Align2::CENTER_BOTTOM, Vec2::new(0.0, -16.0))
         .show(&ctx, |ui| {
             Frame::new()
-                .fill(Color32::from_rgb(24, 30, 40))
-                .stroke(Stroke::new(1.0, MUTED))
+                .fill(theme(ui).keyboard)
+                .stroke(Stroke::new(1.0, theme(ui).muted))
                 .corner_radius(CornerRadius::same(12))
                 .inner_margin(Margin::same(14))
                 .show(ui, |ui| {
                     ui.spacing_mut().item_spacing = Vec2::new(10.0, 10.0);
                     let (label, text) = &keyboard.preview;
                     ui.horizontal(|ui| {
-                        ui.label(RichText::new(format!("{label}:")).color(MUTED));
+                        ui.label(RichText::new(format!("{label}:")).color(theme(ui).muted));
                         ui.label(RichText::new(format!("{text}|")).strong());
                     });
                     for row in KEY_ROWS {
@@ -575,7 +565,8 @@ fn header(
                 );
                 ui.add(
                     egui::Label::new(
-                        RichText::new(service.department.name.get(lang.into())).color(MUTED),
+                        RichText::new(service.department.name.get(lang.into()))
+                            .color(theme(ui).muted),
                     )
                     .wrap(),
                 );
@@ -599,7 +590,7 @@ fn header(
                 egui::Label::new(
                     RichText::new(format!("{}: {who}", w.identity))
                         .small()
-                        .color(MUTED),
+                        .color(theme(ui).muted),
                 )
                 .truncate(),
             );
@@ -624,7 +615,7 @@ fn short_did(did: &DidKey) -> String {
 
 fn card(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
     Frame::new()
-        .fill(CARD)
+        .fill(theme(ui).card)
         .corner_radius(CornerRadius::same(10))
         .inner_margin(Margin::same(18))
         .show(ui, |ui| {
@@ -666,10 +657,12 @@ fn form_step(
             .id_salt(("form", &panel.service))
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                ui.label(RichText::new(service.description.get(lang.into())).color(MUTED));
+                ui.label(
+                    RichText::new(service.description.get(lang.into())).color(theme(ui).muted),
+                );
                 ui.add_space(8.0);
                 if !service.open {
-                    ui.label(RichText::new(w.closed).color(BAD).strong());
+                    ui.label(RichText::new(w.closed).color(theme(ui).bad).strong());
                 }
                 for field in service.form.fields() {
                     let shown = panel.show_all || panel.touched.contains(&field.id);
@@ -685,13 +678,13 @@ fn form_step(
         card(ui, |ui| {
             ui.label(RichText::new(w.how_decided).strong());
             if let Some(summary) = service.policy.summary() {
-                ui.label(RichText::new(summary.get(lang.into())).color(MUTED));
+                ui.label(RichText::new(summary.get(lang.into())).color(theme(ui).muted));
             }
         });
         ui.add_space(8.0);
         card(ui, |ui| {
             if problems.is_empty() {
-                let colour = outcome_colour(verdict.outcome);
+                let colour = outcome_colour(verdict.outcome, theme(ui));
                 ui.label(
                     RichText::new(catalog.render(&verdict.outcome.likely(), lang.into()))
                         .color(colour)
@@ -701,12 +694,12 @@ fn form_step(
                     ui.label(format!("• {}", catalog.render(reason, lang.into())));
                 }
             } else {
-                ui.label(RichText::new(w.fill_in_to_see).color(MUTED));
+                ui.label(RichText::new(w.fill_in_to_see).color(theme(ui).muted));
             }
         });
         ui.add_space(8.0);
         if panel.show_all && !problems.is_empty() {
-            ui.label(RichText::new(w.fix_marked).color(BAD));
+            ui.label(RichText::new(w.fix_marked).color(theme(ui).bad));
         }
         let next = ui.add_enabled(
             service.open,
@@ -741,15 +734,19 @@ fn field_editor(
         } else {
             w.optional
         };
-        ui.label(RichText::new(note).small().color(MUTED));
+        ui.label(RichText::new(note).small().color(theme(ui).muted));
         label
     });
     let label_id = label.inner.id;
-    ui.label(RichText::new(field.help.get(l)).small().color(MUTED));
+    ui.label(
+        RichText::new(field.help.get(l))
+            .small()
+            .color(theme(ui).muted),
+    );
     let keyboard = &mut panel.keyboard;
     let entry = panel.draft.entry(field.id.clone()).or_default();
     let before = entry.clone();
-    let error_stroke = problem.map(|_| Stroke::new(2.0, BAD));
+    let error_stroke = problem.map(|_| Stroke::new(2.0, theme(ui).bad));
     // A fixed id: the box keeps its focus (and the on-panel keyboard its target) when the
     // error frame appears around it.
     let box_id = egui::Id::new(("field", &field.id));
@@ -877,15 +874,15 @@ fn field_editor(
         panel.touched.insert(field.id.clone());
     }
     if let Some(problem) = problem {
-        ui.label(RichText::new(problem).color(BAD));
+        ui.label(RichText::new(problem).color(theme(ui).bad));
     }
 }
 
-fn outcome_colour(outcome: Outcome) -> Color32 {
+fn outcome_colour(outcome: Outcome, theme: &Theme) -> Color32 {
     match outcome {
-        Outcome::Approve => GOOD,
-        Outcome::Reject => BAD,
-        Outcome::Refer => WAIT,
+        Outcome::Approve => theme.good,
+        Outcome::Reject => theme.bad,
+        Outcome::Refer => theme.wait,
     }
 }
 
@@ -935,7 +932,7 @@ fn review_step(
 ) {
     let answers = panel.answers(service);
     ui.label(RichText::new(w.review_title).size(30.0).strong());
-    ui.label(RichText::new(w.review_intro).color(MUTED));
+    ui.label(RichText::new(w.review_intro).color(theme(ui).muted));
     ui.add_space(6.0);
     let height = ui.available_height() - 90.0;
     ScrollArea::vertical()
@@ -949,14 +946,16 @@ fn review_step(
                     .spacing(Vec2::new(28.0, 12.0))
                     .show(ui, |ui| {
                         for field in service.form.fields() {
-                            ui.label(RichText::new(field.label.get(lang.into())).color(MUTED));
+                            ui.label(
+                                RichText::new(field.label.get(lang.into())).color(theme(ui).muted),
+                            );
                             ui.label(
                                 RichText::new(shown_answer(field, answers.get(&field.id), w, lang))
                                     .strong(),
                             );
                             ui.end_row();
                         }
-                        ui.label(RichText::new(w.signed_as).color(MUTED));
+                        ui.label(RichText::new(w.signed_as).color(theme(ui).muted));
                         ui.label(match model.identity {
                             _ if model.visit => w.visit_signer.to_owned(),
                             Some(Some(did)) => did.to_string(),
@@ -964,7 +963,7 @@ fn review_step(
                         });
                         ui.end_row();
                         let policy = service.policy.reference();
-                        ui.label(RichText::new(w.policy).color(MUTED));
+                        ui.label(RichText::new(w.policy).color(theme(ui).muted));
                         ui.label(format!("{} v{}", policy.id, policy.version));
                         ui.end_row();
                     });
@@ -973,7 +972,7 @@ fn review_step(
                 ui.add_space(6.0);
                 ui.label(
                     RichText::new(catalog.render(&verdict.outcome.likely(), lang.into()))
-                        .color(outcome_colour(verdict.outcome)),
+                        .color(outcome_colour(verdict.outcome, theme(ui))),
                 );
             }
         });
@@ -1023,7 +1022,7 @@ fn sign_step(
         w.enter_pin
     });
     if first_time {
-        ui.label(RichText::new(w.pin_rules).small().color(MUTED));
+        ui.label(RichText::new(w.pin_rules).small().color(theme(ui).muted));
     }
     ui.add_space(8.0);
     egui::Grid::new("pin-grid")
@@ -1045,12 +1044,12 @@ fn sign_step(
     let mismatch = first_time && !panel.pin_again.is_empty() && *panel.pin != *panel.pin_again;
     let short = !panel.pin.is_empty() && panel.pin.chars().count() < 6;
     if mismatch {
-        ui.label(RichText::new(w.pins_differ).color(BAD));
+        ui.label(RichText::new(w.pins_differ).color(theme(ui).bad));
     } else if short && first_time {
-        ui.label(RichText::new(w.pin_too_short).color(BAD));
+        ui.label(RichText::new(w.pin_too_short).color(theme(ui).bad));
     }
     if let Some((Task::Submit | Task::CreateIdentity | Task::Open, message)) = &model.problem {
-        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(BAD));
+        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(theme(ui).bad));
     }
     match model.busy {
         Some(Task::CreateIdentity) => {
@@ -1110,7 +1109,7 @@ fn visit_sign_step(
     let busy = model.busy.is_some();
     ui.label(w.visit_sign);
     if let Some((Task::Submit | Task::Open, message)) = &model.problem {
-        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(BAD));
+        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(theme(ui).bad));
     }
     if busy {
         ui.horizontal(|ui| {
@@ -1244,7 +1243,7 @@ fn sent_step(
     requests: &mut Vec<Request>,
 ) {
     ui.label(RichText::new(w.sent_title).size(30.0).strong());
-    ui.label(RichText::new(id.to_string()).small().color(MUTED));
+    ui.label(RichText::new(id.to_string()).small().color(theme(ui).muted));
     ui.add_space(6.0);
     // The card, the QR code beside it and the button under them may be taller than the panel
     // (a long timeline, a narrow column beside the code): they scroll rather than fall off it.
@@ -1327,11 +1326,23 @@ fn receipt_qr(ui: &mut Ui, model: &mut Model, code: &str, id: ApplicationId, w: 
         .strong(),
     );
     ui.set_max_width(side);
-    ui.add(egui::Label::new(RichText::new(w.receipt_qr_hint).small().color(MUTED)).wrap());
+    ui.add(
+        egui::Label::new(
+            RichText::new(w.receipt_qr_hint)
+                .small()
+                .color(theme(ui).muted),
+        )
+        .wrap(),
+    );
 }
 
 /// Where an application stands, in large words, and their colour.
-pub fn state_words(summary: &Summary, catalog: &Catalog, lang: Lang) -> (String, Color32) {
+pub fn state_words(
+    summary: &Summary,
+    catalog: &Catalog,
+    lang: Lang,
+    theme: &Theme,
+) -> (String, Color32) {
     let l = lang.into();
     match (summary.state, summary.outcome) {
         (State::Decided | State::Anchored, Some(outcome)) => (
@@ -1339,19 +1350,19 @@ pub fn state_words(summary: &Summary, catalog: &Catalog, lang: Lang) -> (String,
                 &agora_services::Message::new(format!("outcome.{}", outcome.as_str())),
                 l,
             ),
-            outcome_colour(outcome),
+            outcome_colour(outcome, theme),
         ),
         (State::Queued, _) => (
             catalog.render(&agora_services::Status::Queued.label(), l),
-            WAIT,
+            theme.wait,
         ),
         (State::Anchored, None) => (
             catalog.render(&agora_services::Status::Anchored.label(), l),
-            WAIT,
+            theme.wait,
         ),
         (State::Failed, _) | (State::Decided, None) => (
             catalog.render(&agora_services::Message::new("status.failed"), l),
-            BAD,
+            theme.bad,
         ),
     }
 }
@@ -1375,7 +1386,7 @@ fn application_card(
         if !large {
             ui.label(RichText::new(title).strong());
         }
-        let (words, colour) = state_words(summary, catalog, lang);
+        let (words, colour) = state_words(summary, catalog, lang, theme(ui));
         ui.horizontal(|ui| {
             if summary.in_progress() {
                 ui.spinner();
@@ -1411,13 +1422,17 @@ fn application_card(
             ui.label(format!("• {}", catalog.render(reason, l)));
         }
         if summary.demo {
-            ui.label(RichText::new(w.demo_decision).color(WAIT).strong());
+            ui.label(
+                RichText::new(w.demo_decision)
+                    .color(theme(ui).wait)
+                    .strong(),
+            );
         }
         if let Some(error) = &summary.last_error {
             ui.label(
                 RichText::new(format!("{}: {error}", w.last_attempt))
                     .small()
-                    .color(MUTED),
+                    .color(theme(ui).muted),
             );
         }
         ui.add_space(4.0);
@@ -1457,7 +1472,7 @@ fn application_card(
             ui.label(
                 RichText::new(format!("{at}   {}", catalog.render(step, l)))
                     .small()
-                    .color(MUTED),
+                    .color(theme(ui).muted),
             );
         }
         if summary.has_receipt && !model.visit {
@@ -1471,15 +1486,18 @@ fn application_card(
             if let Some((exported, path)) = &model.exported
                 && *exported == summary.id
             {
-                ui.label(RichText::new(format!("{} {}", w.saved_to, path.display())).color(GOOD));
+                ui.label(
+                    RichText::new(format!("{} {}", w.saved_to, path.display()))
+                        .color(theme(ui).good),
+                );
                 ui.label(
                     RichText::new(format!("{} {}", w.verify_hint, path.display()))
                         .small()
-                        .color(MUTED),
+                        .color(theme(ui).muted),
                 );
             }
             if let Some((Task::Export, message)) = &model.problem {
-                ui.label(RichText::new(message).color(BAD));
+                ui.label(RichText::new(message).color(theme(ui).bad));
             }
         }
     });
@@ -1504,7 +1522,7 @@ fn choice(ui: &mut Ui, selected: bool, label: &str) -> bool {
 
 fn comfort_tab(ui: &mut Ui, tab: &mut ComfortTab<'_>, w: &Words) {
     let settings = &mut *tab.settings;
-    ui.label(RichText::new(w.comfort_intro).color(MUTED));
+    ui.label(RichText::new(w.comfort_intro).color(theme(ui).muted));
     ui.add_space(10.0);
     egui::Grid::new("comfort")
         .num_columns(2)
@@ -1575,12 +1593,12 @@ fn comfort_tab(ui: &mut Ui, tab: &mut ComfortTab<'_>, w: &Words) {
             ui.label(
                 RichText::new(format!("{} {}", w.comfort_saved, path.display()))
                     .small()
-                    .color(MUTED),
+                    .color(theme(ui).muted),
             );
         }
         Ok(None) => {}
         Err(problem) => {
-            ui.label(RichText::new(format!("{}: {problem}", w.problem)).color(BAD));
+            ui.label(RichText::new(format!("{}: {problem}", w.problem)).color(theme(ui).bad));
         }
     }
 }
@@ -1594,14 +1612,14 @@ fn mine(
     requests: &mut Vec<Request>,
 ) {
     if let Some((Task::Open, message)) = &model.problem {
-        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(BAD));
+        ui.label(RichText::new(format!("{}: {message}", w.problem)).color(theme(ui).bad));
         if ui.button(w.try_again).clicked() {
             model.problem = None;
             requests.push(Request::Refresh);
         }
     }
     if model.applications.is_empty() {
-        ui.label(RichText::new(w.nothing_yet).color(MUTED));
+        ui.label(RichText::new(w.nothing_yet).color(theme(ui).muted));
         return;
     }
     let list = model.applications.clone();
