@@ -19,6 +19,7 @@ pub mod scene;
 pub mod scenery;
 pub mod screenshot;
 pub mod session;
+pub mod settings;
 pub mod textures;
 pub mod xr;
 
@@ -68,7 +69,9 @@ pub struct PlazaPlugin {
 
 impl Plugin for PlazaPlugin {
     fn build(&self, app: &mut App) {
-        app.insert_resource(self.lang);
+        app.insert_resource(self.lang)
+            .init_resource::<settings::SettingsStore>()
+            .add_systems(Update, settings::follow.in_set(AppSystems::Update));
         app.add_plugins(core_plugin(self.layout.clone()));
         app.add_plugins((
             lang::plugin,
@@ -108,8 +111,6 @@ impl Plugin for PlazaPlugin {
         if comfort_view && self.xr.is_none() {
             app.insert_resource(xr::interaction::Comfort {
                 settings: xr::comfort::ComfortSettings::default(),
-                file: None,
-                problem: None,
             })
             .insert_resource(panel::PanelPlacement::WithinReach);
         }

@@ -14,8 +14,10 @@ use agora_client::PlazaPlugin;
 use agora_client::commands::gateway::LedgerSpec;
 use agora_client::commands::{self, CommandError, PinSource};
 use agora_client::lang::Lang;
+use agora_client::panel::theme::Contrast;
 use agora_client::scene::layout::PlazaLayout;
 use agora_client::screenshot::{LAUNCHED, ScreenshotRequest, View};
+use agora_client::settings::SettingsStore;
 use agora_client::xr::{self, probe};
 
 /// Agora: walk up to a city's service windows in a virtual plaza.
@@ -39,9 +41,13 @@ struct Cli {
     /// The plaza layout to load (RON); the built-in civic plaza when absent.
     #[arg(long, value_name = "FILE")]
     scene: Option<PathBuf>,
-    /// The language the interface speaks: en or zh-CN.
-    #[arg(long, default_value = "en", value_parser = parse_lang)]
-    lang: Lang,
+    /// The language the interface starts in: en or zh-CN (otherwise the one chosen last, kept in
+    /// the settings, else English).
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<Lang>,
+    /// The panel's contrast to start with: standard or high (otherwise the one chosen last).
+    #[arg(long, value_parser = parse_contrast)]
+    contrast: Option<Contrast>,
     /// The ledger the plaza's windows submit to: `local` (the embedded one) or `evm:URL`
     /// (the city's registry, configured by evm-ledger.json in the data directory).
     #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
@@ -682,6 +688,14 @@ enum Mode {
     Kiosk,
 }
 
+fn parse_contrast(text: &str) -> Result<Contrast, String> {
+    match text {
+        "standard" => Ok(Contrast::Standard),
+        "high" => Ok(Contrast::High),
+        _ => Err(format!("unknown contrast {text:?}: use standard or high")),
+    }
+}
+
 fn parse_lang(tag: &str) -> Result<Lang, String> {
     Lang::from_tag(tag).ok_or_else(|| format!("unsupported language {tag:?}: use en or zh-CN"))
 }
@@ -730,8 +744,24 @@ fn main() -> ExitCode {
     let kiosk = plaza.kiosk.clone();
     let (headset, notes) = choose_mode(cli.mode, capturing);
     let mut plaza = plaza;
+    // The citizen's settings on their own device; a kiosk and a picture keep none.
+    let mut settings = if kiosk.is_none() && !capturing {
+        SettingsStore::open(&plaza.home)
+    } else {
+        SettingsStore::default()
+    };
+    if let Some(contrast) = cli.contrast {
+        settings.settings.contrast = contrast;
+    }
+    match (cli.lang, settings.settings.language, &kiosk) {
+        (Some(lang), _, _) => plaza.lang = lang,
+        (None, Some(lang), None) => plaza.lang = lang,
+        _ => {}
+    }
     if headset.is_some() {
-        plaza.xr = Some(comfort(&plaza.home));
+        plaza.xr = Some(xr::interaction::Comfort {
+            settings: settings.settings.comfort,
+        });
     }
     let mut resolution = WindowResolution::new(cli.size.x, cli.size.y);
     if capturing {
@@ -792,6 +822,8 @@ fn main() -> ExitCode {
         .as_ref()
         .is_some_and(|request| request.filled)
         .then(|| plaza.home.clone());
+    let lang = plaza.lang;
+    app.insert_resource(settings);
     app.add_plugins(plaza);
     for note in notes {
         if let Some(detail) = note.detail {
@@ -800,7 +832,7 @@ fn main() -> ExitCode {
         if let Some(sentence) = note.sentence {
             app.world_mut()
                 .resource_mut::<xr::XrNotice>()
-                .say(sentence, cli.lang);
+                .say(sentence, lang);
         }
     }
     let exit = app.run();
@@ -900,7 +932,7 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
             None if cli.filled || cli.screenshot.is_some() => {
                 // A picture of the kiosk needs no hall of its own; it speaks --lang.
                 agora_client::kiosk::KioskConfig {
-                    language: cli.lang,
+                    language: cli.lang.unwrap_or_default(),
                     ..agora_client::kiosk::config::example()
                 }
             }
@@ -934,7 +966,7 @@ fn prepare(cli: &Cli) -> anyhow::Result<PlazaPlugin> {
     }
     Ok(PlazaPlugin {
         layout,
-        lang: cli.lang,
+        lang: cli.lang.unwrap_or_default(),
         screenshot,
         home,
         catalog,
@@ -1000,20 +1032,5 @@ fn choose_mode(mode: Mode, capturing: bool) -> (Option<probe::Headset>, Vec<Mode
                 }
             }
         },
-    }
-}
-
-/// The citizen's comfort settings, or the defaults with a note when their file is broken (the
-/// file is left as it is, so nothing the citizen wrote is lost).
-fn comfort(home: &std::path::Path) -> xr::interaction::Comfort {
-    let file = home.join(xr::comfort::SETTINGS_FILE);
-    let settings = xr::comfort::ComfortSettings::load(&file).unwrap_or_else(|error| {
-        eprintln!("agora: {error}; using the default comfort settings");
-        xr::comfort::ComfortSettings::default()
-    });
-    xr::interaction::Comfort {
-        settings,
-        file: Some(file),
-        problem: None,
     }
 }

@@ -260,9 +260,9 @@ fn open_comfort_tab(request: Res<ScreenshotRequest>, panels: Option<ResMut<crate
         return;
     };
     if let Some(panel) = panels.windows.get_mut(id)
-        && panel.tab != crate::panel::ui::Tab::Comfort
+        && panel.tab != crate::panel::ui::Tab::Settings
     {
-        panel.tab = crate::panel::ui::Tab::Comfort;
+        panel.tab = crate::panel::ui::Tab::Settings;
     }
 }
 

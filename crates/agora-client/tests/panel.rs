@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use agora_client::lang::Lang;
 use agora_client::panel::theme::Contrast;
-use agora_client::panel::ui::{ComfortTab, Model, PANEL_POINTS, WindowPanel, show, style};
+use agora_client::panel::ui::{Model, PANEL_POINTS, SettingsTab, WindowPanel, show, style};
 use agora_client::panel::{
     PANEL_SIZE, PanelPlacement, PanelPointer, fonts, nearest_booth, panel_transform, pointer_events,
 };
@@ -19,6 +19,7 @@ use agora_client::pointer::{PointerHit, hit_panel, panel_point};
 use agora_client::scene::layout::PlazaLayout;
 use agora_client::scene::{ServiceWindow, compass_rotation, ground};
 use agora_client::session::Session;
+use agora_client::settings::Settings;
 use agora_client::xr::comfort::{ComfortSettings, Handedness, Posture};
 use agora_services::Catalog;
 use bevy::prelude::*;
@@ -42,6 +43,8 @@ struct Visit {
     nodes: Vec<accesskit::Node>,
     /// The headset's comfort settings, when the visit is in XR mode.
     comfort: Option<ComfortSettings>,
+    /// The citizen's settings as the Settings tab leaves them.
+    settings: Settings,
     /// The panel's clock: 50 ms a frame, so that two clicks frames apart are not a double
     /// click.
     clock: f64,
@@ -110,6 +113,7 @@ impl Visit {
             nodes: Vec::new(),
             clock: 0.0,
             comfort: None,
+            settings: Settings::default(),
             textures: crate::raster::Textures::default(),
             shapes: Vec::new(),
             pixels_per_point: 1.0,
@@ -227,10 +231,15 @@ impl Visit {
         };
         let mut requests = Vec::new();
         let now = time::OffsetDateTime::now_utc();
-        let mut tab = self.comfort.as_mut().map(|settings| ComfortTab {
-            settings,
+        let mut settings = Settings {
+            comfort: self.comfort.unwrap_or_default(),
+            ..self.settings
+        };
+        let mut tab = SettingsTab {
+            settings: &mut settings,
+            comfort: self.comfort.is_some(),
             saved: Ok(None),
-        });
+        };
         let mut output = self.ctx.run_ui(input, |ui| {
             requests.extend(show(
                 ui,
@@ -240,9 +249,24 @@ impl Visit {
                 self.lang,
                 [60, 120, 200],
                 now,
-                tab.as_mut(),
+                Some(&mut tab),
             ));
         });
+        // What the app does with the settings (`settings::follow`): the language and the look.
+        if let Some(comfort) = &mut self.comfort {
+            *comfort = settings.comfort;
+        }
+        if let Some(lang) = settings.language {
+            self.lang = lang;
+        }
+        if settings.contrast != self.settings.contrast {
+            style(
+                &self.ctx,
+                agora_client::panel::ui::MIN_TARGET,
+                settings.contrast,
+            );
+        }
+        self.settings = settings;
         self.textures.update(&output.textures_delta);
         output.textures_delta.clear();
         self.shapes = std::mem::take(&mut output.shapes);
@@ -581,10 +605,15 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
 fn in_a_headset_the_panel_has_a_comfort_tab_that_changes_the_settings() {
     let home = tempfile::tempdir().expect("a temporary data directory");
     let mut visit = Visit::walk_up_to("parking-permit", home.path());
-    assert!(!visit.shows("Comfort"), "no comfort tab on the desktop");
+    visit.click("Settings");
+    assert!(
+        visit.shows("Contrast") && !visit.shows("Snap turn"),
+        "the desktop's settings have no headset comfort: {:?}",
+        visit.words()
+    );
     visit.comfort = Some(ComfortSettings::default());
     visit.frame();
-    visit.click("Comfort");
+    assert!(visit.shows("Comfort"), "{:?}", visit.words());
     for choice in ["45°", "Glide (smooth movement)", "Seated", "Left"] {
         visit.click(choice);
     }
@@ -713,6 +742,44 @@ fn a_long_service_title_wraps_instead_of_running_under_the_tabs() {
             );
         }
     }
+}
+
+/// A citizen switches to Chinese and to high contrast on the Settings tab halfway through a
+/// form: the whole panel speaks Chinese at once, and nothing entered is lost.
+#[test]
+fn the_language_and_contrast_change_mid_form_and_the_draft_stays() {
+    let home = tempfile::tempdir().expect("a temporary data directory");
+    let mut visit = Visit::walk_up_to("parking-permit", home.path());
+    visit.choose("Parking zone", "Zone B – Riverside");
+    visit.type_into("Home address", "88 Riverside Road");
+    visit.click("Settings");
+    visit.click("中文");
+    assert_eq!(visit.settings.language, Some(Lang::ZhCn));
+    assert!(visit.shows("对比度"), "{:?}", visit.words());
+    visit.click("高对比度");
+    assert_eq!(visit.settings.contrast, Contrast::High);
+    visit.click("申请");
+    assert!(visit.shows("停车片区"), "{:?}", visit.words());
+    let english: Vec<String> = visit
+        .words()
+        .into_iter()
+        .filter(|w| {
+            w.split_whitespace()
+                .any(|word| word.len() > 3 && word.chars().all(|c| c.is_ascii_alphabetic()))
+        })
+        .filter(|w| !w.contains("Riverside Road") && !w.starts_with("did:key") && w != "English")
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English words left on the Chinese panel: {english:?}"
+    );
+    assert!(
+        visit.words().iter().any(|w| w == "88 Riverside Road"),
+        "the address typed before the switch is still there: {:?}",
+        visit.words()
+    );
+    let (poor, _) = visit.poor_contrast();
+    assert!(poor.is_empty(), "{poor:#?}");
 }
 
 /// Every text on the panel stands out from what is behind it, measured from its pixels, in the

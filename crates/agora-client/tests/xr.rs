@@ -33,11 +33,7 @@ impl Headset {
         let spawn = app.world().resource::<Plaza>().spawn.position;
         let spawn = Vec3::new(spawn.x, 0.0, spawn.z);
         app.add_plugins(xr::notice_plugin)
-            .insert_resource(Comfort {
-                settings,
-                file: None,
-                problem: None,
-            })
+            .insert_resource(Comfort { settings })
             .add_plugins(interaction::plugin)
             .add_systems(Update, cast_pointers.in_set(AppSystems::RecordInput));
         app.update();

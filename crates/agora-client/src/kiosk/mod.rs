@@ -235,6 +235,7 @@ fn end_visit(
     mut panels: ResMut<Panels>,
     mut session: ResMut<SessionHandle>,
     mut sheet: ResMut<receipt::ReceiptSheet>,
+    mut settings: ResMut<crate::settings::SettingsStore>,
     mut eyes: Query<(&mut Transform, &mut Citizen)>,
 ) {
     if ends.read().count() == 0 {
@@ -248,6 +249,8 @@ fn end_visit(
     panels.model = crate::panel::ui::Model::default();
     panels.open = None;
     *sheet = receipt::ReceiptSheet::default();
+    // The visitor's contrast and language were theirs alone.
+    *settings = crate::settings::SettingsStore::default();
     *stage = Stage::Attract;
     *lang = kiosk.config.language;
     commands.remove_resource::<Travel>();

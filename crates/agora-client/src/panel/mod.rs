@@ -458,7 +458,8 @@ fn draw_panel(
     session: Res<SessionHandle>,
     mut typing: ResMut<Typing>,
     mut contexts: Query<&mut EguiContext, With<PanelContext>>,
-    comfort: Option<ResMut<Comfort>>,
+    comfort: Option<Res<Comfort>>,
+    mut store: ResMut<crate::settings::SettingsStore>,
 ) {
     let Ok(mut context) = contexts.single_mut() else {
         return;
@@ -490,18 +491,16 @@ fn draw_panel(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    let mut settings = comfort.as_ref().map(|c| c.settings);
-    let saved = comfort.as_ref().map(|c| match &c.problem {
+    let mut settings = store.settings;
+    let saved = match &store.problem {
         Some(problem) => Err(problem.clone()),
-        None => Ok(c.file.clone()),
-    });
-    let mut tab = settings
-        .as_mut()
-        .zip(saved.as_ref())
-        .map(|(settings, saved)| ui::ComfortTab {
-            settings,
-            saved: saved.as_ref().map(Option::as_deref).map_err(Clone::clone),
-        });
+        None => Ok(store.file.clone()),
+    };
+    let mut tab = ui::SettingsTab {
+        settings: &mut settings,
+        comfort: comfort.is_some(),
+        saved: saved.as_ref().map(Option::as_deref).map_err(Clone::clone),
+    };
     let requests = ui::show(
         &mut root,
         panel,
@@ -510,10 +509,11 @@ fn draw_panel(
         *lang,
         accent,
         OffsetDateTime::now_utc(),
-        tab.as_mut(),
+        Some(&mut tab),
     );
-    if let (Some(mut comfort), Some(settings)) = (comfort, settings) {
-        comfort.change(settings);
+    // The settings follow into the app (language, look, comfort) through `settings::follow`.
+    if settings != store.settings {
+        store.change(settings);
     }
 
     for request in requests {

@@ -27,6 +27,7 @@ use super::theme::{Contrast, Theme, theme};
 use super::words::{Words, words};
 use crate::lang::Lang;
 use crate::session::{Reply, Request, Summary, Task};
+use crate::settings::Settings;
 use crate::xr::comfort::{ComfortSettings, Handedness, Posture};
 
 /// The panel's size in egui points (one point is one texel: see `panel::PANEL_PIXELS`).
@@ -114,8 +115,8 @@ pub enum Tab {
     Apply,
     /// Every application of this device.
     Mine,
-    /// The headset's comfort settings (shown in XR mode).
-    Comfort,
+    /// The citizen's settings: language, contrast, and in a headset its comfort.
+    Settings,
 }
 
 /// Where in the application the citizen is.
@@ -376,7 +377,7 @@ pub fn show(
     lang: Lang,
     accent: [u8; 3],
     now: OffsetDateTime,
-    mut comfort: Option<&mut ComfortTab<'_>>,
+    mut settings: Option<&mut SettingsTab<'_>>,
 ) -> Vec<Request> {
     let w = words(lang);
     let palette = Palette {
@@ -411,7 +412,7 @@ pub fn show(
                 w,
                 &palette,
                 lang,
-                comfort.is_some(),
+                settings.is_some(),
             );
             ui.add_space(6.0);
             match panel.tab {
@@ -434,13 +435,13 @@ pub fn show(
                     }
                 },
                 Tab::Mine => mine(ui, model, catalog, w, lang, &mut requests),
-                Tab::Comfort => match &mut comfort {
-                    Some(comfort) => comfort_tab(ui, comfort, w),
+                Tab::Settings => match &mut settings {
+                    Some(settings) => settings_tab(ui, settings, w, lang, model.visit),
                     None => panel.tab = Tab::Apply,
                 },
             }
         });
-    if comfort.is_some() || model.on_screen_keyboard {
+    if settings.as_ref().is_some_and(|s| s.comfort) || model.on_screen_keyboard {
         on_panel_keyboard(ui, &mut panel.keyboard, w);
     }
     requests
@@ -528,10 +529,10 @@ fn header(
     w: &Words,
     palette: &Palette,
     lang: Lang,
-    with_comfort: bool,
+    with_settings: bool,
 ) {
-    let comfort = with_comfort.then_some((Tab::Comfort, w.comfort_tab));
-    let tabs: Vec<(Tab, &str)> = comfort
+    let settings = with_settings.then_some((Tab::Settings, w.settings_tab));
+    let tabs: Vec<(Tab, &str)> = settings
         .into_iter()
         .chain([(Tab::Mine, w.mine_tab), (Tab::Apply, w.apply_tab)])
         .collect();
@@ -1503,11 +1504,14 @@ fn application_card(
     });
 }
 
-/// The comfort settings as the panel edits them, and what became of the last save.
+/// The citizen's settings as the panel's Settings tab edits them, and what became of the
+/// last save.
 #[derive(Debug)]
-pub struct ComfortTab<'a> {
+pub struct SettingsTab<'a> {
     /// The settings, changed in place.
-    pub settings: &'a mut ComfortSettings,
+    pub settings: &'a mut Settings,
+    /// Whether the headset's comfort settings are shown (in a headset).
+    pub comfort: bool,
     /// Where they were last saved, or why they could not be.
     pub saved: Result<Option<&'a std::path::Path>, String>,
 }
@@ -1520,8 +1524,64 @@ fn choice(ui: &mut Ui, selected: bool, label: &str) -> bool {
     ui.add(button).clicked() && !selected
 }
 
-fn comfort_tab(ui: &mut Ui, tab: &mut ComfortTab<'_>, w: &Words) {
-    let settings = &mut *tab.settings;
+fn settings_tab(ui: &mut Ui, tab: &mut SettingsTab<'_>, w: &Words, lang: Lang, visit: bool) {
+    let intro = if visit {
+        w.settings_intro_visit
+    } else {
+        w.settings_intro
+    };
+    ui.label(RichText::new(intro).color(theme(ui).muted));
+    ui.add_space(10.0);
+    egui::Grid::new("display")
+        .num_columns(2)
+        .spacing(Vec2::new(28.0, 16.0))
+        .show(ui, |ui| {
+            ui.label(RichText::new(w.language).strong());
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 14.0;
+                for (choose, label) in [(Lang::En, "English"), (Lang::ZhCn, "中文")] {
+                    if choice(ui, lang == choose, label) {
+                        tab.settings.language = Some(choose);
+                    }
+                }
+            });
+            ui.end_row();
+            ui.label(RichText::new(w.contrast).strong());
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 14.0;
+                for (contrast, label) in [
+                    (Contrast::Standard, w.contrast_standard),
+                    (Contrast::High, w.contrast_high),
+                ] {
+                    if choice(ui, tab.settings.contrast == contrast, label) {
+                        tab.settings.contrast = contrast;
+                    }
+                }
+            });
+            ui.end_row();
+        });
+    if tab.comfort {
+        ui.add_space(18.0);
+        ui.label(RichText::new(w.comfort_tab).heading().strong());
+        comfort_settings(ui, &mut tab.settings.comfort, w);
+    }
+    ui.add_space(14.0);
+    match &tab.saved {
+        Ok(Some(path)) => {
+            ui.label(
+                RichText::new(format!("{} {}", w.comfort_saved, path.display()))
+                    .small()
+                    .color(theme(ui).muted),
+            );
+        }
+        Ok(None) => {}
+        Err(problem) => {
+            ui.label(RichText::new(format!("{}: {problem}", w.problem)).color(theme(ui).bad));
+        }
+    }
+}
+
+fn comfort_settings(ui: &mut Ui, settings: &mut ComfortSettings, w: &Words) {
     ui.label(RichText::new(w.comfort_intro).color(theme(ui).muted));
     ui.add_space(10.0);
     egui::Grid::new("comfort")
@@ -1587,20 +1647,6 @@ fn comfort_tab(ui: &mut Ui, tab: &mut ComfortTab<'_>, w: &Words) {
             });
             ui.end_row();
         });
-    ui.add_space(14.0);
-    match &tab.saved {
-        Ok(Some(path)) => {
-            ui.label(
-                RichText::new(format!("{} {}", w.comfort_saved, path.display()))
-                    .small()
-                    .color(theme(ui).muted),
-            );
-        }
-        Ok(None) => {}
-        Err(problem) => {
-            ui.label(RichText::new(format!("{}: {problem}", w.problem)).color(theme(ui).bad));
-        }
-    }
 }
 
 fn mine(

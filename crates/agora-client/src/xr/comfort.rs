@@ -4,16 +4,11 @@
 //!
 //! Pure functions and plain data, so that they are tested without an app or a headset.
 
-use std::path::{Path, PathBuf};
-
 use bevy::math::{Quat, Vec2, Vec3};
 use serde::{Deserialize, Serialize};
 
 use crate::scene::footprint::Footprint;
 use crate::scene::layout::Bounds;
-
-/// The name of the settings file in the citizen's data directory.
-pub const SETTINGS_FILE: &str = "comfort.ron";
 
 /// How the citizen likes to move and stand in a headset. Every field has a comfortable default,
 /// so a file may name only what it changes.
@@ -83,80 +78,9 @@ pub enum Handedness {
     Left,
 }
 
-/// A settings file that could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    /// The file exists but could not be read.
-    #[error("cannot read the comfort settings {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not valid settings.
-    #[error("the comfort settings {path} are not valid: {message}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, with line and column.
-        message: String,
-    },
-    /// The file could not be written.
-    #[error("cannot save the comfort settings to {path}: {source}")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-}
-
 impl ComfortSettings {
-    /// Reads the settings from `path`; a missing file is the defaults.
-    pub fn load(path: &Path) -> Result<Self, SettingsError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self::default());
-            }
-            Err(source) => {
-                return Err(SettingsError::Read {
-                    path: path.to_owned(),
-                    source,
-                });
-            }
-        };
-        let settings: Self = ron::from_str(&text).map_err(|error| SettingsError::Invalid {
-            path: path.to_owned(),
-            message: error.to_string(),
-        })?;
-        settings.check().map_err(|message| SettingsError::Invalid {
-            path: path.to_owned(),
-            message,
-        })?;
-        Ok(settings)
-    }
-
-    /// Writes the settings to `path` (through a temporary file, so a crash never leaves half a
-    /// file behind).
-    pub fn save(&self, path: &Path) -> Result<(), SettingsError> {
-        let write = |source| SettingsError::Write {
-            path: path.to_owned(),
-            source,
-        };
-        let text = ron::ser::to_string_pretty(self, ron::ser::PrettyConfig::default())
-            .expect("comfort settings always serialize");
-        if let Some(folder) = path.parent() {
-            std::fs::create_dir_all(folder).map_err(write)?;
-        }
-        let temporary = path.with_extension("ron.new");
-        std::fs::write(&temporary, text + "\n").map_err(write)?;
-        std::fs::rename(&temporary, path).map_err(write)
-    }
-
     /// Values a person could not mean.
-    fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if !(5.0..=90.0).contains(&self.snap_turn_degrees) {
             return Err(format!(
                 "snap_turn_degrees is {}; use a turn between 5 and 90 degrees",
@@ -397,40 +321,5 @@ mod tests {
         let rig = Vec3::new(1.0, 0.2, 1.0);
         let moved = teleport_to(rig, Vec3::new(1.3, 1.9, 0.8), Vec3::new(-4.0, 0.0, -6.0));
         assert_eq!(moved, Vec3::new(-4.3, 0.2, -5.8));
-    }
-
-    #[test]
-    fn settings_files_name_only_what_they_change_and_bad_values_are_named() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let path = dir.path().join(SETTINGS_FILE);
-        assert_eq!(
-            ComfortSettings::load(&path).expect("no file is the defaults"),
-            ComfortSettings::default()
-        );
-        std::fs::write(
-            &path,
-            "(snap_turn_degrees: 45, posture: Seated(raise: 0.45), handedness: Left)",
-        )
-        .expect("write");
-        let settings = ComfortSettings::load(&path).expect("valid settings");
-        assert_eq!(settings.snap_turn_degrees, 45.0);
-        assert_eq!(settings.posture.raise(), 0.45);
-        assert_eq!(settings.handedness, Handedness::Left);
-        assert!(settings.teleport && !settings.smooth_locomotion);
-
-        settings.save(&path).expect("saved");
-        assert_eq!(ComfortSettings::load(&path).expect("read back"), settings);
-
-        for (text, names) in [
-            ("(snap_turn_degrees: 400)", "snap_turn_degrees"),
-            ("(teleport: false)", "both off"),
-            ("(turn_speed: 3)", "turn_speed"),
-            ("(posture: Lying)", "Lying"),
-        ] {
-            std::fs::write(&path, text).expect("write");
-            let error = ComfortSettings::load(&path).expect_err(text).to_string();
-            assert!(error.contains(names), "{text}: {error}");
-            assert!(error.contains(SETTINGS_FILE), "{error}");
-        }
     }
 }

@@ -90,30 +90,9 @@ pub struct Haptic {
 /// The citizen's comfort settings, and where they are kept.
 #[derive(Resource, Debug, Clone, PartialEq)]
 pub struct Comfort {
-    /// The settings in force.
+    /// The settings in force (kept in the citizen's settings file by
+    /// [`crate::settings::follow`]).
     pub settings: ComfortSettings,
-    /// The file they are saved to when changed, if any.
-    pub file: Option<std::path::PathBuf>,
-    /// Why the last change could not be saved.
-    pub problem: Option<String>,
-}
-
-impl Comfort {
-    /// Puts `settings` in force and saves them, remembering a failure to show it.
-    pub fn change(&mut self, settings: ComfortSettings) {
-        if settings == self.settings {
-            return;
-        }
-        self.settings = settings;
-        self.problem = self
-            .file
-            .as_deref()
-            .and_then(|file| settings.save(file).err())
-            .map(|error| error.to_string());
-        if let Some(problem) = &self.problem {
-            warn!("{problem}");
-        }
-    }
 }
 
 /// How dark the edges of the view are, 0 (clear) to 1, eased towards `target` each frame.
@@ -411,41 +390,4 @@ fn ease_vignette(time: Res<Time>, mut vignette: ResMut<Vignette>) {
     let step = rate * time.delta_secs();
     let difference = vignette.target - vignette.strength;
     vignette.strength += difference.clamp(-step, step);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::xr::comfort::{Posture, SETTINGS_FILE};
-
-    #[test]
-    fn a_change_is_saved_and_a_failed_save_is_kept_to_show() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let file = dir.path().join(SETTINGS_FILE);
-        let mut comfort = Comfort {
-            settings: ComfortSettings::default(),
-            file: Some(file.clone()),
-            problem: None,
-        };
-        let seated = ComfortSettings {
-            posture: Posture::Seated { raise: 0.5 },
-            ..ComfortSettings::default()
-        };
-        comfort.change(seated);
-        assert_eq!(comfort.problem, None);
-        assert_eq!(ComfortSettings::load(&file).expect("saved"), seated);
-
-        // A data directory that is a file cannot hold the settings: the change stays in force
-        // and the reason is kept for the panel.
-        let blocked = dir.path().join("not-a-folder");
-        std::fs::write(&blocked, "x").expect("write");
-        comfort.file = Some(blocked.join(SETTINGS_FILE));
-        comfort.change(ComfortSettings::default());
-        assert_eq!(comfort.settings, ComfortSettings::default());
-        let problem = comfort.problem.expect("the failed save is remembered");
-        assert!(
-            problem.contains("cannot save the comfort settings"),
-            "{problem}"
-        );
-    }
 }
