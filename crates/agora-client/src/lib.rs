@@ -111,6 +111,7 @@ impl Plugin for PlazaPlugin {
         if comfort_view && self.xr.is_none() {
             app.insert_resource(xr::interaction::Comfort {
                 settings: xr::comfort::ComfortSettings::default(),
+                reduced_motion: false,
             })
             .insert_resource(panel::PanelPlacement::WithinReach);
         }

@@ -761,6 +761,7 @@ fn main() -> ExitCode {
     if headset.is_some() {
         plaza.xr = Some(xr::interaction::Comfort {
             settings: settings.settings.comfort,
+            reduced_motion: settings.settings.reduced_motion,
         });
     }
     let mut resolution = WindowResolution::new(cli.size.x, cli.size.y);

@@ -7,6 +7,7 @@
 //! (
 //!     language: Some("zh-CN"),
 //!     contrast: High,
+//!     reduced_motion: true,
 //!     comfort: (snap_turn_degrees: 45, posture: Seated(raise: 0.45)),
 //! )
 //! ```
@@ -37,6 +38,9 @@ pub struct Settings {
     pub language: Option<Lang>,
     /// The panel's theme.
     pub contrast: Contrast,
+    /// No smooth motion anywhere: the kiosk's view jumps to a booth, a headset only teleports
+    /// (no gliding, no vignette), panels neither animate nor scroll smoothly.
+    pub reduced_motion: bool,
     /// How the citizen moves and stands in a headset.
     pub comfort: ComfortSettings,
 }
@@ -230,19 +234,23 @@ pub fn follow(
     {
         lang.set_if_neq(chosen);
     }
-    if let Some(mut comfort) = comfort
-        && comfort.settings != store.settings.comfort
-    {
-        if comfort.is_changed() {
-            let mut settings = store.settings;
-            settings.comfort = comfort.settings;
-            store.change(settings);
-        } else {
-            comfort.settings = store.settings.comfort;
+    if let Some(mut comfort) = comfort {
+        if comfort.settings != store.settings.comfort {
+            if comfort.is_changed() {
+                let mut settings = store.settings;
+                settings.comfort = comfort.settings;
+                store.change(settings);
+            } else {
+                comfort.settings = store.settings.comfort;
+            }
+        }
+        if comfort.reduced_motion != store.settings.reduced_motion {
+            comfort.reduced_motion = store.settings.reduced_motion;
         }
     }
     look.set_if_neq(PanelLook {
         contrast: store.settings.contrast,
+        reduced_motion: store.settings.reduced_motion,
     });
 }
 
@@ -261,13 +269,14 @@ mod tests {
         );
         std::fs::write(
             &path,
-            "(language: Some(\"zh-CN\"), contrast: High, comfort: (snap_turn_degrees: 45, \
-             posture: Seated(raise: 0.45), handedness: Left))",
+            "(language: Some(\"zh-CN\"), contrast: High, reduced_motion: true, comfort: \
+             (snap_turn_degrees: 45, posture: Seated(raise: 0.45), handedness: Left))",
         )
         .expect("write");
         let settings = Settings::load(&path).expect("valid settings");
         assert_eq!(settings.language, Some(Lang::ZhCn));
         assert_eq!(settings.contrast, Contrast::High);
+        assert!(settings.reduced_motion);
         assert_eq!(settings.comfort.snap_turn_degrees, 45.0);
         assert_eq!(settings.comfort.posture.raise(), 0.45);
         assert_eq!(settings.comfort.handedness, Handedness::Left);

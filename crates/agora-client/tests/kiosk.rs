@@ -285,6 +285,46 @@ fn a_visit_left_alone_counts_down_and_ends_taking_everything_and_finish_ends_one
     assert_ne!(hall.visitor(), next);
 }
 
+/// With reduced motion a tap on a service puts the view at its booth at once; without it
+/// the view travels there over a few frames.
+#[test]
+fn reduced_motion_puts_the_view_at_the_booth_at_once() {
+    use agora_client::citizen::Citizen;
+    use agora_client::settings::SettingsStore;
+    let home = tempfile::tempdir().expect("a kiosk home");
+    let mut hall = Hall::open(home.path(), configuration());
+    let eyes = |hall: &mut Hall| -> Vec3 {
+        let mut eyes = hall
+            .app
+            .world_mut()
+            .query_filtered::<&Transform, With<Citizen>>();
+        eyes.single(hall.app.world()).expect("the eyes").translation
+    };
+    hall.send(StartVisit(Lang::En));
+    let start = eyes(&mut hall);
+    hall.send(GoToWindow("parking-permit".to_owned()));
+    let one_frame = eyes(&mut hall);
+    hall.frames(60);
+    let there = eyes(&mut hall);
+    assert!(
+        one_frame.distance(there) > 0.5,
+        "smooth by default: a frame in, the view is still on its way ({start} → {one_frame} → {there})"
+    );
+    hall.send(EndVisit);
+    hall.send(StartVisit(Lang::En));
+    hall.app
+        .world_mut()
+        .resource_mut::<SettingsStore>()
+        .settings
+        .reduced_motion = true;
+    hall.send(GoToWindow("parking-permit".to_owned()));
+    hall.frames(1);
+    assert!(
+        eyes(&mut hall).distance(there) < 1e-3,
+        "with reduced motion the view is at the booth at once"
+    );
+}
+
 /// The receipt comes up large and flat by itself once the visit's application has a code,
 /// stays put away once the visitor puts it away (until a new code, the decision's, comes),
 /// and goes with the visit.

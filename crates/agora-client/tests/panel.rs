@@ -758,6 +758,8 @@ fn the_language_and_contrast_change_mid_form_and_the_draft_stays() {
     assert!(visit.shows("对比度"), "{:?}", visit.words());
     visit.click("高对比度");
     assert_eq!(visit.settings.contrast, Contrast::High);
+    visit.click("减少动态");
+    assert!(visit.settings.reduced_motion);
     visit.click("申请");
     assert!(visit.shows("停车片区"), "{:?}", visit.words());
     let english: Vec<String> = visit

@@ -33,7 +33,10 @@ impl Headset {
         let spawn = app.world().resource::<Plaza>().spawn.position;
         let spawn = Vec3::new(spawn.x, 0.0, spawn.z);
         app.add_plugins(xr::notice_plugin)
-            .insert_resource(Comfort { settings })
+            .insert_resource(Comfort {
+                settings,
+                reduced_motion: false,
+            })
             .add_plugins(interaction::plugin)
             .add_systems(Update, cast_pointers.in_set(AppSystems::RecordInput));
         app.update();
@@ -377,6 +380,22 @@ fn seated_mode_raises_the_view_and_smooth_locomotion_dims_the_edges() {
     assert!(seated.app.world().resource::<Vignette>().strength > 0.9);
     seated.set(Side::Right, |hand| hand.stick = Vec2::ZERO);
     seated.frames(30);
+    assert!(seated.app.world().resource::<Vignette>().strength < 0.01);
+
+    // Reduced motion, one switch: the same stick glides nowhere and nothing darkens; it aims
+    // the teleport arc instead.
+    seated
+        .app
+        .world_mut()
+        .resource_mut::<Comfort>()
+        .reduced_motion = true;
+    let before = seated.eyes().translation;
+    seated.set(Side::Right, |hand| hand.stick = Vec2::new(0.0, 1.0));
+    seated.frames(30);
+    assert!(
+        (seated.eyes().translation - before).xz().length() < 1e-4,
+        "no gliding with reduced motion"
+    );
     assert!(seated.app.world().resource::<Vignette>().strength < 0.01);
 }
 

@@ -304,13 +304,19 @@ fn go_to_window(
 fn travel(
     mut commands: Commands,
     time: Res<Time>,
+    settings: Res<crate::settings::SettingsStore>,
     travel: Option<ResMut<Travel>>,
     mut eyes: Query<(&mut Transform, &mut Citizen)>,
 ) {
     let Some(mut travel) = travel else {
         return;
     };
-    travel.elapsed += time.delta_secs();
+    // With reduced motion the view is there at once.
+    travel.elapsed += if settings.settings.reduced_motion {
+        TRAVEL
+    } else {
+        time.delta_secs()
+    };
     let t = (travel.elapsed / TRAVEL).clamp(0.0, 1.0);
     // Ease in and out: no jolt at either end.
     let s = t * t * (3.0 - 2.0 * t);

@@ -442,11 +442,13 @@ impl Default for PanelTarget {
     }
 }
 
-/// How the panel looks: its theme (the citizen's choice).
+/// How the panel looks and moves (the citizen's choice).
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Default)]
 pub struct PanelLook {
     /// Standard or high contrast.
     pub contrast: theme::Contrast,
+    /// No animation, no smooth scrolling.
+    pub reduced_motion: bool,
 }
 
 fn draw_panel(
@@ -470,6 +472,7 @@ fn draw_panel(
     }
     if !*ready || target.is_changed() || look.is_changed() {
         ui::style(&ctx, target.0, look.contrast);
+        ui::motion(&ctx, look.reduced_motion);
         *ready = true;
     }
     let Some((service, accent)) = panels.open.clone() else {

@@ -368,6 +368,20 @@ pub fn style(ctx: &egui::Context, target: f32, contrast: Contrast) {
     });
 }
 
+/// Turns the panel's animations and smooth scrolling off (`reduced`) or back on.
+pub fn motion(ctx: &egui::Context, reduced: bool) {
+    let normal = egui::Style::default();
+    ctx.all_styles_mut(|style| {
+        if reduced {
+            style.animation_time = 0.0;
+            style.scroll_animation = egui::style::ScrollAnimation::none();
+        } else {
+            style.animation_time = normal.animation_time;
+            style.scroll_animation = normal.scroll_animation;
+        }
+    });
+}
+
 /// Draws `panel` for `service` and returns what to ask of the session.
 pub fn show(
     ui: &mut Ui,
@@ -436,7 +450,13 @@ pub fn show(
                 },
                 Tab::Mine => mine(ui, model, catalog, w, lang, &mut requests),
                 Tab::Settings => match &mut settings {
-                    Some(settings) => settings_tab(ui, settings, w, lang, model.visit),
+                    Some(settings) => {
+                        // In a headset the comfort settings make it longer than the panel.
+                        ScrollArea::vertical()
+                            .id_salt("settings")
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| settings_tab(ui, settings, w, lang, model.visit));
+                    }
                     None => panel.tab = Tab::Apply,
                 },
             }
@@ -1555,6 +1575,16 @@ fn settings_tab(ui: &mut Ui, tab: &mut SettingsTab<'_>, w: &Words, lang: Lang, v
                 ] {
                     if choice(ui, tab.settings.contrast == contrast, label) {
                         tab.settings.contrast = contrast;
+                    }
+                }
+            });
+            ui.end_row();
+            ui.label(RichText::new(w.motion).strong());
+            ui.horizontal(|ui| {
+                ui.spacing_mut().item_spacing.x = 14.0;
+                for (reduced, label) in [(false, w.motion_full), (true, w.motion_reduced)] {
+                    if choice(ui, tab.settings.reduced_motion == reduced, label) {
+                        tab.settings.reduced_motion = reduced;
                     }
                 }
             });

@@ -90,9 +90,27 @@ pub struct Haptic {
 /// The citizen's comfort settings, and where they are kept.
 #[derive(Resource, Debug, Clone, PartialEq)]
 pub struct Comfort {
-    /// The settings in force (kept in the citizen's settings file by
+    /// The citizen's comfort settings (kept in their settings file by
     /// [`crate::settings::follow`]).
     pub settings: ComfortSettings,
+    /// The citizen asked for reduced motion: teleport only, no vignette.
+    pub reduced_motion: bool,
+}
+
+impl Comfort {
+    /// What is in force: the settings, less any smooth motion when motion is reduced.
+    pub fn in_force(&self) -> ComfortSettings {
+        if self.reduced_motion {
+            ComfortSettings {
+                teleport: true,
+                smooth_locomotion: false,
+                vignette: false,
+                ..self.settings
+            }
+        } else {
+            self.settings
+        }
+    }
 }
 
 /// How dark the edges of the view are, 0 (clear) to 1, eased towards `target` each frame.
@@ -302,7 +320,7 @@ fn move_and_turn(
     let (Ok(mut rig), Ok(head)) = (rigs.single_mut(), heads.single()) else {
         return;
     };
-    let settings = comfort.settings;
+    let settings = comfort.in_force();
     let mover = match settings.handedness {
         Handedness::Right => Side::Right,
         Handedness::Left => Side::Left,
