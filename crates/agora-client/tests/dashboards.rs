@@ -216,6 +216,16 @@ fn the_shipped_plaza_fills_every_dashboard_from_the_simulated_city() {
             assert!(chart.points.iter().all(|p| (0.0..=1.0).contains(&p.y)));
         }
     }
+    // The citizen switches to English: every screen says so at once, not at its next reading.
+    *app.world_mut().resource_mut::<Lang>() = Lang::En;
+    app.update();
+    for board in &app.world().resource::<Boards>().0 {
+        assert!(
+            board.text.status.starts_with("Updated "),
+            "{}",
+            board.text.status
+        );
+    }
 }
 
 #[test]

@@ -331,9 +331,9 @@ impl Visit {
                 ((rect.x0 + rect.x1) / 2.0) as f32,
                 ((rect.y0 + rect.y1) / 2.0) as f32,
             );
-            // The tabs sit in the header, top right; everything else below it.
+            // The tabs and EN | 中文 sit in the header, top right; everything else below it.
             let (top, bottom) = (130.0, PANEL_POINTS.y - 40.0);
-            let in_header = centre.y < 110.0 && centre.x > 1000.0;
+            let in_header = centre.y < 110.0 && centre.x > 800.0;
             if in_header || (top..bottom).contains(&centre.y) {
                 return centre;
             }
@@ -782,6 +782,11 @@ fn the_language_and_contrast_change_mid_form_and_the_draft_stays() {
     );
     let (poor, _) = visit.poor_contrast();
     assert!(poor.is_empty(), "{poor:#?}");
+    // Back to English from the header's EN | 中文, on the form itself.
+    visit.click("EN");
+    assert_eq!(visit.settings.language, Some(Lang::En));
+    assert!(visit.shows("Parking zone"), "{:?}", visit.words());
+    assert!(visit.words().iter().any(|w| w == "88 Riverside Road"));
 }
 
 /// Every text on the panel stands out from what is behind it, measured from its pixels, in the

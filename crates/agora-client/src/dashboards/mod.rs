@@ -170,9 +170,11 @@ fn receive_feeds(
             changed[d] = true;
         }
     }
+    // A language chosen on a panel relabels every screen at once, not at the next reading.
+    let relabel = lang.as_ref().is_some_and(|l| l.is_changed());
     let lang = lang.map_or(Lang::En, |l| *l);
     for (d, board) in boards.0.iter_mut().enumerate() {
-        if changed[d] {
+        if changed[d] || relabel {
             let text = describe(
                 &plaza.dashboards[d],
                 &board.snapshots,

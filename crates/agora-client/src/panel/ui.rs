@@ -418,7 +418,7 @@ pub fn show(
         .inner_margin(Margin::same(28))
         .show(ui, |ui| {
             ui.set_min_size(ui.available_size());
-            header(
+            let chosen = header(
                 ui,
                 panel,
                 model,
@@ -428,6 +428,9 @@ pub fn show(
                 lang,
                 settings.is_some(),
             );
+            if let (Some(chosen), Some(settings)) = (chosen, settings.as_mut()) {
+                settings.settings.language = Some(chosen);
+            }
             ui.add_space(6.0);
             match panel.tab {
                 Tab::Apply => match panel.step {
@@ -541,6 +544,9 @@ fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) {
 /// How wide a tab in a panel's header is.
 const TAB_WIDTH: f32 = 150.0;
 
+/// How wide each of the header's language buttons is.
+const LANG_WIDTH: f32 = 64.0;
+
 fn header(
     ui: &mut Ui,
     panel: &mut WindowPanel,
@@ -550,7 +556,8 @@ fn header(
     palette: &Palette,
     lang: Lang,
     with_settings: bool,
-) {
+) -> Option<Lang> {
+    let mut chosen = None;
     let settings = with_settings.then_some((Tab::Settings, w.settings_tab));
     let tabs: Vec<(Tab, &str)> = settings
         .into_iter()
@@ -569,7 +576,12 @@ fn header(
         // the department take what is left, and a long title wraps onto a second line
         // instead of running under the tabs.
         let gap = ui.spacing().item_spacing.x;
-        let tabs_width = tabs.len() as f32 * (TAB_WIDTH + gap);
+        let switch_width = if with_settings {
+            2.0 * (LANG_WIDTH + gap) + gap
+        } else {
+            0.0
+        };
+        let tabs_width = tabs.len() as f32 * (TAB_WIDTH + gap) + switch_width;
         let text_width = (ui.available_width() - tabs_width - gap).max(160.0);
         ui.allocate_ui_with_layout(
             Vec2::new(text_width, 78.0),
@@ -605,6 +617,18 @@ fn header(
                             panel.tab = tab;
                         }
                     }
+                    if with_settings {
+                        // EN | 中文 on every panel: the whole interface changes at once.
+                        ui.add_space(gap);
+                        for (choice, label) in [(Lang::ZhCn, "中文"), (Lang::En, "EN")] {
+                            let button = Button::new(label)
+                                .selected(lang == choice)
+                                .min_size(Vec2::new(LANG_WIDTH, ui.spacing().interact_size.y));
+                            if ui.add(button).clicked() && lang != choice {
+                                chosen = Some(choice);
+                            }
+                        }
+                    }
                 });
             });
             ui.add(
@@ -618,6 +642,7 @@ fn header(
         });
     });
     ui.separator();
+    chosen
 }
 
 /// `did:key:z6Mk…last6`: enough to recognise one's own.
