@@ -343,9 +343,13 @@ impl EvmLedger {
         let final_head = head.saturating_sub(self.config.confirmations);
         if let Some((block, hash)) = index.read_to {
             // A block read as final is gone: the chain reorganised deeper than the
-            // confirmations allow for. Read everything again rather than keep what is gone.
-            let now = registry.block_hash(block).await.map_err(unavailable)?;
-            if now != Some(hash) {
+            // confirmations allow for, or the node came back on older state and its chain is
+            // now shorter than what was read (a node asked for a block past its head may
+            // answer with an error, not with nothing). Read everything again rather than keep
+            // what is gone.
+            let gone = block > head
+                || registry.block_hash(block).await.map_err(unavailable)? != Some(hash);
+            if gone {
                 *index = Index::default();
             }
         }
