@@ -128,6 +128,14 @@ impl Anvil {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                // Whoever answers must be this node, not another process on the port.
+                std::thread::sleep(Duration::from_millis(100));
+                if let Some(status) = child.try_wait()? {
+                    return Err(io::Error::other(format!(
+                        "anvil exited at start ({status}): port {} is taken by another process",
+                        self.port
+                    )));
+                }
                 break;
             }
             if let Some(status) = child.try_wait()? {
@@ -156,7 +164,26 @@ impl Drop for Anvil {
     }
 }
 
+/// A free loopback port, never one handed out before in this process: a node that is killed
+/// and restarted keeps its port, and another node started in the meantime (tests run side by
+/// side) must not take it while it is free.
 fn free_port() -> io::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok(listener.local_addr()?.port())
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Keep the listeners until a new port is found, so the same one is not offered again.
+    let mut held = Vec::new();
+    for _ in 0..64 {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let port = listener.local_addr()?.port();
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return Ok(port);
+        }
+        held.push(listener);
+    }
+    Err(io::Error::other(
+        "no loopback port free that no other node of this process had",
+    ))
 }
