@@ -7,6 +7,7 @@
 //! (
 //!     language: Some("zh-CN"),
 //!     contrast: High,
+//!     text_scale: 1.5,
 //!     reduced_motion: true,
 //!     comfort: (snap_turn_degrees: 45, posture: Seated(raise: 0.45)),
 //! )
@@ -30,7 +31,7 @@ pub const SETTINGS_FILE: &str = "settings.ron";
 pub const OLD_COMFORT_FILE: &str = "comfort.ron";
 
 /// Everything the citizen sets.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// The interface's language (`"en"` or `"zh-CN"`); `None` until the citizen chooses.
@@ -38,12 +39,29 @@ pub struct Settings {
     pub language: Option<Lang>,
     /// The panel's theme.
     pub contrast: Contrast,
+    /// How large the panel's text (and everything on it) is: 1 (100 %) to 2 (200 %).
+    pub text_scale: f32,
     /// No smooth motion anywhere: the kiosk's view jumps to a booth, a headset only teleports
     /// (no gliding, no vignette), panels neither animate nor scroll smoothly.
     pub reduced_motion: bool,
     /// How the citizen moves and stands in a headset.
     pub comfort: ComfortSettings,
 }
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            language: None,
+            contrast: Contrast::default(),
+            text_scale: 1.0,
+            reduced_motion: false,
+            comfort: ComfortSettings::default(),
+        }
+    }
+}
+
+/// The text scales the Settings tab offers.
+pub const TEXT_SCALES: [f32; 5] = [1.0, 1.25, 1.5, 1.75, 2.0];
 
 mod language {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -135,6 +153,15 @@ impl Settings {
                 }
             }
         };
+        if !(1.0..=2.0).contains(&settings.text_scale) {
+            return Err(SettingsError::Invalid {
+                path: path.to_owned(),
+                message: format!(
+                    "text_scale is {}; use between 1 (100 %) and 2 (200 %)",
+                    settings.text_scale
+                ),
+            });
+        }
         settings
             .comfort
             .check()
@@ -251,6 +278,7 @@ pub fn follow(
     look.set_if_neq(PanelLook {
         contrast: store.settings.contrast,
         reduced_motion: store.settings.reduced_motion,
+        text_scale: store.settings.text_scale,
     });
 }
 
@@ -291,6 +319,7 @@ mod tests {
             ("(comfort: (turn_speed: 3))", "turn_speed"),
             ("(comfort: (posture: Lying))", "Lying"),
             ("(contrast: Loud)", "Loud"),
+            ("(text_scale: 3.0)", "text_scale"),
             ("(language: Some(\"fr\"))", "\"fr\""),
             ("(font: 2)", "font"),
         ] {

@@ -217,6 +217,11 @@ impl Visit {
             .collect()
     }
 
+    /// The panel's text scale as its egui context has it.
+    fn zoom(&self) -> f32 {
+        self.ctx.zoom_factor()
+    }
+
     /// One frame of the panel: the session's news, the input so far, the UI, its requests.
     fn frame(&mut self) {
         for reply in self.session.poll() {
@@ -224,7 +229,11 @@ impl Visit {
         }
         self.clock += 0.05;
         let input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, PANEL_POINTS)),
+            // The panel's 1600×900 pixels, in points at its text scale (egui's zoom).
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                PANEL_POINTS / self.zoom(),
+            )),
             events: std::mem::take(&mut self.events),
             time: Some(self.clock),
             ..Default::default()
@@ -266,6 +275,9 @@ impl Visit {
                 settings.contrast,
             );
         }
+        if (settings.text_scale - self.zoom()).abs() > 1e-3 {
+            self.ctx.set_zoom_factor(settings.text_scale);
+        }
         self.settings = settings;
         self.textures.update(&output.textures_delta);
         output.textures_delta.clear();
@@ -302,7 +314,8 @@ impl Visit {
 
     /// Points the ray from the eyes at texel `at` of the panel, with the button up or down.
     fn point(&mut self, at: egui::Pos2, pressed: bool) {
-        let uv = Vec2::new(at.x / PANEL_POINTS.x, at.y / PANEL_POINTS.y);
+        let size = PANEL_POINTS / self.zoom();
+        let uv = Vec2::new(at.x / size.x, at.y / size.y);
         let target = panel_point(&self.panel_at, PANEL_SIZE, uv);
         let ray = Ray3d::new(
             self.eyes,
@@ -317,7 +330,7 @@ impl Visit {
             point: ray.get_point(distance),
             pressed,
         };
-        let now = PanelPointer::of(&hit, quad);
+        let now = PanelPointer::of(&hit, quad, self.zoom());
         self.events.extend(pointer_events(self.pointer, now));
         self.pointer = now;
     }
@@ -331,15 +344,19 @@ impl Visit {
                 ((rect.x0 + rect.x1) / 2.0) as f32,
                 ((rect.y0 + rect.y1) / 2.0) as f32,
             );
-            // The tabs and EN | 中文 sit in the header, top right; everything else below it.
-            let (top, bottom) = (130.0, PANEL_POINTS.y - 40.0);
-            let in_header = centre.y < 110.0 && centre.x > 800.0;
+            // The tabs and EN | 中文 sit in the header, top right (on a row of their own at
+            // 200 % text); everything else below it.
+            let size = PANEL_POINTS / self.zoom();
+            let header = if self.zoom() > 1.5 { 190.0 } else { 110.0 };
+            let (top, bottom) = (header + 20.0, size.y - 40.0);
+            let tabs_from = if self.zoom() > 1.5 { 0.0 } else { 800.0 };
+            let in_header = centre.y < header && centre.x > tabs_from;
             if in_header || (top..bottom).contains(&centre.y) {
                 return centre;
             }
             seen.push(centre.y);
-            // Scroll with the pointer over the form.
-            self.point(egui::pos2(300.0, 500.0), false);
+            // Scroll with the pointer over the widget's own column.
+            self.point(egui::pos2(centre.x, size.y * 0.55), false);
             let step = if centre.y >= bottom { -160.0 } else { 160.0 };
             self.events.push(egui::Event::MouseWheel {
                 unit: egui::MouseWheelUnit::Point,
@@ -787,6 +804,52 @@ fn the_language_and_contrast_change_mid_form_and_the_draft_stays() {
     assert_eq!(visit.settings.language, Some(Lang::En));
     assert!(visit.shows("Parking zone"), "{:?}", visit.words());
     assert!(visit.words().iter().any(|w| w == "88 Riverside Road"));
+}
+
+/// At 200 % text the panel's words are twice as large and still all there: none overlaps
+/// another, none runs off the panel's sides (the header's tabs move under the title), and
+/// they keep their contrast.
+#[test]
+fn at_200_percent_text_nothing_overlaps_or_runs_off_the_panel() {
+    let home = tempfile::tempdir().expect("a temporary data directory");
+    let mut visit = Visit::walk_up_to("parking-permit", home.path());
+    visit.click("Settings");
+    visit.click("200 %");
+    visit.frame();
+    visit.frame();
+    assert_eq!(visit.zoom(), 2.0);
+    let check = |visit: &Visit, step: &str| {
+        let texts = crate::raster::texts(&visit.shapes);
+        let width = PANEL_POINTS.x / visit.zoom();
+        assert!(texts.len() > 5, "{step}: only {} texts", texts.len());
+        for text in &texts {
+            assert!(
+                text.rect.min.x >= -0.5 && text.rect.max.x <= width + 0.5,
+                "{step}: {:?} runs off the panel: {:?}",
+                text.words,
+                text.rect
+            );
+        }
+        for (i, a) in texts.iter().enumerate() {
+            for b in &texts[i + 1..] {
+                let overlap = a.rect.intersect(b.rect);
+                assert!(
+                    !overlap.is_positive() || overlap.area() < 4.0,
+                    "{step}: {:?} and {:?} overlap ({:?}, {:?})",
+                    a.words,
+                    b.words,
+                    a.rect,
+                    b.rect
+                );
+            }
+        }
+    };
+    check(&visit, "the settings");
+    visit.click("Apply");
+    visit.frame();
+    check(&visit, "the form");
+    let (poor, _) = visit.poor_contrast();
+    assert!(poor.is_empty(), "{poor:#?}");
 }
 
 /// Every text on the panel stands out from what is behind it, measured from its pixels, in the

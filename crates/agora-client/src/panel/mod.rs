@@ -25,6 +25,7 @@ use bevy_egui::egui;
 use bevy_egui::input::{EguiInputEvent, FocusedNonWindowEguiContext, HoveredNonWindowEguiContext};
 use bevy_egui::{
     EguiContext, EguiGlobalSettings, EguiInputSystemSettings, EguiPlugin, EguiSchedule,
+    EguiZoomFactor,
 };
 use time::OffsetDateTime;
 
@@ -300,11 +301,13 @@ pub struct PanelPointer {
 }
 
 impl PanelPointer {
-    /// The pointer of a hit on `quad` (or off it).
-    pub fn of(hit: &PointerHit, quad: Entity) -> Self {
+    /// The pointer of a hit on `quad` (or off it), on a panel drawn at `zoom` (its text
+    /// scale: the panel is `PANEL_POINTS / zoom` points large).
+    pub fn of(hit: &PointerHit, quad: Entity, zoom: f32) -> Self {
+        let size = PANEL_POINTS / zoom;
         Self {
             at: (hit.surface == Some(quad))
-                .then(|| egui::pos2(hit.uv.x * PANEL_POINTS.x, hit.uv.y * PANEL_POINTS.y)),
+                .then(|| egui::pos2(hit.uv.x * size.x, hit.uv.y * size.y)),
             pressed: hit.pressed,
         }
     }
@@ -370,15 +373,17 @@ fn forward_pointer(
     panels: Res<Panels>,
     pointers: Query<(Entity, &PointerHit)>,
     quads: Query<Entity, With<PanelQuad>>,
-    contexts: Query<Entity, With<PanelContext>>,
+    contexts: Query<(Entity, Option<&EguiZoomFactor>), With<PanelContext>>,
     mut events: MessageWriter<EguiInputEvent>,
 ) {
-    let (Ok(quad), Ok(context)) = (quads.single(), contexts.single()) else {
+    let (Ok(quad), Ok((context, zoom))) = (quads.single(), contexts.single()) else {
         return;
     };
+    // With larger text the panel has fewer points across (egui's zoom).
+    let zoom = zoom.map_or(1.0, |z| z.zoom_factor);
     let on_panel = |hit: &PointerHit| {
         if panels.open.is_some() {
-            PanelPointer::of(hit, quad)
+            PanelPointer::of(hit, quad, zoom)
         } else {
             PanelPointer::default()
         }
@@ -443,12 +448,25 @@ impl Default for PanelTarget {
 }
 
 /// How the panel looks and moves (the citizen's choice).
-#[derive(Resource, Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
 pub struct PanelLook {
     /// Standard or high contrast.
     pub contrast: theme::Contrast,
     /// No animation, no smooth scrolling.
     pub reduced_motion: bool,
+    /// How large everything on the panel is, 1 to 2 (egui's zoom: the panel's 1600×900 pixels
+    /// hold fewer points, so everything grows and the layout reflows).
+    pub text_scale: f32,
+}
+
+impl Default for PanelLook {
+    fn default() -> Self {
+        Self {
+            contrast: theme::Contrast::default(),
+            reduced_motion: false,
+            text_scale: 1.0,
+        }
+    }
 }
 
 fn draw_panel(
@@ -473,6 +491,7 @@ fn draw_panel(
     if !*ready || target.is_changed() || look.is_changed() {
         ui::style(&ctx, target.0, look.contrast);
         ui::motion(&ctx, look.reduced_motion);
+        ctx.set_zoom_factor(look.text_scale.clamp(1.0, 2.0));
         *ready = true;
     }
     let Some((service, accent)) = panels.open.clone() else {

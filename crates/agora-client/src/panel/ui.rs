@@ -568,79 +568,89 @@ fn header(
         Some(None) => w.no_identity.to_owned(),
         None => "…".to_owned(),
     };
-    ui.horizontal(|ui| {
-        let (bar, _) = ui.allocate_exact_size(Vec2::new(10.0, 78.0), egui::Sense::hover());
-        ui.painter()
-            .rect_filled(bar, CornerRadius::same(3), palette.accent);
-        // The tabs, and who signs below them, keep their width on the right; the title and
-        // the department take what is left, and a long title wraps onto a second line
-        // instead of running under the tabs.
-        let gap = ui.spacing().item_spacing.x;
-        let switch_width = if with_settings {
-            2.0 * (LANG_WIDTH + gap) + gap
-        } else {
-            0.0
-        };
-        let tabs_width = tabs.len() as f32 * (TAB_WIDTH + gap) + switch_width;
-        let text_width = (ui.available_width() - tabs_width - gap).max(160.0);
-        ui.allocate_ui_with_layout(
-            Vec2::new(text_width, 78.0),
-            Layout::top_down(Align::Min),
-            |ui| {
-                ui.set_width(text_width);
-                ui.add(
-                    egui::Label::new(
-                        RichText::new(service.title.get(lang.into()))
-                            .heading()
-                            .strong(),
-                    )
-                    .wrap(),
-                );
-                ui.add(
-                    egui::Label::new(
-                        RichText::new(service.department.name.get(lang.into()))
-                            .color(theme(ui).muted),
-                    )
-                    .wrap(),
-                );
-            },
-        );
-        ui.with_layout(Layout::top_down(Align::Max), |ui| {
-            ui.horizontal(|ui| {
-                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    for (tab, label) in tabs {
-                        let selected = panel.tab == tab;
-                        let button = Button::new(RichText::new(label).strong())
-                            .selected(selected)
-                            .min_size(Vec2::new(TAB_WIDTH, ui.spacing().interact_size.y.max(52.0)));
-                        if ui.add(button).clicked() {
-                            panel.tab = tab;
-                        }
-                    }
-                    if with_settings {
-                        // EN | 中文 on every panel: the whole interface changes at once.
-                        ui.add_space(gap);
-                        for (choice, label) in [(Lang::ZhCn, "中文"), (Lang::En, "EN")] {
-                            let button = Button::new(label)
-                                .selected(lang == choice)
-                                .min_size(Vec2::new(LANG_WIDTH, ui.spacing().interact_size.y));
-                            if ui.add(button).clicked() && lang != choice {
-                                chosen = Some(choice);
-                            }
-                        }
-                    }
-                });
-            });
+    let gap = ui.spacing().item_spacing.x;
+    let switch_width = if with_settings {
+        2.0 * (LANG_WIDTH + gap) + gap
+    } else {
+        0.0
+    };
+    let tabs_width = tabs.len() as f32 * (TAB_WIDTH + gap) + switch_width;
+    let title = |ui: &mut Ui, width: f32| {
+        ui.allocate_ui_with_layout(Vec2::new(width, 78.0), Layout::top_down(Align::Min), |ui| {
+            ui.set_width(width);
             ui.add(
                 egui::Label::new(
-                    RichText::new(format!("{}: {who}", w.identity))
-                        .small()
-                        .color(theme(ui).muted),
+                    RichText::new(service.title.get(lang.into()))
+                        .heading()
+                        .strong(),
                 )
-                .truncate(),
+                .wrap(),
+            );
+            ui.add(
+                egui::Label::new(
+                    RichText::new(service.department.name.get(lang.into())).color(theme(ui).muted),
+                )
+                .wrap(),
             );
         });
-    });
+    };
+    let mut tabs_and_identity = |ui: &mut Ui| {
+        ui.horizontal(|ui| {
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                for (tab, label) in &tabs {
+                    let selected = panel.tab == *tab;
+                    let button = Button::new(RichText::new(*label).strong())
+                        .selected(selected)
+                        .min_size(Vec2::new(TAB_WIDTH, ui.spacing().interact_size.y.max(52.0)));
+                    if ui.add(button).clicked() {
+                        panel.tab = *tab;
+                    }
+                }
+                if with_settings {
+                    // EN | 中文 on every panel: the whole interface changes at once.
+                    ui.add_space(gap);
+                    for (choice, label) in [(Lang::ZhCn, "中文"), (Lang::En, "EN")] {
+                        let button = Button::new(label)
+                            .selected(lang == choice)
+                            .min_size(Vec2::new(LANG_WIDTH, ui.spacing().interact_size.y));
+                        if ui.add(button).clicked() && lang != choice {
+                            chosen = Some(choice);
+                        }
+                    }
+                }
+            });
+        });
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!("{}: {who}", w.identity))
+                    .small()
+                    .color(theme(ui).muted),
+            )
+            .truncate(),
+        );
+    };
+    // The tabs, and who signs below them, keep their width on the right; the title and the
+    // department take what is left, and a long title wraps onto a second line instead of
+    // running under the tabs. When too little is left (large text), the tabs go under it.
+    let beside = ui.available_width() - 10.0 - tabs_width - 2.0 * gap;
+    if beside >= 360.0 {
+        ui.horizontal(|ui| {
+            let (bar, _) = ui.allocate_exact_size(Vec2::new(10.0, 78.0), egui::Sense::hover());
+            ui.painter()
+                .rect_filled(bar, CornerRadius::same(3), palette.accent);
+            title(ui, beside);
+            ui.with_layout(Layout::top_down(Align::Max), |ui| tabs_and_identity(ui));
+        });
+    } else {
+        ui.horizontal(|ui| {
+            let (bar, _) = ui.allocate_exact_size(Vec2::new(10.0, 78.0), egui::Sense::hover());
+            ui.painter()
+                .rect_filled(bar, CornerRadius::same(3), palette.accent);
+            let width = ui.available_width();
+            title(ui, width);
+        });
+        ui.with_layout(Layout::top_down(Align::Max), |ui| tabs_and_identity(ui));
+    }
     ui.separator();
     chosen
 }
@@ -720,45 +730,51 @@ fn form_step(
             });
     });
     ui.scope_builder(column(side_area), |ui| {
-        let verdict = panel.verdict(service, answers, model, now).clone();
-        card(ui, |ui| {
-            ui.label(RichText::new(w.how_decided).strong());
-            if let Some(summary) = service.policy.summary() {
-                ui.label(RichText::new(summary.get(lang.into())).color(theme(ui).muted));
-            }
-        });
-        ui.add_space(8.0);
-        card(ui, |ui| {
-            if problems.is_empty() {
-                let colour = outcome_colour(verdict.outcome, theme(ui));
-                ui.label(
-                    RichText::new(catalog.render(&verdict.outcome.likely(), lang.into()))
-                        .color(colour)
-                        .strong(),
-                );
-                for reason in &verdict.reasons {
-                    ui.label(format!("• {}", catalog.render(reason, lang.into())));
+        // It scrolls too: at 200 % text the button to go on is below the panel's edge.
+        ScrollArea::vertical()
+            .id_salt("side")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                let verdict = panel.verdict(service, answers, model, now).clone();
+                card(ui, |ui| {
+                    ui.label(RichText::new(w.how_decided).strong());
+                    if let Some(summary) = service.policy.summary() {
+                        ui.label(RichText::new(summary.get(lang.into())).color(theme(ui).muted));
+                    }
+                });
+                ui.add_space(8.0);
+                card(ui, |ui| {
+                    if problems.is_empty() {
+                        let colour = outcome_colour(verdict.outcome, theme(ui));
+                        ui.label(
+                            RichText::new(catalog.render(&verdict.outcome.likely(), lang.into()))
+                                .color(colour)
+                                .strong(),
+                        );
+                        for reason in &verdict.reasons {
+                            ui.label(format!("• {}", catalog.render(reason, lang.into())));
+                        }
+                    } else {
+                        ui.label(RichText::new(w.fill_in_to_see).color(theme(ui).muted));
+                    }
+                });
+                ui.add_space(8.0);
+                if panel.show_all && !problems.is_empty() {
+                    ui.label(RichText::new(w.fix_marked).color(theme(ui).bad));
                 }
-            } else {
-                ui.label(RichText::new(w.fill_in_to_see).color(theme(ui).muted));
-            }
-        });
-        ui.add_space(8.0);
-        if panel.show_all && !problems.is_empty() {
-            ui.label(RichText::new(w.fix_marked).color(theme(ui).bad));
-        }
-        let next = ui.add_enabled(
-            service.open,
-            Button::new(RichText::new(w.to_review).strong())
-                .min_size(Vec2::new(320.0, ui.spacing().interact_size.y.max(60.0))),
-        );
-        if next.clicked() {
-            if problems.is_empty() {
-                panel.step = Step::Review;
-            } else {
-                panel.show_all = true;
-            }
-        }
+                let next = ui.add_enabled(
+                    service.open,
+                    Button::new(RichText::new(w.to_review).strong())
+                        .min_size(Vec2::new(320.0, ui.spacing().interact_size.y.max(60.0))),
+                );
+                if next.clicked() {
+                    if problems.is_empty() {
+                        panel.step = Step::Review;
+                    } else {
+                        panel.show_all = true;
+                    }
+                }
+            });
     });
     ui.advance_cursor_after_rect(area);
 }
@@ -1600,6 +1616,17 @@ fn settings_tab(ui: &mut Ui, tab: &mut SettingsTab<'_>, w: &Words, lang: Lang, v
                 ] {
                     if choice(ui, tab.settings.contrast == contrast, label) {
                         tab.settings.contrast = contrast;
+                    }
+                }
+            });
+            ui.end_row();
+            ui.label(RichText::new(w.text_size).strong());
+            ui.horizontal_wrapped(|ui| {
+                ui.spacing_mut().item_spacing.x = 14.0;
+                for scale in crate::settings::TEXT_SCALES {
+                    let on = (tab.settings.text_scale - scale).abs() < 1e-3;
+                    if choice(ui, on, &format!("{:.0} %", scale * 100.0)) {
+                        tab.settings.text_scale = scale;
                     }
                 }
             });
