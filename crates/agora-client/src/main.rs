@@ -48,6 +48,10 @@ struct Cli {
     /// The panel's contrast to start with: standard or high (otherwise the one chosen last).
     #[arg(long, value_parser = parse_contrast)]
     contrast: Option<Contrast>,
+    /// The panel's text size to start with, in per cent: 100 to 200 (otherwise the last one
+    /// chosen).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u16).range(100..=200))]
+    text_size: Option<u16>,
     /// The ledger the plaza's windows submit to: `local` (the embedded one) or `evm:URL`
     /// (the city's registry, configured by evm-ledger.json in the data directory).
     #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
@@ -752,6 +756,9 @@ fn main() -> ExitCode {
     };
     if let Some(contrast) = cli.contrast {
         settings.settings.contrast = contrast;
+    }
+    if let Some(percent) = cli.text_size {
+        settings.settings.text_scale = f32::from(percent) / 100.0;
     }
     match (cli.lang, settings.settings.language, &kiosk) {
         (Some(lang), _, _) => plaza.lang = lang,

@@ -356,7 +356,7 @@ impl Visit {
             }
             seen.push(centre.y);
             // Scroll with the pointer over the widget's own column.
-            self.point(egui::pos2(centre.x, size.y * 0.55), false);
+            self.point(egui::pos2(centre.x, (top + bottom) / 2.0), false);
             let step = if centre.y >= bottom { -160.0 } else { 160.0 };
             self.events.push(egui::Event::MouseWheel {
                 unit: egui::MouseWheelUnit::Point,
@@ -807,8 +807,8 @@ fn the_language_and_contrast_change_mid_form_and_the_draft_stays() {
 }
 
 /// At 200 % text the panel's words are twice as large and still all there: none overlaps
-/// another, none runs off the panel's sides (the header's tabs move under the title), and
-/// they keep their contrast.
+/// another, none runs off the panel's sides (the header's tabs move under the title), they
+/// keep their contrast, and the form still works by pointing and scrolling.
 #[test]
 fn at_200_percent_text_nothing_overlaps_or_runs_off_the_panel() {
     let home = tempfile::tempdir().expect("a temporary data directory");
@@ -850,6 +850,16 @@ fn at_200_percent_text_nothing_overlaps_or_runs_off_the_panel() {
     check(&visit, "the form");
     let (poor, _) = visit.poor_contrast();
     assert!(poor.is_empty(), "{poor:#?}");
+    // Still usable by pointing: a choice far down the form, then the button to go on, which
+    // is below the side column's edge at this size.
+    visit.choose("Parking zone", "Zone B – Riverside");
+    visit.click("Review my application  →");
+    assert!(
+        visit.shows("Home address: this field is required."),
+        "{:?}",
+        visit.words()
+    );
+    check(&visit, "the form with its mistakes marked");
 }
 
 /// Every text on the panel stands out from what is behind it, measured from its pixels, in the
