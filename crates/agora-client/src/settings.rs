@@ -19,7 +19,6 @@ use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
-use crate::panel::PanelLook;
 use crate::panel::theme::Contrast;
 use crate::xr::comfort::ComfortSettings;
 
@@ -241,13 +240,12 @@ impl SettingsStore {
 
 /// Keeps the settings and the app in step: a language chosen anywhere (the panel, the kiosk's
 /// EN | 中文) is the settings' and the other way round, and so are the headset's comfort
-/// settings (changed on the panel's Settings tab); the panel's look follows the contrast.
+/// settings (changed on the panel's Settings tab). The panel reads its look from the store.
 /// What the app starts with (`--lang`) is not saved until the citizen changes something.
 pub fn follow(
     mut started: Local<bool>,
     mut store: ResMut<SettingsStore>,
     mut lang: ResMut<Lang>,
-    mut look: ResMut<PanelLook>,
     comfort: Option<ResMut<crate::xr::interaction::Comfort>>,
 ) {
     if !*started {
@@ -275,11 +273,6 @@ pub fn follow(
             comfort.reduced_motion = store.settings.reduced_motion;
         }
     }
-    look.set_if_neq(PanelLook {
-        contrast: store.settings.contrast,
-        reduced_motion: store.settings.reduced_motion,
-        text_scale: store.settings.text_scale,
-    });
 }
 
 #[cfg(test)]

@@ -117,7 +117,6 @@ pub fn plugin(
                 catalog: catalog.clone(),
             })
             .init_resource::<PanelTarget>()
-            .init_resource::<PanelLook>()
             .insert_resource(SessionHandle(match &outbox {
                 Some(outbox) => Session::start_visit(
                     home.clone(),
@@ -447,32 +446,9 @@ impl Default for PanelTarget {
     }
 }
 
-/// How the panel looks and moves (the citizen's choice).
-#[derive(Resource, Debug, Clone, Copy, PartialEq)]
-pub struct PanelLook {
-    /// Standard or high contrast.
-    pub contrast: theme::Contrast,
-    /// No animation, no smooth scrolling.
-    pub reduced_motion: bool,
-    /// How large everything on the panel is, 1 to 2 (egui's zoom: the panel's 1600×900 pixels
-    /// hold fewer points, so everything grows and the layout reflows).
-    pub text_scale: f32,
-}
-
-impl Default for PanelLook {
-    fn default() -> Self {
-        Self {
-            contrast: theme::Contrast::default(),
-            reduced_motion: false,
-            text_scale: 1.0,
-        }
-    }
-}
-
 fn draw_panel(
-    mut ready: Local<bool>,
+    mut styled: Local<Option<(PanelTarget, theme::Contrast, bool, f32)>>,
     target: Res<PanelTarget>,
-    look: Res<PanelLook>,
     lang: Res<Lang>,
     mut panels: ResMut<Panels>,
     session: Res<SessionHandle>,
@@ -485,14 +461,25 @@ fn draw_panel(
         return;
     };
     let ctx = context.get_mut().clone();
-    if !*ready {
+    if styled.is_none() {
         ctx.set_fonts(fonts());
     }
-    if !*ready || target.is_changed() || look.is_changed() {
-        ui::style(&ctx, target.0, look.contrast);
-        ui::motion(&ctx, look.reduced_motion);
-        ctx.set_zoom_factor(look.text_scale.clamp(1.0, 2.0));
-        *ready = true;
+    // How the panel looks and moves is the citizen's choice, in their settings; its targets
+    // are the mode's. Restyled when either differs from what it was styled with.
+    let chosen = store.settings;
+    let look = (
+        *target,
+        chosen.contrast,
+        chosen.reduced_motion,
+        chosen.text_scale,
+    );
+    if *styled != Some(look) {
+        ui::style(&ctx, target.0, chosen.contrast);
+        ui::motion(&ctx, chosen.reduced_motion);
+        // egui's zoom: the panel's 1600×900 pixels hold fewer points, so everything grows
+        // and the layout reflows.
+        ctx.set_zoom_factor(chosen.text_scale.clamp(1.0, 2.0));
+        *styled = Some(look);
     }
     let Some((service, accent)) = panels.open.clone() else {
         return;
