@@ -1597,50 +1597,38 @@ fn settings_tab(ui: &mut Ui, tab: &mut SettingsTab<'_>, w: &Words, lang: Lang, v
         .num_columns(2)
         .spacing(Vec2::new(28.0, 16.0))
         .show(ui, |ui| {
-            ui.label(RichText::new(w.language).strong());
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 14.0;
-                for (choose, label) in [(Lang::En, "English"), (Lang::ZhCn, "中文")] {
-                    if choice(ui, lang == choose, label) {
-                        tab.settings.language = Some(choose);
-                    }
-                }
-            });
-            ui.end_row();
-            ui.label(RichText::new(w.contrast).strong());
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 14.0;
-                for (contrast, label) in [
+            let settings = &mut *tab.settings;
+            let mut chosen = lang;
+            choice_row(
+                ui,
+                w.language,
+                &[(Lang::En, "English"), (Lang::ZhCn, "中文")],
+                &mut chosen,
+            );
+            if chosen != lang {
+                settings.language = Some(chosen);
+            }
+            choice_row(
+                ui,
+                w.contrast,
+                &[
                     (Contrast::Standard, w.contrast_standard),
                     (Contrast::High, w.contrast_high),
-                ] {
-                    if choice(ui, tab.settings.contrast == contrast, label) {
-                        tab.settings.contrast = contrast;
-                    }
-                }
-            });
-            ui.end_row();
-            ui.label(RichText::new(w.text_size).strong());
-            ui.horizontal_wrapped(|ui| {
-                ui.spacing_mut().item_spacing.x = 14.0;
-                for scale in crate::settings::TEXT_SCALES {
-                    let on = (tab.settings.text_scale - scale).abs() < 1e-3;
-                    if choice(ui, on, &format!("{:.0} %", scale * 100.0)) {
-                        tab.settings.text_scale = scale;
-                    }
-                }
-            });
-            ui.end_row();
-            ui.label(RichText::new(w.motion).strong());
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 14.0;
-                for (reduced, label) in [(false, w.motion_full), (true, w.motion_reduced)] {
-                    if choice(ui, tab.settings.reduced_motion == reduced, label) {
-                        tab.settings.reduced_motion = reduced;
-                    }
-                }
-            });
-            ui.end_row();
+                ],
+                &mut settings.contrast,
+            );
+            let sizes: Vec<(f32, String)> = crate::settings::TEXT_SCALES
+                .iter()
+                .map(|scale| (*scale, format!("{:.0} %", scale * 100.0)))
+                .collect();
+            let sizes: Vec<(f32, &str)> = sizes.iter().map(|(s, l)| (*s, l.as_str())).collect();
+            choice_row(ui, w.text_size, &sizes, &mut settings.text_scale);
+            choice_row(
+                ui,
+                w.motion,
+                &[(false, w.motion_full), (true, w.motion_reduced)],
+                &mut settings.reduced_motion,
+            );
         });
     if tab.comfort {
         ui.add_space(18.0);
@@ -1663,6 +1651,21 @@ fn settings_tab(ui: &mut Ui, tab: &mut SettingsTab<'_>, w: &Words, lang: Lang, v
     }
 }
 
+/// A row of the settings' grid: its name, then a button for each choice, the one in force
+/// selected; a tap puts that choice in `value`.
+fn choice_row<T: PartialEq + Copy>(ui: &mut Ui, name: &str, choices: &[(T, &str)], value: &mut T) {
+    ui.label(RichText::new(name).strong());
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 14.0;
+        for (option, label) in choices {
+            if choice(ui, *value == *option, label) {
+                *value = *option;
+            }
+        }
+    });
+    ui.end_row();
+}
+
 fn comfort_settings(ui: &mut Ui, settings: &mut ComfortSettings, w: &Words) {
     ui.label(RichText::new(w.comfort_intro).color(theme(ui).muted));
     ui.add_space(10.0);
@@ -1670,17 +1673,12 @@ fn comfort_settings(ui: &mut Ui, settings: &mut ComfortSettings, w: &Words) {
         .num_columns(2)
         .spacing(Vec2::new(28.0, 16.0))
         .show(ui, |ui| {
-            ui.label(RichText::new(w.snap_turn).strong());
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 14.0;
-                for degrees in [15.0, 30.0, 45.0, 60.0] {
-                    let on = settings.snap_turn_degrees == degrees;
-                    if choice(ui, on, &format!("{degrees:.0}°")) {
-                        settings.snap_turn_degrees = degrees;
-                    }
-                }
-            });
-            ui.end_row();
+            choice_row(
+                ui,
+                w.snap_turn,
+                &[(15.0, "15°"), (30.0, "30°"), (45.0, "45°"), (60.0, "60°")],
+                &mut settings.snap_turn_degrees,
+            );
             ui.label(RichText::new(w.moving).strong());
             ui.horizontal(|ui| {
                 ui.spacing_mut().item_spacing.x = 14.0;
@@ -1715,19 +1713,15 @@ fn comfort_settings(ui: &mut Ui, settings: &mut ComfortSettings, w: &Words) {
                 }
             });
             ui.end_row();
-            ui.label(RichText::new(w.leading_hand).strong());
-            ui.horizontal(|ui| {
-                ui.spacing_mut().item_spacing.x = 14.0;
-                for (hand, label) in [
+            choice_row(
+                ui,
+                w.leading_hand,
+                &[
                     (Handedness::Left, w.left_hand),
                     (Handedness::Right, w.right_hand),
-                ] {
-                    if choice(ui, settings.handedness == hand, label) {
-                        settings.handedness = hand;
-                    }
-                }
-            });
-            ui.end_row();
+                ],
+                &mut settings.handedness,
+            );
         });
 }
 
