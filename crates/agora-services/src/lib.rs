@@ -45,6 +45,7 @@ pub mod delegation;
 pub mod form;
 pub mod keys;
 pub mod lang;
+pub mod locale;
 pub mod message;
 pub mod policy;
 mod read;

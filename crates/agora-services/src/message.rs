@@ -2,41 +2,43 @@
 //! only when a person reads it.
 //!
 //! Validation errors, policy reasons and status labels travel as [`Message`]s, so a decision
-//! signed by a department reads correctly in either language. A message's text is a template
-//! whose `{name}` placeholders take the message's arguments. Templates live in two places:
+//! signed by a department reads correctly in either language. A message's text is a Project
+//! Fluent message (see [`crate::locale`]) whose variables take the message's arguments:
+//! `{ $field }`, with plurals and selectors where a language needs them. Texts live in two
+//! places:
 //!
-//! - `assets/locales/en.json` and `assets/locales/zh-CN.json`: the messages this crate itself
-//!   produces (`form.*`, `review.*`, `outcome.*`, `status.*`), one JSON object of
-//!   `"key": "template"` per language. [`Messages::builtin`] holds them, compiled in.
+//! - `assets/locales/en/agora-services.ftl` and `assets/locales/zh-CN/agora-services.ftl`: the
+//!   messages this crate itself produces (`form.*`, `review.*`, `outcome.*`, `status.*`,
+//!   `access.*`). A key's Fluent id writes its dot as a hyphen (`form.too-long` is
+//!   `form-too-long`), since Fluent reserves the dot for attributes. [`Messages::builtin`] holds
+//!   them, compiled in.
 //! - each service file's `messages`: the reasons its policy gives, keyed `<service-id>.<name>`,
-//!   with the text in both languages.
-//!
-//! Templates are plain text with `{name}` placeholders and nothing else: no plural or gender
-//! selection. Every message is phrased so that it needs none (Chinese has no plural forms, and
-//! the English texts say "at most {max} characters" rather than counting words), which keeps the
-//! files simple for translators and operators.
+//!   each a Fluent pattern in both languages, so a new service is still one file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 use crate::lang::{Lang, Text};
+use crate::locale::{Locale, LocaleError, message_source};
 
-/// The English templates compiled into the crate.
-pub const BUILTIN_EN: &str = include_str!("../../../assets/locales/en.json");
-/// The Chinese templates compiled into the crate.
-pub const BUILTIN_ZH_CN: &str = include_str!("../../../assets/locales/zh-CN.json");
+/// The English texts compiled into the crate.
+pub const BUILTIN_EN: &str = include_str!("../../../assets/locales/en/agora-services.ftl");
+/// The Chinese texts compiled into the crate.
+pub const BUILTIN_ZH_CN: &str = include_str!("../../../assets/locales/zh-CN/agora-services.ftl");
+/// How errors name the built-in files.
+pub const BUILTIN_NAME: &str = "assets/locales/*/agora-services.ftl";
 
-/// A message to show a person: a key naming its template, and the values of its placeholders.
+/// A message to show a person: a key naming its text, and the values of its variables.
 ///
 /// JSON: `{"key": "form.too-long", "args": {"field": {"en": "Plate", "zh-CN": "车牌"}, "max": "8"}}`;
 /// `args` is left out when empty.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Message {
-    /// The template's key, such as `form.required` or `parking-permit.start-in-past`.
+    /// The text's key, such as `form.required` or `parking-permit.start-in-past`.
     pub key: String,
     /// The placeholders' values, by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -104,146 +106,140 @@ impl Message {
     }
 }
 
-/// Templates by key, in both languages.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Message texts by key, in both languages, ready to render.
+#[derive(Clone)]
 pub struct Messages {
-    texts: BTreeMap<String, Text>,
+    locale: Arc<Locale>,
+    /// Each key's Fluent id.
+    ids: BTreeMap<String, String>,
 }
 
-/// Why a pair of locale files cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum LocaleError {
-    /// A file is not a JSON object of strings.
-    #[error(
-        "the {lang} locale file is not a JSON object of \"key\": \"template\" strings: {reason}"
-    )]
-    Malformed {
-        /// Which file.
-        lang: Lang,
-        /// What the JSON reader said.
-        reason: String,
-    },
-    /// A key has a template in one language and not the other.
-    #[error("the message `{key}` has no {missing} text")]
-    Missing {
-        /// The key.
-        key: String,
-        /// The language that lacks it.
-        missing: Lang,
-    },
+impl Default for Messages {
+    fn default() -> Self {
+        Self {
+            locale: Arc::new(Locale::empty("no messages")),
+            ids: BTreeMap::new(),
+        }
+    }
+}
+
+impl fmt::Debug for Messages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.ids.keys()).finish()
+    }
+}
+
+impl PartialEq for Messages {
+    /// The same keys, with the same texts in both languages.
+    fn eq(&self, other: &Self) -> bool {
+        self.ids.keys().eq(other.ids.keys())
+            && self.ids.keys().all(|key| {
+                Lang::ALL.iter().all(|&lang| {
+                    self.locale.format(lang, &self.ids[key], &[])
+                        == other.locale.format(lang, &other.ids[key], &[])
+                })
+            })
+    }
+}
+
+impl Eq for Messages {}
+
+/// The Fluent id of a message key: its dots written as hyphens.
+pub fn fluent_id(key: &str) -> String {
+    key.replace('.', "-")
 }
 
 impl Messages {
-    /// Reads a pair of locale files: each a JSON object of `"key": "template"`, with the same
-    /// keys in both.
-    pub fn from_locale_files(en: &str, zh_cn: &str) -> Result<Self, LocaleError> {
-        let read = |text: &str, lang: Lang| {
-            serde_json::from_str::<BTreeMap<String, String>>(text).map_err(|error| {
-                LocaleError::Malformed {
-                    lang,
-                    reason: error.to_string(),
-                }
-            })
-        };
-        let mut en = read(en, Lang::En)?;
-        let mut zh_cn = read(zh_cn, Lang::ZhCn)?;
-        let keys: BTreeSet<String> = en.keys().chain(zh_cn.keys()).cloned().collect();
-        let mut texts = BTreeMap::new();
-        for key in keys {
-            let english = en.remove(&key).ok_or_else(|| LocaleError::Missing {
-                key: key.clone(),
-                missing: Lang::En,
-            })?;
-            let chinese = zh_cn.remove(&key).ok_or_else(|| LocaleError::Missing {
-                key: key.clone(),
-                missing: Lang::ZhCn,
-            })?;
-            texts.insert(key, Text::new(english, chinese));
-        }
-        Ok(Self { texts })
-    }
-
-    /// The templates of this crate's own messages, from the locale files compiled in. The
-    /// crate's tests hold those files to [`Messages::from_locale_files`]; were they ever
-    /// unreadable, this would be empty and messages would render as their keys.
-    pub fn builtin() -> &'static Messages {
-        static BUILTIN: OnceLock<Messages> = OnceLock::new();
-        BUILTIN.get_or_init(|| {
-            Messages::from_locale_files(BUILTIN_EN, BUILTIN_ZH_CN).unwrap_or_default()
+    /// Reads this crate's pair of `.ftl` files: ids `<namespace>-<name>`, the key
+    /// `<namespace>.<name>`.
+    pub fn from_ftl(name: &str, en: &str, zh_cn: &str) -> Result<Self, LocaleError> {
+        let locale = Locale::parse(name, en, zh_cn)?;
+        let ids = locale
+            .ids()
+            .map(|id| (id.replacen('-', ".", 1), id.to_owned()))
+            .collect();
+        Ok(Self {
+            locale: Arc::new(locale),
+            ids,
         })
     }
 
-    /// The template of `key`.
-    pub fn get(&self, key: &str) -> Option<&Text> {
-        self.texts.get(key)
+    /// Messages from texts kept outside `.ftl` files — a service file's reasons — each key's
+    /// text a Fluent pattern in both languages, standing alone: the messages whose texts are
+    /// right, and an error naming each key whose text is wrong.
+    pub fn from_texts<'a>(
+        name: &str,
+        texts: impl IntoIterator<Item = (&'a str, &'a Text)>,
+    ) -> (Self, Vec<(String, LocaleError)>) {
+        let mut ids = BTreeMap::new();
+        let mut errors = Vec::new();
+        for (key, text) in texts {
+            let id = fluent_id(key);
+            let one = |lang: Lang| message_source(&id, text.get(lang));
+            match Locale::parse(name, &one(Lang::En), &one(Lang::ZhCn)) {
+                Ok(_) => {
+                    ids.insert(key.to_owned(), (id, text.clone()));
+                }
+                Err(error) => errors.push((key.to_owned(), error)),
+            }
+        }
+        let source = |lang: Lang| -> String {
+            ids.values().map(|(id, text): &(String, Text)| message_source(id, text.get(lang))).collect()
+        };
+        // Each text parsed alone, so together they parse too (ids are distinct: keys are).
+        match Locale::parse(name, &source(Lang::En), &source(Lang::ZhCn)) {
+            Ok(locale) => (
+                Self {
+                    locale: Arc::new(locale),
+                    ids: ids.into_iter().map(|(key, (id, _))| (key, id)).collect(),
+                },
+                errors,
+            ),
+            Err(error) => {
+                errors.push((String::new(), error));
+                (Self::default(), errors)
+            }
+        }
     }
 
-    /// Whether `key` has a template.
+    /// This crate's own messages, from the `.ftl` files compiled in. The crate's tests hold
+    /// those files to [`Messages::from_ftl`]; were they ever unreadable, this would be empty
+    /// and messages would render as their keys.
+    pub fn builtin() -> &'static Messages {
+        static BUILTIN: OnceLock<Messages> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            Messages::from_ftl(BUILTIN_NAME, BUILTIN_EN, BUILTIN_ZH_CN).unwrap_or_default()
+        })
+    }
+
+    /// Whether `key` has a text.
     pub fn contains(&self, key: &str) -> bool {
-        self.texts.contains_key(key)
+        self.ids.contains_key(key)
     }
 
-    /// Every key and its template.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Text)> {
-        self.texts.iter().map(|(key, text)| (key.as_str(), text))
+    /// Every key.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.ids.keys().map(String::as_str)
     }
 
-    /// Adds or replaces a template.
-    pub fn insert(&mut self, key: impl Into<String>, text: Text) {
-        self.texts.insert(key.into(), text);
+    /// The variables `key`'s text uses, the same in both languages.
+    pub fn variables(&self, key: &str) -> Option<&BTreeSet<String>> {
+        self.locale.variables(self.ids.get(key)?)
     }
 
-    /// `message` in `lang`. A key without a template renders as the key itself, and a
-    /// placeholder without an argument stays as written, so a gap in a locale file shows up
-    /// on screen instead of failing.
+    /// `message` in `lang`. A key without a text renders as the key itself, and a variable
+    /// without an argument as `{$name}`, so a gap shows up on screen instead of failing.
     pub fn render(&self, message: &Message, lang: Lang) -> String {
-        match self.get(&message.key) {
-            Some(template) => fill(template.get(lang), &message.args, lang),
-            None => message.key.clone(),
-        }
+        let Some(id) = self.ids.get(&message.key) else {
+            return message.key.clone();
+        };
+        let args: Vec<(&str, &str)> = message
+            .args
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.get(lang)))
+            .collect();
+        self.locale
+            .format(lang, id, &args)
+            .unwrap_or_else(|| message.key.clone())
     }
-}
-
-/// Replaces each `{name}` in `template` with its argument in `lang`.
-fn fill(template: &str, args: &BTreeMap<String, Arg>, lang: Lang) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) if args.contains_key(&after[..close]) => {
-                if let Some(arg) = args.get(&after[..close]) {
-                    out.push_str(arg.get(lang));
-                }
-                rest = &after[close + 1..];
-            }
-            _ => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The names of the `{name}` placeholders in a template.
-pub fn placeholders(template: &str) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) => {
-                let name = &after[..close];
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    names.insert(name.to_owned());
-                }
-                rest = &after[close + 1..];
-            }
-            None => break,
-        }
-    }
-    names
 }

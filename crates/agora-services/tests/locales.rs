@@ -1,9 +1,10 @@
-//! Every message reads in English and Chinese: the built-in locale files, the services'
+//! Every message reads in English and Chinese: the built-in Fluent files, the services'
 //! messages, and every text of the catalog.
 
 use std::collections::BTreeSet;
 
-use agora_services::message::{BUILTIN_EN, BUILTIN_ZH_CN, placeholders};
+use agora_services::locale::LocaleError;
+use agora_services::message::{BUILTIN_EN, BUILTIN_NAME, BUILTIN_ZH_CN};
 use agora_services::{FieldKind, Lang, Message, Messages, Outcome, Status, Text};
 
 use crate::support::catalog;
@@ -22,23 +23,42 @@ fn check_text(what: &str, text: &Text, problems: &mut Vec<String>) {
             text.zh_cn
         ));
     }
-    if placeholders(&text.en) != placeholders(&text.zh_cn) {
-        problems.push(format!(
-            "{what}: the placeholders differ between en and zh-CN"
-        ));
-    }
 }
 
 #[test]
-fn the_builtin_locale_files_have_the_same_keys_and_placeholders() {
-    let messages =
-        Messages::from_locale_files(BUILTIN_EN, BUILTIN_ZH_CN).expect("both files read, same keys");
+fn the_builtin_fluent_files_have_the_same_messages_and_variables() {
+    let messages = Messages::from_ftl(BUILTIN_NAME, BUILTIN_EN, BUILTIN_ZH_CN)
+        .expect("both files read, the same messages with the same variables");
     assert_eq!(&messages, Messages::builtin());
+    assert!(messages.keys().count() > 40);
     let mut problems = Vec::new();
-    for (key, text) in messages.iter() {
-        check_text(key, text, &mut problems);
+    for key in messages.keys() {
+        let message = Message::new(key);
+        let text = Text::new(
+            messages.render(&message, Lang::En),
+            messages.render(&message, Lang::ZhCn),
+        );
+        check_text(key, &text, &mut problems);
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The check that holds every pair of Fluent files: a message missing from a language, or
+/// with other variables there, is refused and named.
+#[test]
+fn a_message_missing_or_with_other_variables_in_one_language_is_refused() {
+    let without_last = BUILTIN_ZH_CN.trim_end().rsplit_once('\n').expect("lines").0;
+    let missing = Messages::from_ftl(BUILTIN_NAME, BUILTIN_EN, without_last).unwrap_err();
+    assert!(
+        matches!(&missing, LocaleError::Missing { missing: Lang::ZhCn, .. }),
+        "{missing}"
+    );
+    let renamed = BUILTIN_ZH_CN.replacen("{ $field }", "{ $label }", 1);
+    let variables = Messages::from_ftl(BUILTIN_NAME, BUILTIN_EN, &renamed).unwrap_err();
+    assert!(
+        variables.to_string().contains("$label") && variables.to_string().contains("$field"),
+        "{variables}"
+    );
 }
 
 /// Every `"form.…"`, `"review.…"` key written in the crate's source has a text.
@@ -152,8 +172,13 @@ fn every_text_of_the_catalog_is_in_both_languages() {
                 FieldKind::Date(_) | FieldKind::YesNo(_) => {}
             }
         }
-        for (key, text) in service.messages.iter() {
-            check_text(&format!("{id}: message {key}"), text, &mut problems);
+        for key in service.messages.keys() {
+            let message = Message::new(key);
+            let text = Text::new(
+                service.messages.render(&message, Lang::En),
+                service.messages.render(&message, Lang::ZhCn),
+            );
+            check_text(&format!("{id}: message {key}"), &text, &mut problems);
         }
         for key in service.policy.reason_keys() {
             for lang in Lang::ALL {
@@ -168,7 +193,7 @@ fn every_text_of_the_catalog_is_in_both_languages() {
 }
 
 #[test]
-fn rendering_fills_placeholders_and_never_fails() {
+fn rendering_fills_variables_chooses_plurals_and_never_fails() {
     let message = Message::new("form.too-long")
         .with("field", Text::new("Plate", "车牌"))
         .with("max", "8")
@@ -182,14 +207,22 @@ fn rendering_fills_placeholders_and_never_fails() {
         builtin.render(&message, Lang::ZhCn),
         "车牌：最多填写 8 个字符（当前 9 个）。"
     );
-    // A key without a text shows the key; a placeholder without an argument stays visible.
+    let one = Message::new("form.too-long")
+        .with("field", Text::new("Initial", "首字母"))
+        .with("max", "1")
+        .with("length", "2");
+    assert_eq!(
+        builtin.render(&one, Lang::En),
+        "Initial: write at most one character (now 2)."
+    );
+    // A key without a text shows the key; a variable without an argument stays visible.
     assert_eq!(
         builtin.render(&Message::new("no.such-key"), Lang::En),
         "no.such-key"
     );
     assert_eq!(
         builtin.render(&Message::new("form.required"), Lang::En),
-        "{field}: this field is required."
+        "{$field}: this field is required."
     );
     assert_eq!("zh-CN".parse::<Lang>(), Ok(Lang::ZhCn));
     assert_eq!("ZH-cn".parse::<Lang>(), Ok(Lang::ZhCn));

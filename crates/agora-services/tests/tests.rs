@@ -7,7 +7,7 @@
 //! - `policy`: every shipped example approved, variants rejected or referred with the right
 //!   reasons, the time zone, policy failures, hashes, and limits on expensive rules.
 //! - `documents`: application, decision and status JSON shapes, and signing an application.
-//! - `locales`: every message has English and Chinese text with the same placeholders.
+//! - `locales`: every message has English and Chinese text with the same Fluent variables.
 //! - `properties`: review is deterministic and never panics, whatever the answers.
 
 mod support;

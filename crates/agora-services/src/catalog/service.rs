@@ -27,7 +27,7 @@
 //! | `time_zone` | required | IANA name; the policy's `today` is the submission's date there |
 //! | `fields` | required | 1 to 64 fields, see below |
 //! | `policy` | required | see [`crate::policy`] |
-//! | `messages` | optional | the policy's reasons: keys `<id>.<name>`, text in `en` and `zh-CN` |
+//! | `messages` | optional | the policy's reasons: keys `<id>.<name>`, each a Project Fluent pattern in `en` and `zh-CN` (plain text, or `{ $var }`, selectors) |
 //!
 //! Every field has `id` (lowercase letters, digits and `_`, starting with a letter, so a
 //! policy can write `answers.<id>`), `type`, `label`, `help` and `required` (`true` or
@@ -185,8 +185,8 @@ fn read_messages(value: &Value, service: &str, problems: &mut Problems) -> Optio
         );
         return None;
     };
-    let mut messages = Messages::default();
     let before = problems.len();
+    let mut texts = Vec::new();
     for (key, text) in members {
         if key.starts_with('$') {
             continue;
@@ -202,10 +202,31 @@ fn read_messages(value: &Value, service: &str, problems: &mut Problems) -> Optio
             );
         }
         if let Some(text) = read_text(text, &path, problems) {
-            messages.insert(key.clone(), text);
+            texts.push((key.as_str(), text));
         }
     }
-    (problems.len() == before).then_some(messages)
+    if problems.len() != before {
+        return None;
+    }
+    let name = format!("the service {service}'s messages");
+    let (messages, errors) = Messages::from_texts(&name, texts.iter().map(|(key, text)| (*key, text)));
+    for (key, error) in &errors {
+        problems.add(
+            format!("messages.{key}"),
+            format!("is not a Fluent message (variables are written {{ $name }}): {error}"),
+        );
+    }
+    let mut with_variables = false;
+    for key in messages.keys() {
+        if messages.variables(key).is_some_and(|vars| !vars.is_empty()) {
+            with_variables = true;
+            problems.add(
+                format!("messages.{key}"),
+                "uses a variable, but a policy's reason has no arguments to fill it: write the text in full",
+            );
+        }
+    }
+    (errors.is_empty() && !with_variables).then_some(messages)
 }
 
 fn read_fields(value: &Value, problems: &mut Problems) -> Option<Form> {
