@@ -124,6 +124,8 @@ fn dashboard_texture(font: &ab_glyph::FontArc, title: &Bilingual) -> Canvas {
     });
     canvas.fill_rect(0, 0, width as i32, 140, [24, 40, 58, 255]);
     canvas.fill_rect(0, 136, width as i32, 4, [64, 156, 214, 255]);
+    let en = crate::lang::text(crate::lang::Lang::En, "dashboard-booth-empty");
+    let zh = crate::lang::text(crate::lang::Lang::ZhCn, "dashboard-booth-empty");
     canvas.draw_lines(
         font,
         &[TextLine {
@@ -138,12 +140,12 @@ fn dashboard_texture(font: &ab_glyph::FontArc, title: &Bilingual) -> Canvas {
         font,
         &[
             TextLine {
-                text: "Live city data will appear here",
+                text: &en,
                 size: 0.06,
                 colour: [150, 172, 194],
             },
             TextLine {
-                text: "城市实时数据将在此显示",
+                text: &zh,
                 size: 0.06,
                 colour: [150, 172, 194],
             },

@@ -7,12 +7,13 @@
 //! plaza into a headset, and [`screenshot`] renders one view to a PNG. [`PlazaPlugin`] wires
 //! them together; tests and benchmarks take the pieces they need.
 
+#[macro_use]
+pub mod lang;
 pub mod booths;
 pub mod citizen;
 pub mod commands;
 pub mod dashboards;
 pub mod kiosk;
-pub mod lang;
 pub mod panel;
 pub mod pointer;
 pub mod scene;

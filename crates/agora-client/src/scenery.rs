@@ -492,7 +492,9 @@ fn spawn_city_hall(
         &font,
         &[TextLine {
             text: &format!(
-                "CITY HALL   ·   市政厅   ·   {}",
+                "{}   ·   {}   ·   {}",
+                crate::lang::text(crate::lang::Lang::En, "plaza-city-hall"),
+                crate::lang::text(crate::lang::Lang::ZhCn, "plaza-city-hall"),
                 plaza.name.en.to_uppercase()
             ),
             size: 0.55,

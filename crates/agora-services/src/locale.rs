@@ -127,7 +127,10 @@ impl Locale {
                     if vars.is_empty() {
                         "no variables".to_owned()
                     } else {
-                        vars.iter().map(|v| format!("${v}")).collect::<Vec<_>>().join(", ")
+                        vars.iter()
+                            .map(|v| format!("${v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 };
                 return Err(LocaleError::Variables {
@@ -197,7 +200,8 @@ impl Locale {
             fluent.set(*name, argument(value));
         }
         let mut errors = Vec::new();
-        let text = bundle.format_pattern(pattern, (!args.is_empty()).then_some(&fluent), &mut errors);
+        let text =
+            bundle.format_pattern(pattern, (!args.is_empty()).then_some(&fluent), &mut errors);
         Some(text.into_owned())
     }
 
@@ -292,10 +296,18 @@ fn bundle(
             if ids.insert(id.clone(), found.variables).is_some() {
                 return Err(problem("is defined twice"));
             }
-            references.extend(found.references.into_iter().map(|target| (id.clone(), target)));
+            references.extend(
+                found
+                    .references
+                    .into_iter()
+                    .map(|target| (id.clone(), target)),
+            );
         }
     }
-    if let Some((id, target)) = references.into_iter().find(|(_, target)| !defined.contains(target)) {
+    if let Some((id, target)) = references
+        .into_iter()
+        .find(|(_, target)| !defined.contains(target))
+    {
         return Err(LocaleError::Reference {
             name: name.to_owned(),
             lang,
@@ -397,37 +409,75 @@ mod tests {
             "n = { $n } 项，{ $code }\n",
         )
         .expect("parses");
-        assert_eq!(locale.format(Lang::En, "n", &[("n", "1"), ("code", "007")]).unwrap(), "one item for 007");
-        assert_eq!(locale.format(Lang::En, "n", &[("n", "3"), ("code", "007")]).unwrap(), "3 items for 007");
-        assert_eq!(locale.format(Lang::ZhCn, "n", &[("n", "1"), ("code", "007")]).unwrap(), "1 项，007");
-        assert_eq!(locale.format(Lang::En, "n", &[("n", "1")]).unwrap(), "one item for {$code}");
+        assert_eq!(
+            locale
+                .format(Lang::En, "n", &[("n", "1"), ("code", "007")])
+                .expect("there"),
+            "one item for 007"
+        );
+        assert_eq!(
+            locale
+                .format(Lang::En, "n", &[("n", "3"), ("code", "007")])
+                .expect("there"),
+            "3 items for 007"
+        );
+        assert_eq!(
+            locale
+                .format(Lang::ZhCn, "n", &[("n", "1"), ("code", "007")])
+                .expect("there"),
+            "1 项，007"
+        );
+        assert_eq!(
+            locale.format(Lang::En, "n", &[("n", "1")]).expect("there"),
+            "one item for {$code}"
+        );
         assert_eq!(locale.format(Lang::En, "none", &[]), None);
-        assert_eq!(locale.variables("n").unwrap().len(), 2);
+        assert_eq!(locale.variables("n").expect("there").len(), 2);
     }
 
     #[test]
     fn a_gap_between_the_languages_is_named() {
-        let missing = Locale::parse("t", "a = A\nb = B\n", "a = 甲\n").unwrap_err();
-        assert!(matches!(&missing, LocaleError::Missing { id, missing: Lang::ZhCn, .. } if id == "b"), "{missing}");
-        let extra = Locale::parse("t", "a = A\n", "a = 甲\nc = 丙\n").unwrap_err();
-        assert!(matches!(&extra, LocaleError::Missing { id, missing: Lang::En, .. } if id == "c"), "{extra}");
-        let vars = Locale::parse("t", "a = { $x } A\n", "a = { $y } 甲\n").unwrap_err();
+        let missing = Locale::parse("t", "a = A\nb = B\n", "a = 甲\n").expect_err("refused");
+        assert!(
+            matches!(&missing, LocaleError::Missing { id, missing: Lang::ZhCn, .. } if id == "b"),
+            "{missing}"
+        );
+        let extra = Locale::parse("t", "a = A\n", "a = 甲\nc = 丙\n").expect_err("refused");
+        assert!(
+            matches!(&extra, LocaleError::Missing { id, missing: Lang::En, .. } if id == "c"),
+            "{extra}"
+        );
+        let vars = Locale::parse("t", "a = { $x } A\n", "a = { $y } 甲\n").expect_err("refused");
         assert_eq!(
             vars.to_string(),
             "t: the message `a` uses $x in English and $y in Chinese; both must use the same variables"
         );
-        let syntax = Locale::parse("t", "a = A\nb = { $x\n", "a = 甲\n").unwrap_err();
-        assert!(matches!(syntax, LocaleError::Syntax { line: 2, lang: Lang::En, .. }), "{syntax}");
-        let old_style = Locale::parse("t", "a = {x} A\n", "a = 甲\n").unwrap_err();
+        let syntax = Locale::parse("t", "a = A\nb = { $x\n", "a = 甲\n").expect_err("refused");
+        assert!(
+            matches!(
+                syntax,
+                LocaleError::Syntax {
+                    line: 2,
+                    lang: Lang::En,
+                    ..
+                }
+            ),
+            "{syntax}"
+        );
+        let old_style = Locale::parse("t", "a = {x} A\n", "a = 甲\n").expect_err("refused");
         assert!(old_style.to_string().contains("{ $x }"), "{old_style}");
-        let twice = Locale::parse("t", "a = A\na = B\n", "a = 甲\n").unwrap_err();
+        let twice = Locale::parse("t", "a = A\na = B\n", "a = 甲\n").expect_err("refused");
         assert!(twice.to_string().contains("defined twice"), "{twice}");
     }
 
     #[test]
     fn a_multi_line_text_stays_one_message() {
         let source = message_source("x", "first line\nsecond { $n }");
-        let locale = Locale::parse("t", &source, &message_source("x", "第一行 { $n }")).unwrap();
-        assert_eq!(locale.format(Lang::En, "x", &[("n", "2")]).unwrap(), "first line\nsecond 2");
+        let locale =
+            Locale::parse("t", &source, &message_source("x", "第一行 { $n }")).expect("there");
+        assert_eq!(
+            locale.format(Lang::En, "x", &[("n", "2")]).expect("there"),
+            "first line\nsecond 2"
+        );
     }
 }

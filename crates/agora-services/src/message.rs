@@ -184,7 +184,9 @@ impl Messages {
             }
         }
         let source = |lang: Lang| -> String {
-            ids.values().map(|(id, text): &(String, Text)| message_source(id, text.get(lang))).collect()
+            ids.values()
+                .map(|(id, text): &(String, Text)| message_source(id, text.get(lang)))
+                .collect()
         };
         // Each text parsed alone, so together they parse too (ids are distinct: keys are).
         match Locale::parse(name, &source(Lang::En), &source(Lang::ZhCn)) {

@@ -48,13 +48,21 @@ fn the_builtin_fluent_files_have_the_same_messages_and_variables() {
 #[test]
 fn a_message_missing_or_with_other_variables_in_one_language_is_refused() {
     let without_last = BUILTIN_ZH_CN.trim_end().rsplit_once('\n').expect("lines").0;
-    let missing = Messages::from_ftl(BUILTIN_NAME, BUILTIN_EN, without_last).unwrap_err();
+    let missing = Messages::from_ftl(BUILTIN_NAME, BUILTIN_EN, without_last)
+        .expect_err("a message missing in Chinese");
     assert!(
-        matches!(&missing, LocaleError::Missing { missing: Lang::ZhCn, .. }),
+        matches!(
+            &missing,
+            LocaleError::Missing {
+                missing: Lang::ZhCn,
+                ..
+            }
+        ),
         "{missing}"
     );
     let renamed = BUILTIN_ZH_CN.replacen("{ $field }", "{ $label }", 1);
-    let variables = Messages::from_ftl(BUILTIN_NAME, BUILTIN_EN, &renamed).unwrap_err();
+    let variables = Messages::from_ftl(BUILTIN_NAME, BUILTIN_EN, &renamed)
+        .expect_err("other variables in Chinese");
     assert!(
         variables.to_string().contains("$label") && variables.to_string().contains("$field"),
         "{variables}"

@@ -262,10 +262,14 @@ fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
         .and_then(|_| catalog.service(&archived.service))
         .map(|s| s.department.name.get(lang))
     {
-        lines.push(match lang {
-            Lang::ZhCn => format!("  由{department}的工作人员决定"),
-            _ => format!("  decided by an officer of the {department}"),
-        });
+        lines.push(format!(
+            "  {}",
+            crate::lang::format(
+                lang.into(),
+                "status-decided-by-officer",
+                &[("department", department)]
+            )
+        ));
     }
     for reason in decision.iter().flat_map(|d| &d.credential_subject.reasons) {
         lines.push(format!("  - {}", catalog.render(reason, lang)));
@@ -274,16 +278,16 @@ fn describe(catalog: &Catalog, archived: &Archived, lang: Lang) -> String {
         .as_ref()
         .is_some_and(|d| agora_services::catalog::is_demo_key(&d.issuer))
     {
-        lines.push(
-            match lang {
-                Lang::ZhCn => "  演示：由演示部门决定，其密钥是公开的，这不是真正的决定",
-                _ => "  demo: decided by the demo departments, whose keys are public; not a real decision",
-            }
-            .to_owned(),
-        );
+        lines.push(format!(
+            "  {}",
+            crate::lang::text(lang.into(), "status-demo-decision")
+        ));
     }
     if let Some(error) = &archived.last_error {
-        lines.push(format!("  last delivery attempt: {error}"));
+        lines.push(format!(
+            "  {}",
+            crate::lang::format(lang.into(), "status-last-attempt", &[("error", error)])
+        ));
     }
     lines.join("\n")
 }

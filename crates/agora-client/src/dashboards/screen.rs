@@ -99,9 +99,9 @@ pub fn describe(
     let updated = snapshots.iter().filter_map(|s| s.updated).max();
     let stale = oldest_stale.is_some();
     let status = match (oldest_stale, updated) {
-        (Some(Some(since)), _) => words(lang).stale_since(&clock(since, zone)),
+        (Some(Some(since)), _) => words(lang).stale_since(lang, &clock(since, zone)),
         (Some(None), _) => words(lang).unavailable.to_owned(),
-        (None, Some(at)) => words(lang).updated(&clock(at, zone)),
+        (None, Some(at)) => words(lang).updated(lang, &clock(at, zone)),
         (None, None) if spec.charts.is_empty() => words(lang).no_charts.to_owned(),
         (None, None) => words(lang).waiting.to_owned(),
     };
@@ -238,7 +238,7 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
         Health::Waiting => Some(w.waiting.to_owned()),
         Health::Stale {
             since: Some(since), ..
-        } => Some(w.stale_since(&clock(*since, zone))),
+        } => Some(w.stale_since(lang, &clock(*since, zone))),
         Health::Stale { since: None, .. } => Some(w.unavailable.to_owned()),
     };
     ChartText {
@@ -330,25 +330,25 @@ pub fn format_value(value: f64) -> String {
     }
 }
 
+/// The units a feed may give that a language writes its own way, and their messages in the
+/// client's Fluent files.
+pub const UNIT_MESSAGES: [(&str, &str); 7] = [
+    ("veh/h", "unit-veh-per-h"),
+    ("vehicles/h", "unit-vehicles-per-h"),
+    ("/h", "unit-per-h"),
+    ("incidents", "unit-incidents"),
+    ("min", "unit-min"),
+    ("minutes", "unit-minutes"),
+    ("permits", "unit-permits"),
+];
+
 /// `unit` as `lang` writes it: the words the built-in city and the shipped scene use have a
-/// Chinese form; symbols (µg/m³, km/h, AQI) and any other unit are shown as written.
+/// message in each language; symbols (µg/m³, km/h, AQI) and any other unit are shown as written.
 pub fn unit_in(unit: &str, lang: Lang) -> String {
-    const CHINESE: [(&str, &str); 7] = [
-        ("veh/h", "辆/小时"),
-        ("vehicles/h", "辆/小时"),
-        ("/h", "起/小时"),
-        ("incidents", "起"),
-        ("min", "分钟"),
-        ("minutes", "分钟"),
-        ("permits", "件"),
-    ];
-    match lang {
-        Lang::ZhCn => CHINESE
-            .iter()
-            .find(|(en, _)| *en == unit)
-            .map_or_else(|| unit.to_owned(), |(_, zh)| (*zh).to_owned()),
-        Lang::En => unit.to_owned(),
-    }
+    UNIT_MESSAGES
+        .iter()
+        .find(|(written, _)| *written == unit)
+        .map_or_else(|| unit.to_owned(), |(_, id)| crate::lang::text(lang, id))
 }
 
 /// `1,234.5`-style numbers: thousands grouped, `decimals` places.
@@ -375,52 +375,24 @@ pub fn format_number(value: f64, decimals: usize) -> String {
     }
 }
 
-struct Words {
-    waiting: &'static str,
-    unavailable: &'static str,
-    no_charts: &'static str,
-    hint: &'static str,
-    table_hint: &'static str,
-    updated_word: &'static str,
-    stale_word: &'static str,
-    table_time: &'static str,
-    table_value: &'static str,
-}
+words!(
+    /// The words a dashboard paints: the messages `dashboard-*` of the client's Fluent files.
+    Words,
+    "dashboard",
+    [waiting, unavailable, no_charts, hint, table_hint, table_time, table_value]
+);
 
 impl Words {
-    fn updated(&self, at: &str) -> String {
-        format!("{} {at}", self.updated_word)
+    fn updated(&self, lang: Lang, at: &str) -> String {
+        crate::lang::format(lang, "dashboard-updated", &[("time", at)])
     }
-    fn stale_since(&self, at: &str) -> String {
-        format!("{} {at}", self.stale_word)
+    fn stale_since(&self, lang: Lang, at: &str) -> String {
+        crate::lang::format(lang, "dashboard-stale-since", &[("time", at)])
     }
 }
 
 fn words(lang: Lang) -> &'static Words {
-    match lang {
-        Lang::En => &Words {
-            waiting: "Waiting for data…",
-            unavailable: "No data: the source cannot be reached",
-            no_charts: "No charts configured",
-            hint: "Press T or click the screen for a table of these numbers",
-            table_hint: "Press T or click the screen to see the charts again",
-            updated_word: "Updated",
-            stale_word: "Stale since",
-            table_time: "Time",
-            table_value: "Value",
-        },
-        Lang::ZhCn => &Words {
-            waiting: "正在等待数据…",
-            unavailable: "暂无数据：无法连接数据源",
-            no_charts: "尚未配置图表",
-            hint: "按 T 键或点击屏幕，以表格查看这些数字",
-            table_hint: "按 T 键或点击屏幕，返回图表",
-            updated_word: "更新于",
-            stale_word: "数据停更于",
-            table_time: "时间",
-            table_value: "数值",
-        },
-    }
+    Words::get(lang)
 }
 
 /// Where chart `index` of `count` has its plotting area on the screen, in pixels.

@@ -157,7 +157,10 @@ impl KioskConfig {
 /// none is given: a demo hall whose operator PIN is locked (no PIN matches its hash).
 pub fn example() -> KioskConfig {
     KioskConfig {
-        hall: Text::new("Civic Centre Service Hall", "市民中心服务大厅"),
+        hall: Text::new(
+            crate::lang::text(Lang::En, "kiosk-example-hall"),
+            crate::lang::text(Lang::ZhCn, "kiosk-example-hall"),
+        ),
         ledger: LedgerSpec::Local,
         // A valid Argon2id hash of 32 random bytes that nobody kept.
         operator_pin: "$argon2id$v=19$m=19456,t=2,p=1$bG9ja2VkLWV4YW1wbGU$Q0nH3M9vqVNmGJg7I3m3cVxWq2Vt6d0p0t3q8o4mJ8c".to_owned(),

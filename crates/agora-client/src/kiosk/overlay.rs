@@ -21,7 +21,7 @@ use super::receipt::{ReceiptSheet, SheetAsk};
 use super::touch::{OverOverlay, screen_pointer};
 use super::{EndVisit, GoToWindow, Idle, Kiosk, Stage, StartVisit, countdown};
 use crate::AppSystems;
-use crate::lang::Lang;
+use crate::lang::{Lang, both, format, text};
 use crate::panel::{PanelPointer, Panels, pointer_events};
 use crate::scene::Plaza;
 
@@ -188,19 +188,14 @@ fn draw_overlay(
                         ui.label(RichText::new(&hall.en).size(30.0).color(MUTED));
                         ui.label(RichText::new(&hall.zh_cn).size(30.0).color(MUTED));
                         ui.add_space(18.0);
-                        ui.label(RichText::new("Touch to start").size(64.0).strong());
-                        ui.label(RichText::new("触摸开始").size(64.0).strong());
+                        for lang in [Lang::En, Lang::ZhCn] {
+                            let touch = text(lang, "kiosk-touch-to-start");
+                            ui.label(RichText::new(touch).size(64.0).strong());
+                        }
                         ui.add_space(18.0);
-                        ui.label(
-                            RichText::new(
-                                "Apply for a city service, sign it here, and take your receipt home as a QR code.",
-                            )
-                            .size(24.0),
-                        );
-                        ui.label(
-                            RichText::new("在这里办理市政服务：填写、签名，并用二维码把回执带回家。")
-                                .size(24.0),
-                        );
+                        for lang in [Lang::En, Lang::ZhCn] {
+                            ui.label(RichText::new(text(lang, "kiosk-welcome")).size(24.0));
+                        }
                         ui.add_space(14.0);
                         for window in &plaza.windows {
                             if let Some(service) = catalog.service(&window.service) {
@@ -215,22 +210,30 @@ fn draw_overlay(
                             }
                         }
                         ui.add_space(26.0);
-                        ui.label(RichText::new("Choose your language · 请选择语言").size(26.0));
+                        ui.label(RichText::new(both("kiosk-choose-language", " · ")).size(26.0));
                         ui.add_space(8.0);
                         ui.horizontal(|ui| {
                             let size = Vec2::new(300.0, target * 1.8);
                             let gap = 40.0;
                             ui.add_space((ui.available_width() - 2.0 * size.x - gap) / 2.0);
-                            let english = Button::new(RichText::new("English").size(36.0).strong())
-                                .fill(ACCENT)
-                                .min_size(size);
+                            let english = Button::new(
+                                RichText::new(text(Lang::En, "language-name"))
+                                    .size(36.0)
+                                    .strong(),
+                            )
+                            .fill(ACCENT)
+                            .min_size(size);
                             if ui.add(english).clicked() {
                                 starts.write(StartVisit(Lang::En));
                             }
                             ui.add_space(gap);
-                            let chinese = Button::new(RichText::new("中文").size(36.0).strong())
-                                .fill(ACCENT)
-                                .min_size(size);
+                            let chinese = Button::new(
+                                RichText::new(text(Lang::ZhCn, "language-name"))
+                                    .size(36.0)
+                                    .strong(),
+                            )
+                            .fill(ACCENT)
+                            .min_size(size);
                             if ui.add(chinese).clicked() {
                                 starts.write(StartVisit(Lang::ZhCn));
                             }
@@ -249,7 +252,11 @@ fn draw_overlay(
                         .inner_margin(Margin::same(14))
                         .show(ui, |ui| {
                             ui.set_max_width(300.0);
-                            ui.label(RichText::new("Services · 服务").size(24.0).strong());
+                            ui.label(
+                                RichText::new(both("kiosk-services", " · "))
+                                    .size(24.0)
+                                    .strong(),
+                            );
                             for booth in &plaza.windows {
                                 let Some(service) = catalog.service(&booth.service) else {
                                     continue;
@@ -275,10 +282,11 @@ fn draw_overlay(
                             if super::receipt::receipt(&panels).is_some() {
                                 ui.add_space(10.0);
                                 let mine = Button::new(
-                                    RichText::new(match *lang {
-                                        Lang::En => "My receipt (QR code)\n我的回执",
-                                        Lang::ZhCn => "我的回执（二维码）\nMy receipt",
-                                    })
+                                    RichText::new(format!(
+                                        "{}\n{}",
+                                        text(*lang, "kiosk-my-receipt"),
+                                        text(other_lang(*lang), "kiosk-my-receipt-short")
+                                    ))
                                     .size(22.0)
                                     .strong(),
                                 )
@@ -290,20 +298,20 @@ fn draw_overlay(
                                 }
                             }
                             ui.add_space(10.0);
-                            let finish =
-                                Button::new(RichText::new("Finish · 结束").size(26.0).strong())
-                                    .fill(FINISH)
-                                    .min_size(Vec2::new(300.0, target * 1.3));
+                            let finish = Button::new(
+                                RichText::new(both("kiosk-finish", " · "))
+                                    .size(26.0)
+                                    .strong(),
+                            )
+                            .fill(FINISH)
+                            .min_size(Vec2::new(300.0, target * 1.3));
                             if ui.add(finish).clicked() {
                                 ends.write(EndVisit);
                             }
                             ui.label(
-                                RichText::new(match *lang {
-                                    Lang::En => "Finish wipes everything you entered here.",
-                                    Lang::ZhCn => "点击“结束”将清除您在此输入的一切。",
-                                })
-                                .small()
-                                .color(MUTED),
+                                RichText::new(text(*lang, "kiosk-finish-wipes"))
+                                    .small()
+                                    .color(MUTED),
                             );
                         });
                 });
@@ -316,7 +324,8 @@ fn draw_overlay(
                         .inner_margin(Margin::same(10))
                         .show(ui, |ui| {
                             ui.horizontal(|ui| {
-                                for (choice, name) in [(Lang::En, "EN"), (Lang::ZhCn, "中文")] {
+                                for choice in [Lang::En, Lang::ZhCn] {
+                                    let name = text(choice, "language-short");
                                     let button = Button::new(RichText::new(name).size(24.0))
                                         .selected(*lang == choice)
                                         .min_size(Vec2::new(target * 1.6, target));
@@ -349,18 +358,15 @@ fn draw_overlay(
 /// busy), with the seconds left.
 fn still_there(ctx: &egui::Context, lang: Lang, left: std::time::Duration, target: f32) {
     let seconds = left.as_secs() + 1;
-    let (question, ends_in, carry_on) = match lang {
-        Lang::En => (
-            "Are you still there?",
-            format!("This visit ends in {seconds} s, and everything you entered is wiped."),
-            "Touch to continue",
+    let (question, ends_in, carry_on) = (
+        text(lang, "kiosk-still-there"),
+        format(
+            lang,
+            "kiosk-visit-ends",
+            &[("seconds", &seconds.to_string())],
         ),
-        Lang::ZhCn => (
-            "您还在吗？",
-            format!("本次办理将在 {seconds} 秒后结束，您输入的一切都会被清除。"),
-            "触摸继续",
-        ),
-    };
+        text(lang, "kiosk-touch-to-continue"),
+    );
     let screen = ctx.viewport_rect();
     let card = egui::Rect::from_center_size(
         screen.center() - Vec2::new(0.0, screen.height() * 0.08),
@@ -393,6 +399,13 @@ fn still_there(ctx: &egui::Context, lang: Lang, left: std::time::Duration, targe
 }
 
 /// The other language, for the services' second line.
+fn other_lang(lang: Lang) -> Lang {
+    match lang {
+        Lang::En => Lang::ZhCn,
+        Lang::ZhCn => Lang::En,
+    }
+}
+
 fn other(lang: agora_services::Lang) -> agora_services::Lang {
     match lang {
         agora_services::Lang::En => agora_services::Lang::ZhCn,
@@ -416,7 +429,7 @@ fn operator_pad(
                 .inner_margin(Margin::same(22))
                 .show(ui, |ui| {
                     ui.label(
-                        RichText::new("Operator PIN · 管理员 PIN")
+                        RichText::new(both("kiosk-operator-pin", " · "))
                             .size(28.0)
                             .strong(),
                     );
@@ -449,9 +462,10 @@ fn operator_pad(
                         {
                             operator.pin.push('0');
                         }
-                        let ok = Button::new(RichText::new("OK").size(30.0).strong())
-                            .fill(ACCENT)
-                            .min_size(key);
+                        let ok =
+                            Button::new(RichText::new(both("kiosk-ok", " · ")).size(30.0).strong())
+                                .fill(ACCENT)
+                                .min_size(key);
                         if ui.add(ok).clicked() {
                             let pin: Zeroizing<String> = std::mem::take(&mut operator.pin);
                             pins.write(OperatorPin(pin));
@@ -463,24 +477,31 @@ fn operator_pad(
                         }
                         Some(OperatorNote::Wrong) => {
                             ui.label(
-                                RichText::new("Wrong PIN · PIN 错误")
+                                RichText::new(both("kiosk-wrong-pin", " · "))
                                     .color(Color32::from_rgb(255, 140, 130)),
                             );
                         }
                         Some(OperatorNote::Wait(wait)) => {
                             ui.label(
-                                RichText::new(format!(
-                                    "Too many wrong PINs: wait {} s · 错误次数过多，请等待 {} 秒",
-                                    wait.as_secs(),
-                                    wait.as_secs()
-                                ))
+                                RichText::new({
+                                    let seconds = wait.as_secs().to_string();
+                                    let args = [("seconds", seconds.as_str())];
+                                    format!(
+                                        "{} · {}",
+                                        format(Lang::En, "kiosk-pin-locked", &args),
+                                        format(Lang::ZhCn, "kiosk-pin-locked", &args)
+                                    )
+                                })
                                 .color(Color32::from_rgb(255, 140, 130)),
                             );
                         }
                         None => {}
                     }
                     if ui
-                        .add(Button::new("Cancel · 取消").min_size(Vec2::new(key.x * 3.0, target)))
+                        .add(
+                            Button::new(both("kiosk-cancel", " · "))
+                                .min_size(Vec2::new(key.x * 3.0, target)),
+                        )
                         .clicked()
                     {
                         put_away(operator);

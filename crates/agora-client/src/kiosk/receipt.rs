@@ -114,7 +114,7 @@ pub fn draw(
     {
         sheet.texture = crate::panel::qr::image(code, 1).map(|picture| {
             let texture =
-                ctx.load_texture("kiosk-receipt-qr", picture, egui::TextureOptions::NEAREST);
+                ctx.load_texture("receipt-qr-code", picture, egui::TextureOptions::NEAREST);
             (code.to_owned(), texture)
         });
     }
@@ -160,13 +160,12 @@ pub fn draw(
                 ui.label(RichText::new(w.receipt_qr).size(46.0).strong());
                 ui.label(RichText::new(service).size(26.0).color(MUTED));
                 ui.add_space(10.0);
-                let (state, colour) = state_words(summary, catalog, lang, crate::panel::theme::of(ctx));
+                let (state, colour) =
+                    state_words(summary, catalog, lang, crate::panel::theme::of(ctx));
                 ui.label(RichText::new(state).size(36.0).color(colour).strong());
                 if summary.in_progress() {
-                    ui.label(RichText::new(match lang {
-                        Lang::En => "Waiting for the department's decision. Wait here for the decided receipt, or take this one: it proves your application was recorded.",
-                        Lang::ZhCn => "正在等待部门审批。您可以在此等候审批后的回执，也可以现在保存此回执：它证明您的申请已被记录。",
-                    }).size(22.0));
+                    let waiting = crate::lang::text(lang, "kiosk-receipt-waiting");
+                    ui.label(RichText::new(waiting).size(22.0));
                 }
                 if summary.demo {
                     ui.label(RichText::new(w.demo_decision).size(20.0).color(MUTED));
@@ -185,20 +184,20 @@ pub fn draw(
                 ui.label(RichText::new(w.receipt_qr_hint).size(21.0).color(MUTED));
                 ui.add_space(18.0);
                 let back = Button::new(
-                    RichText::new(match lang {
-                        Lang::En => "Back to my application",
-                        Lang::ZhCn => "返回我的申请",
-                    })
-                    .size(26.0),
+                    RichText::new(crate::lang::text(lang, "kiosk-back-to-application")).size(26.0),
                 )
                 .fill(ACCENT)
                 .min_size(Vec2::new(words_rect.width(), target * 1.2));
                 if ui.add(back).clicked() {
                     sheet.open = false;
                 }
-                let finish = Button::new(RichText::new("Finish · 结束").size(26.0).strong())
-                    .fill(FINISH)
-                    .min_size(Vec2::new(words_rect.width(), target * 1.2));
+                let finish = Button::new(
+                    RichText::new(crate::lang::both("kiosk-finish", " · "))
+                        .size(26.0)
+                        .strong(),
+                )
+                .fill(FINISH)
+                .min_size(Vec2::new(words_rect.width(), target * 1.2));
                 if ui.add(finish).clicked() {
                     ask = SheetAsk::Finish;
                 }

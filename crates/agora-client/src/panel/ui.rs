@@ -609,8 +609,8 @@ fn header(
                 if with_settings {
                     // EN | 中文 on every panel: the whole interface changes at once.
                     ui.add_space(gap);
-                    for (choice, label) in [(Lang::ZhCn, "中文"), (Lang::En, "EN")] {
-                        let button = Button::new(label)
+                    for choice in [Lang::ZhCn, Lang::En] {
+                        let button = Button::new(crate::lang::text(choice, "language-short"))
                             .selected(lang == choice)
                             .min_size(Vec2::new(LANG_WIDTH, ui.spacing().interact_size.y));
                         if ui.add(button).clicked() && lang != choice {
@@ -1599,10 +1599,12 @@ fn settings_tab(ui: &mut Ui, tab: &mut SettingsTab<'_>, w: &Words, lang: Lang, v
         .show(ui, |ui| {
             let settings = &mut *tab.settings;
             let mut chosen = lang;
+            let en_name = crate::lang::text(Lang::En, "language-name");
+            let zh_name = crate::lang::text(Lang::ZhCn, "language-name");
             choice_row(
                 ui,
                 w.language,
-                &[(Lang::En, "English"), (Lang::ZhCn, "中文")],
+                &[(Lang::En, en_name.as_str()), (Lang::ZhCn, zh_name.as_str())],
                 &mut chosen,
             );
             if chosen != lang {

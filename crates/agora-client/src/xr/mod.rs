@@ -48,36 +48,17 @@ impl ModeSentence {
     ];
 
     /// The sentence in `lang`.
-    pub fn text(self, lang: Lang) -> &'static str {
+    pub fn text(self, lang: Lang) -> String {
         use ModeSentence::*;
-        match (lang, self) {
-            (Lang::En, NoSoftware) => {
-                "No headset software (OpenXR) is installed on this computer, so the plaza opens on the desktop."
-            }
-            (Lang::En, NoRuntime) => {
-                "No headset runtime (such as SteamVR or Monado) is running, so the plaza opens on the desktop."
-            }
-            (Lang::En, NotConnected) => {
-                "No headset is connected or awake, so the plaza opens on the desktop."
-            }
-            (Lang::En, CouldNotStart) => {
-                "The headset could not be started, so the plaza opens on the desktop."
-            }
-            (Lang::En, SessionEnded) => {
-                "The headset session ended; the plaza continues on the desktop."
-            }
-            (Lang::En, Screenshot) => {
-                "Screenshots are taken on the desktop, so the headset is not used."
-            }
-            (Lang::ZhCn, NoSoftware) => "这台电脑没有安装头显软件（OpenXR），广场在桌面上打开。",
-            (Lang::ZhCn, NoRuntime) => {
-                "头显运行时（如 SteamVR 或 Monado）没有运行，广场在桌面上打开。"
-            }
-            (Lang::ZhCn, NotConnected) => "没有连接头显，或头显处于休眠，广场在桌面上打开。",
-            (Lang::ZhCn, CouldNotStart) => "头显无法启动，广场在桌面上打开。",
-            (Lang::ZhCn, SessionEnded) => "头显会话已结束，广场在桌面上继续。",
-            (Lang::ZhCn, Screenshot) => "截图在桌面上生成，因此不使用头显。",
-        }
+        let id = match self {
+            NoSoftware => "xr-no-software",
+            NoRuntime => "xr-no-runtime",
+            NotConnected => "xr-not-connected",
+            CouldNotStart => "xr-could-not-start",
+            SessionEnded => "xr-session-ended",
+            Screenshot => "xr-screenshot",
+        };
+        crate::lang::text(lang, id)
     }
 }
 
@@ -107,7 +88,7 @@ impl XrNotice {
     /// Shows `sentence` in `lang` for twelve seconds, and prints it for anyone watching the
     /// terminal.
     pub fn say(&mut self, sentence: ModeSentence, lang: Lang) {
-        self.show(sentence.text(lang));
+        self.show(&sentence.text(lang));
     }
 
     /// Shows `text` for twelve seconds, and prints it for anyone watching the terminal.
@@ -197,9 +178,9 @@ mod tests {
             );
             assert!(zh.ends_with('。') && zh.matches('。').count() == 1, "{zh}");
             assert!(
-                missing_glyphs(&font, zh).is_empty(),
+                missing_glyphs(&font, &zh).is_empty(),
                 "{zh}: {:?}",
-                missing_glyphs(&font, zh)
+                missing_glyphs(&font, &zh)
             );
         }
     }

@@ -209,7 +209,8 @@ fn read_messages(value: &Value, service: &str, problems: &mut Problems) -> Optio
         return None;
     }
     let name = format!("the service {service}'s messages");
-    let (messages, errors) = Messages::from_texts(&name, texts.iter().map(|(key, text)| (*key, text)));
+    let (messages, errors) =
+        Messages::from_texts(&name, texts.iter().map(|(key, text)| (*key, text)));
     for (key, error) in &errors {
         problems.add(
             format!("messages.{key}"),

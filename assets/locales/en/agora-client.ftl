@@ -1,0 +1,168 @@
+# The client's own words, in English: panels, kiosk, headset, dashboards, command line.
+# Both languages have the same messages with the same variables (the tests check it).
+
+## The service windows' panels. What a service says comes from its catalog; these are the
+## words around it.
+
+panel-apply-tab = Apply
+panel-mine-tab = My applications
+panel-required = required
+panel-optional = optional
+panel-yes = Yes
+panel-no = No
+panel-latitude = Latitude
+panel-longitude = Longitude
+panel-date-hint = YYYY-MM-DD
+panel-how-decided = How it is decided
+panel-fill-in-to-see = Fill in the form to see what the published policy will most likely decide.
+panel-to-review = Review my application  →
+panel-fix-marked = Some answers need attention: see the fields marked in red.
+panel-review-title = Check your application
+panel-review-intro = This is exactly what you will sign and send. Nothing is sent until you sign.
+panel-not-answered = (not answered)
+panel-signed-as = Signed as
+panel-new-identity-signer = a new identity you create in the next step
+panel-policy = Decided by the published policy
+panel-change-answers = ←  Change answers
+panel-continue-to-sign = Sign and send  →
+panel-sign-title = Sign with your identity
+panel-enter-pin = Enter your PIN to sign this application with your key.
+panel-pin = PIN
+panel-pin-again = PIN again
+panel-first-time = This device has no identity yet. Choose a PIN: it protects your key, which stays on this device and signs your applications.
+panel-pin-rules = At least 6 characters. Five wrong tries lock the key for a while.
+panel-pins-differ = The two PINs differ.
+panel-pin-too-short = The PIN needs at least 6 characters.
+panel-sign-and-submit = Sign and send
+panel-create-and-sign = Create my identity, sign and send
+panel-back = ←  Back
+panel-working-identity = Creating your identity…
+panel-working-sign = Signing and storing your application…
+panel-opening = Opening your archive…
+panel-sent-title = Your application
+panel-queued-words = Stored safely on this device and being delivered to the ledger. You can walk away: it keeps going.
+panel-anchored-words = Recorded on the ledger. Waiting for the department's decision…
+panel-failed-words = The ledger refused this application.
+panel-save-receipt = Save the receipt to a file
+panel-saved-to = Receipt saved to
+panel-verify-hint = Anyone can check it offline with:  agora verify
+panel-demo-decision = Demo: decided by the demo departments, whose keys are public. This is not a real decision.
+panel-decided-by-officer = Decided by an officer of the
+panel-new-application = Start a new application
+panel-nothing-yet = You have not applied for anything yet.
+panel-try-again = Try again
+panel-problem = Something went wrong
+panel-last-attempt = Last delivery attempt
+panel-identity = Your identity
+panel-no-identity = none yet: one is created when you first sign
+panel-closed = This service is not accepting applications at the moment.
+panel-comfort-tab = Comfort
+panel-settings-tab = Settings
+panel-settings-intro = How Agora speaks and looks to you. Changes take effect at once, keep what you have entered, and are kept for your next visit.
+panel-settings-intro-visit = How Agora speaks and looks to you. Changes take effect at once, keep what you have entered, and end with your visit.
+panel-language = Language
+panel-contrast = Contrast
+panel-contrast-standard = Standard
+panel-contrast-high = High contrast
+panel-text-size = Text size
+panel-motion = Motion
+panel-motion-full = Smooth
+panel-motion-reduced = Reduced
+panel-comfort-intro = How you move and stand in the headset. Changes take effect at once and are kept for your next visit.
+panel-snap-turn = Snap turn
+panel-moving = Moving
+panel-teleport = Teleport (aim an arc)
+panel-glide = Glide (smooth movement)
+panel-vignette = Darken the edges of the view while moving
+panel-posture = Posture
+panel-standing = Standing
+panel-seated = Seated
+panel-seated-raise = Raise the view by
+panel-leading-hand = Leading hand (moves; the other turns)
+panel-left-hand = Left
+panel-right-hand = Right
+panel-comfort-saved = Saved to
+panel-key-space = space
+panel-key-done = Done
+panel-key-delete = Delete
+panel-visit-sign = This kiosk made a key for your visit only. It signs your application now and is wiped when you finish; no PIN is needed.
+panel-visit-signer = a key for this visit only
+panel-receipt-qr = Your receipt
+panel-receipt-qr-hint = Scan it with your phone to keep it. It proves your application was recorded (and how it was decided) without your answers; check it at home with `agora verify`.
+panel-receipt-code = Reference
+
+## The dashboards' painted words
+
+dashboard-waiting = Waiting for data…
+dashboard-unavailable = No data: the source cannot be reached
+dashboard-no-charts = No charts configured
+dashboard-hint = Press T or click the screen for a table of these numbers
+dashboard-table-hint = Press T or click the screen to see the charts again
+dashboard-updated = Updated { $time }
+dashboard-stale-since = Stale since { $time }
+dashboard-table-time = Time
+dashboard-table-value = Value
+dashboard-booth-empty = Live city data will appear here
+
+## Units a feed may give, as this language writes them. A unit without a message here
+## (µg/m³, km/h, AQI, …) is shown as the feed writes it.
+
+unit-veh-per-h = veh/h
+unit-vehicles-per-h = vehicles/h
+unit-per-h = /h
+unit-incidents = incidents
+unit-min = min
+unit-minutes = minutes
+unit-permits = permits
+
+## The plaza
+
+plaza-city-hall = CITY HALL
+controls-hint = Click to look around  ·  W A S D or arrow keys to walk  ·  Q / E to turn
+controls-hint-captured = Move the mouse to look  ·  W A S D to walk, Shift to hurry  ·  Esc frees the mouse
+
+## Why the plaza is on the desktop and not in a headset
+
+xr-no-software = No headset software (OpenXR) is installed on this computer, so the plaza opens on the desktop.
+xr-no-runtime = No headset runtime (such as SteamVR or Monado) is running, so the plaza opens on the desktop.
+xr-not-connected = No headset is connected or awake, so the plaza opens on the desktop.
+xr-could-not-start = The headset could not be started, so the plaza opens on the desktop.
+xr-session-ended = The headset session ended; the plaza continues on the desktop.
+xr-screenshot = Screenshots are taken on the desktop, so the headset is not used.
+
+## The kiosk. Its attract screen shows both languages at once, each from its own file.
+
+kiosk-touch-to-start = Touch to start
+kiosk-welcome = Apply for a city service, sign it here, and take your receipt home as a QR code.
+kiosk-choose-language = Choose your language
+kiosk-services = Services
+kiosk-my-receipt = My receipt (QR code)
+kiosk-finish = Finish
+kiosk-finish-wipes = Finish wipes everything you entered here.
+kiosk-still-there = Are you still there?
+kiosk-visit-ends = This visit ends in { $seconds ->
+        [one] one second
+       *[other] { $seconds } seconds
+    }, and everything you entered is wiped.
+kiosk-touch-to-continue = Touch to continue
+kiosk-operator-pin = Operator PIN
+kiosk-wrong-pin = Wrong PIN
+kiosk-pin-locked = Too many wrong PINs: wait { $seconds } s
+kiosk-cancel = Cancel
+kiosk-receipt-waiting = Waiting for the department's decision. Wait here for the decided receipt, or take this one: it proves your application was recorded.
+kiosk-back-to-application = Back to my application
+
+kiosk-my-receipt-short = My receipt
+kiosk-example-hall = Civic Centre Service Hall
+kiosk-ok = OK
+
+## Languages, each named in its own file as it names itself
+
+language-name = English
+language-short = EN
+
+## `agora status`: an application's history, for people
+
+status-decided-by-officer = decided by an officer of the { $department }
+status-demo-decision = demo: decided by the demo departments, whose keys are public; not a real decision
+status-last-attempt = last delivery attempt: { $error }
