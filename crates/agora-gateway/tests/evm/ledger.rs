@@ -553,20 +553,32 @@ fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
         )
         .await;
         let submitter = funded(&chain.node.url()).await;
-        // anvil saves its state every second: wait for a save after the registry and the
-        // funds, so that the restart has them.
+        // anvil saves its state every second. Keep a save made after the registry and the
+        // funds, while nothing is on its way: the restart puts it back, so the node comes back
+        // on older state than the kill (what a crash loses). A save taken while batches are
+        // being mined is not used: once (CI, a busy machine) the node restarted on such a save
+        // kept the batches' blocks, so every receipt still held, while its registry counted no
+        // entry at all. anvil's periodic dump is not one consistent snapshot of the chain, and
+        // no real chain comes back like that.
         let funded_at = SystemTime::now();
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while !std::fs::metadata(&state)
-            .and_then(|m| m.modified())
-            .is_ok_and(|saved| saved > funded_at)
-        {
+        let snapshot = loop {
+            let saved_after = std::fs::metadata(&state)
+                .and_then(|m| m.modified())
+                .is_ok_and(|saved| saved > funded_at);
+            // A save can be caught half written: only a complete one is kept.
+            if saved_after
+                && let Ok(bytes) = std::fs::read(&state)
+                && serde_json::from_slice::<serde_json::Value>(&bytes).is_ok()
+            {
+                break bytes;
+            }
             assert!(
                 std::time::Instant::now() < deadline,
                 "anvil never saved its state"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        };
         let ledger = chain.ledger(&catalog, submitter).await;
         let archive = Archive::open(&dir.path().join(ARCHIVE_FILE)).expect("archive");
         let mut ids = Vec::new();
@@ -580,8 +592,8 @@ fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
         }
 
         // Deliver and refresh in passes until all are anchored and stay so; kill the node
-        // with SIGKILL while the first batches are on their way, and start it again on
-        // what it last saved.
+        // with SIGKILL while the first batches are on their way, and start it again on the
+        // save kept before the run.
         // Settled counts only once the node has been killed and restarted: on a busy machine
         // every application can be anchored before the kill, and the passes after the restart
         // are the ones that must find what the rolled-back chain lost.
@@ -626,21 +638,7 @@ fn killing_the_node_mid_run_loses_nothing_and_anchors_nothing_twice() {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             // anvil rewrites its state file in place every second, so a SIGKILL can land in
-            // the middle of a write. Keep the newest complete save and put it back before the
-            // restart: the node starts on a state it really saved, older than the kill (what
-            // a crash loses), never on half a file.
-            let snapshot = loop {
-                if let Ok(bytes) = std::fs::read(&state)
-                    && serde_json::from_slice::<serde_json::Value>(&bytes).is_ok()
-                {
-                    break bytes;
-                }
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "no complete state saved"
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            };
+            // the middle of a write: the save kept before the run is put back instead.
             chain.node.kill();
             std::fs::write(&state, &snapshot).expect("the saved state written back");
             chain.node.restart().expect("anvil starts again");
