@@ -65,6 +65,11 @@ pub const ALL: &[Package] = &[
         why: "the kiosk's compositor (a service hall's kiosk runs under it; CI checks it does)",
     },
     Package {
+        name: "xwayland",
+        why: "cage starts Xwayland and will not run without it (a Recommends, not installed \
+              with --no-install-recommends)",
+    },
+    Package {
         name: "libopenxr-loader1",
         why: "the OpenXR loader, for headsets",
     },
