@@ -156,6 +156,28 @@ kiosk-my-receipt-short = My receipt
 kiosk-example-hall = Civic Centre Service Hall
 kiosk-ok = OK
 
+## Moments, in the city's time zone. $hour and $minute have two digits (09:05), $day and
+## $month none; $month-name is what time-month writes.
+
+time-month = { $month ->
+    [1] Jan
+    [2] Feb
+    [3] Mar
+    [4] Apr
+    [5] May
+    [6] Jun
+    [7] Jul
+    [8] Aug
+    [9] Sep
+    [10] Oct
+    [11] Nov
+   *[12] Dec
+  }
+time-clock = { $hour }:{ $minute }
+time-day = { $day } { $month-name }
+time-day-clock = { $day } { $month-name } { $hour }:{ $minute }
+time-full = { $day } { $month-name } { $year }, { $hour }:{ $minute }
+
 ## Languages, each named in its own file as it names itself
 
 language-name = English
@@ -166,3 +188,44 @@ language-short = EN
 status-decided-by-officer = decided by an officer of the { $department }
 status-demo-decision = demo: decided by the demo departments, whose keys are public; not a real decision
 status-last-attempt = last delivery attempt: { $error }
+
+## `agora verify`: what a signed document or a receipt proves, for people. Keys, hashes,
+## identifiers and times are given as they are written in the document.
+
+verify-document-valid = valid: { $file } was signed by { $signer } (eddsa-jcs-2022, assertionMethod)
+verify-document-valid-created = valid: { $file } was signed by { $signer } on { $created } (eddsa-jcs-2022, assertionMethod)
+verify-issuer-not-did-key = its issuer { $issuer } is not a did:key, so nothing here ties it to the key that signed
+verify-document-invalid = { $file } is not valid: { $error }
+verify-document-wrong-issuer = { $file } is not valid: it names the issuer { $issuer }, but { $signer } signed it
+verify-no-code-in-picture = { $file }: no Agora receipt's QR code found in the picture ({ $others ->
+    [one] 1 other QR code
+   *[other] { $others } other QR codes
+  })
+verify-code-given = the code given
+verify-code-in-picture = the QR code in { $file }
+verify-code-invalid = { $source } is not a valid receipt code: { $error }
+verify-code-valid = valid receipt code: { $source }
+verify-code-application = application { $id } (reference { $reference }) to `{ $service }`, by { $applicant }
+verify-code-no-answers = the application's SHA-256 is { $sha256 }; the code holds no answers (the department holds them, sealed to its key)
+verify-code-not-on-chain = --chain checks a full receipt (JSON); a receipt code is checked offline
+verify-receipt-invalid = { $file } is not a valid receipt: { $error }
+verify-receipt-valid = valid receipt: { $file }
+verify-receipt-application = application { $id } to `{ $service }`, signed by { $applicant }
+verify-receipt-first-version = a version 1 receipt: its decision does not name where the application was anchored, so its time rests on the ledger key alone
+verify-anchored-leaf = anchored at leaf { $index } on { $time }, in a tree of { $size } entries signed by the ledger key
+verify-trust-own = this device's own embedded ledger
+verify-trust-pinned = pinned with --trust-ledger
+verify-trust-listed = listed in { $file }
+verify-ledger-trusted = trusted
+verify-anchored-position = anchored at position { $index } on { $time }, in block { $block } ({ $hash }) of the registry
+verify-registry-trusted = { $registry } (trusted)
+verify-chain-not-checked = that the batch and the decision are on that chain, in final blocks, was not checked: add --chain URL
+verify-decided-by-officer = an officer of the { $department } ({ $officer }, delegated by the department's key { $key } until { $until })
+verify-decided-by-department = { $department } ({ $key })
+verify-decided = decided: { $outcome ->
+    [approve] approve
+    [reject] reject
+   *[refer] refer
+  } by { $by }, policy { $policy } v{ $version }
+verify-demo-decision = DEMO: this decision was signed with a demo department's key, whose secret half is published with Agora: anyone could have signed it, so it decides nothing for real
+verify-not-decided = not decided yet

@@ -152,6 +152,14 @@ kiosk-my-receipt-short = 我的回执
 kiosk-example-hall = 市民中心服务大厅
 kiosk-ok = 确定
 
+## Moments, in the city's time zone (the variables as in the English file)
+
+time-month = { $month }月
+time-clock = { $hour }:{ $minute }
+time-day = { $month-name }{ $day }日
+time-day-clock = { $month-name }{ $day }日 { $hour }:{ $minute }
+time-full = { $year }年{ $month-name }{ $day }日 { $hour }:{ $minute }
+
 ## Languages
 
 language-name = 中文
@@ -162,3 +170,40 @@ language-short = 中文
 status-decided-by-officer = 由{ $department }的工作人员决定
 status-demo-decision = 演示：由演示部门决定，其密钥是公开的，这不是真正的决定
 status-last-attempt = 最近一次发送：{ $error }
+
+## `agora verify`
+
+verify-document-valid = 有效：{ $file } 由 { $signer } 签名（eddsa-jcs-2022，assertionMethod）
+verify-document-valid-created = 有效：{ $file } 由 { $signer } 于 { $created } 签名（eddsa-jcs-2022，assertionMethod）
+verify-issuer-not-did-key = 其签发者 { $issuer } 不是 did:key，因此无法将其与签名的密钥对应
+verify-document-invalid = { $file } 无效：{ $error }
+verify-document-wrong-issuer = { $file } 无效：文件写明签发者为 { $issuer }，但签名者是 { $signer }
+verify-no-code-in-picture = { $file }：图片中没有找到 Agora 回执的二维码（另有 { $others } 个其他二维码）
+verify-code-given = 所给的回执码
+verify-code-in-picture = { $file } 中的二维码
+verify-code-invalid = { $source } 不是有效的回执码：{ $error }
+verify-code-valid = 有效的回执码：{ $source }
+verify-code-application = 申请 { $id }（编号 { $reference }），办理事项 `{ $service }`，申请人 { $applicant }
+verify-code-no-answers = 申请的 SHA-256 为 { $sha256 }；回执码不含任何填写内容（内容由部门保管，并以其密钥加密）
+verify-code-not-on-chain = --chain 用于核验完整回执（JSON）；回执码只能离线核验
+verify-receipt-invalid = { $file } 不是有效的回执：{ $error }
+verify-receipt-valid = 有效的回执：{ $file }
+verify-receipt-application = 申请 { $id }，办理事项 `{ $service }`，由 { $applicant } 签名
+verify-receipt-first-version = 第 1 版回执：其决定未写明申请登记的位置，因此登记时间仅以账本密钥为凭
+verify-anchored-leaf = 于 { $time } 登记在第 { $index } 号叶节点，所在的树共 { $size } 条记录，由账本密钥签名
+verify-trust-own = 本设备自己的内置账本
+verify-trust-pinned = 由 --trust-ledger 指定
+verify-trust-listed = 列于 { $file }
+verify-ledger-trusted = 受信任
+verify-anchored-position = 于 { $time } 登记在登记合约的第 { $index } 号位置，区块 { $block }（{ $hash }）
+verify-registry-trusted = { $registry }（受信任）
+verify-chain-not-checked = 未核验该批次与决定是否在链上的最终区块中：请加上 --chain URL
+verify-decided-by-officer = { $department }的一名工作人员（{ $officer }，由部门密钥 { $key } 授权至 { $until }）
+verify-decided-by-department = { $department }（{ $key }）
+verify-decided = 决定：{ $outcome ->
+    [approve] 批准
+    [reject] 驳回
+   *[refer] 转人工审核
+  }，决定者 { $by }，政策 { $policy } 第 { $version } 版
+verify-demo-decision = 演示：此决定由演示部门的密钥签名，其私钥随 Agora 一同公开：任何人都可以签出这样的决定，因此它在现实中不具任何效力
+verify-not-decided = 尚未决定

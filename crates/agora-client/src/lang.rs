@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use agora_services::locale::Locale;
 use bevy::prelude::*;
 
+use crate::scene::layout::TimeZone;
 use crate::textures::REGULAR_FONT;
 
 /// The language the interface speaks.
@@ -83,6 +84,45 @@ pub fn format(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
     locale()
         .format(lang.into(), id, args)
         .unwrap_or_else(|| id.to_owned())
+}
+
+/// How much of a moment [`moment`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// `09:30`.
+    Clock,
+    /// `24 Nov`, `11月24日`.
+    Day,
+    /// `24 Nov 09:30`.
+    DayClock,
+    /// `24 Nov 2026, 09:30`, `2026年11月24日 09:30`.
+    Full,
+}
+
+/// `at` in the city's time zone, written as `lang` writes a moment (the `time-*` messages: the
+/// order of day, month and year, the month's name, the separators are the translator's).
+pub fn moment(lang: Lang, at: time::OffsetDateTime, zone: TimeZone, how: Moment) -> String {
+    use chrono::{Datelike as _, Timelike as _};
+    let local = zone.local(at);
+    let month = local.month().to_string();
+    let month_name = format(lang, "time-month", &[("month", &month)]);
+    let id = match how {
+        Moment::Clock => "time-clock",
+        Moment::Day => "time-day",
+        Moment::DayClock => "time-day-clock",
+        Moment::Full => "time-full",
+    };
+    format(
+        lang,
+        id,
+        &[
+            ("year", &local.year().to_string()),
+            ("month-name", &month_name),
+            ("day", &local.day().to_string()),
+            ("hour", &format!("{:02}", local.hour())),
+            ("minute", &format!("{:02}", local.minute())),
+        ],
+    )
 }
 
 /// Message `id` in both languages, English first, as the kiosk's attract screen shows them.
@@ -203,6 +243,39 @@ mod tests {
         assert!(error.to_string().contains("has no zh-CN text"), "{error}");
     }
 
+    #[test]
+    fn moments_are_written_in_the_city_s_time_and_the_reader_s_language() {
+        let at = time::OffsetDateTime::from_unix_timestamp(1_795_483_800).expect("a time");
+        // 2026-11-24T01:30:00Z is half past nine in the morning in Shanghai.
+        let shanghai = TimeZone(chrono_tz::Asia::Shanghai);
+        assert_eq!(
+            moment(Lang::En, at, shanghai, Moment::Full),
+            "24 Nov 2026, 09:30"
+        );
+        assert_eq!(
+            moment(Lang::ZhCn, at, shanghai, Moment::Full),
+            "2026年11月24日 09:30"
+        );
+        assert_eq!(moment(Lang::En, at, shanghai, Moment::Day), "24 Nov");
+        assert_eq!(moment(Lang::ZhCn, at, shanghai, Moment::Day), "11月24日");
+        assert_eq!(
+            moment(Lang::En, at, shanghai, Moment::DayClock),
+            "24 Nov 09:30"
+        );
+        assert_eq!(moment(Lang::ZhCn, at, shanghai, Moment::Clock), "09:30");
+        // The same instant is the evening before in Los Angeles.
+        let los_angeles = TimeZone(chrono_tz::America::Los_Angeles);
+        assert_eq!(
+            moment(Lang::En, at, los_angeles, Moment::Full),
+            "23 Nov 2026, 17:30"
+        );
+        // Every month has its name.
+        let names: std::collections::BTreeSet<String> = (1..=12)
+            .map(|month| format(Lang::En, "time-month", &[("month", &month.to_string())]))
+            .collect();
+        assert_eq!(names.len(), 12, "{names:?}");
+    }
+
     /// The non-test part of every source file of the client and of agora-services, with each
     /// line's number.
     fn code_lines() -> Vec<(String, usize, String)> {
@@ -249,6 +322,8 @@ mod tests {
             "plaza-",
             "controls-",
             "unit-",
+            "time-",
+            "verify-",
         ];
         let mut missing = Vec::new();
         for (file, number, line) in code_lines() {

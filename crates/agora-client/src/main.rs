@@ -124,6 +124,9 @@ enum Command {
         /// With --chain: how many blocks must follow each of the receipt's blocks.
         #[arg(long, value_name = "N", default_value_t = 2, requires = "chain")]
         confirmations: u64,
+        /// The language of the answer: en or zh-CN.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
     },
     /// The city's service catalog.
     Services {
@@ -515,6 +518,7 @@ fn run_command(command: Command) -> ExitCode {
             trusted_ledgers,
             chain,
             confirmations,
+            lang,
         } => identity::verify(
             &file,
             &gateway::Trust {
@@ -522,6 +526,7 @@ fn run_command(command: Command) -> ExitCode {
                 lists: trusted_ledgers,
                 chain: chain.map(|url| (url, confirmations)),
             },
+            lang,
         ),
         Command::Services { action } => match action {
             ServicesAction::List { lang } => services::list(lang.into()),

@@ -129,7 +129,7 @@ fn a_dashboard_shows_what_its_feed_served_and_says_when_it_is_stale() {
         // The served time, 09:30 UTC, is 10:30 in Berlin.
         assert_eq!(
             chart.rows[0],
-            ("11-24 10:30".to_owned(), "42.5 AQI".to_owned())
+            ("24 Nov 10:30".to_owned(), "42.5 AQI".to_owned())
         );
         assert!(
             board.text.status.starts_with("Updated "),
@@ -180,8 +180,8 @@ fn a_dashboard_shows_what_its_feed_served_and_says_when_it_is_stale() {
         chart.rows[..2],
         [
             // One number of decimals down the column.
-            ("11-24 10:45".to_owned(), "118.0 AQI".to_owned()),
-            ("11-24 10:30".to_owned(), "42.5 AQI".to_owned()),
+            ("24 Nov 10:45".to_owned(), "118.0 AQI".to_owned()),
+            ("24 Nov 10:30".to_owned(), "42.5 AQI".to_owned()),
         ]
     );
 }

@@ -137,6 +137,32 @@ fn a_citizen_submits_gets_a_decision_and_a_receipt_anyone_can_verify() {
         "{}",
         verified.stdout
     );
+    // The same check told in Chinese: every sentence, the outcome and the department.
+    let in_chinese = agora(
+        home,
+        &[
+            "verify",
+            receipt_path.to_str().expect("utf-8"),
+            "--lang",
+            "zh-CN",
+        ],
+        "",
+    );
+    assert_eq!(in_chinese.code, 0, "{}", in_chinese.stderr);
+    for said in ["有效的回执：", "由 did:key:", "决定：批准", "演示："] {
+        assert!(
+            in_chinese.stdout.contains(said),
+            "{said} missing from:\n{}",
+            in_chinese.stdout
+        );
+    }
+    for english in ["valid receipt", "decided:", "signed by", "DEMO"] {
+        assert!(
+            !in_chinese.stdout.contains(english),
+            "{english} left in:\n{}",
+            in_chinese.stdout
+        );
+    }
 
     // On a stranger's machine the receipt's ledger is no one's they trust until they pin its
     // key, by hand or from a list the city publishes.

@@ -560,7 +560,7 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
         chain: None,
         lists: Vec::new(),
     };
-    let verdict = agora_client::commands::identity::verify(&receipt, &trust)
+    let verdict = agora_client::commands::identity::verify(&receipt, &trust, Lang::En)
         .unwrap_or_else(|e| panic!("the exported receipt does not verify: {e}"));
     assert!(verdict.starts_with("valid receipt"), "{verdict}");
 

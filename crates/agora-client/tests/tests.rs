@@ -12,6 +12,7 @@ mod identity;
 mod kiosk;
 mod panel;
 mod raster;
+mod reader;
 mod scene;
 mod services;
 mod xr;

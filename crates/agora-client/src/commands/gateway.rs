@@ -617,7 +617,9 @@ impl Trust {
     fn gather(
         &self,
         catalog: &Catalog,
+        lang: Lang,
     ) -> Result<(TrustedLedgers, Vec<(VerifierKey, String)>), CommandError> {
+        let say = |id: &str, args: &[(&str, &str)]| crate::lang::format(lang.into(), id, args);
         let mut trusted = TrustedLedgers::default();
         let mut why = Vec::new();
         let own = home()
@@ -627,10 +629,7 @@ impl Trust {
             .and_then(|dir| agora_ledger::Ledger::open(&dir, catalog.clone()).ok());
         if let Some(own) = own {
             trusted.add(own.verifier().clone());
-            why.push((
-                own.verifier().clone(),
-                "this device's own embedded ledger".to_owned(),
-            ));
+            why.push((own.verifier().clone(), say("verify-trust-own", &[])));
         }
         for key in &self.pinned {
             if key.trim().starts_with("eip155:") {
@@ -645,7 +644,7 @@ impl Trust {
                 ))
             })?;
             trusted.add(key.clone());
-            why.push((key, "pinned with --trust-ledger".to_owned()));
+            why.push((key, say("verify-trust-pinned", &[])));
         }
         for list in &self.lists {
             let text = std::fs::read_to_string(list).map_err(|e| {
@@ -655,7 +654,8 @@ impl Trust {
                 .map_err(CommandError::input)?;
             for key in listed.keys() {
                 trusted.add(key.clone());
-                why.push((key.clone(), format!("listed in {}", list.display())));
+                let file = list.display().to_string();
+                why.push((key.clone(), say("verify-trust-listed", &[("file", &file)])));
             }
             for registry in listed.registries() {
                 trusted
@@ -719,29 +719,47 @@ fn check_on_chain(
 
 /// `agora verify` of a receipt's compact code (a kiosk's QR code, as text or read from a
 /// picture): what the ledger part proves, without the answers.
-pub fn verify_code(source: &str, code: &str, trust: &Trust) -> Result<String, CommandError> {
+pub fn verify_code(
+    source: &str,
+    code: &str,
+    trust: &Trust,
+    lang: Lang,
+) -> Result<String, CommandError> {
+    let say = |id: &str, args: &[(&str, &str)]| crate::lang::format(lang.into(), id, args);
     let catalog = catalog()?;
-    let (trusted, why) = trust.gather(&catalog)?;
+    let (trusted, why) = trust.gather(&catalog, lang)?;
     if trust.chain.is_some() {
-        return Err(CommandError::input(
-            "--chain checks a full receipt (JSON); a receipt code is checked offline".to_owned(),
-        ));
+        return Err(CommandError::input(say("verify-code-not-on-chain", &[])));
     }
     let verified = agora_gateway::compact::verify(code, &catalog, &trusted).map_err(|e| {
-        CommandError::negative(format!("{source} is not a valid receipt code: {e}"))
+        CommandError::negative(say(
+            "verify-code-invalid",
+            &[("source", source), ("error", &e.to_string())],
+        ))
     })?;
     let mut lines = vec![
-        format!("valid receipt code: {source}"),
+        say("verify-code-valid", &[("source", source)]),
         format!(
-            "  application {} (reference {}) to `{}`, by {}",
-            verified.id,
-            agora_gateway::compact::short_code(verified.id),
-            verified.service,
-            verified.applicant
+            "  {}",
+            say(
+                "verify-code-application",
+                &[
+                    ("id", &verified.id.to_string()),
+                    (
+                        "reference",
+                        &agora_gateway::compact::short_code(verified.id).to_string(),
+                    ),
+                    ("service", &verified.service),
+                    ("applicant", &verified.applicant.to_string()),
+                ],
+            )
         ),
         format!(
-            "  the application's SHA-256 is {}; the code holds no answers (the department holds them, sealed to its key)",
-            verified.application_sha256
+            "  {}",
+            say(
+                "verify-code-no-answers",
+                &[("sha256", &verified.application_sha256.to_string())],
+            )
         ),
     ];
     describe_ledger(
@@ -751,8 +769,9 @@ pub fn verify_code(source: &str, code: &str, trust: &Trust) -> Result<String, Co
         verified.anchored_at,
         &why,
         trust,
+        lang,
     );
-    describe_decision(&mut lines, verified.decision.as_ref(), &catalog);
+    describe_decision(&mut lines, verified.decision.as_ref(), &catalog, lang);
     Ok(lines.join("\n"))
 }
 
@@ -763,36 +782,53 @@ fn describe_ledger(
     anchored_at: time::OffsetDateTime,
     why: &[(VerifierKey, String)],
     trust: &Trust,
+    lang: Lang,
 ) {
+    let say = |id: &str, args: &[(&str, &str)]| crate::lang::format(lang.into(), id, args);
+    let (index, time) = (
+        index.to_string(),
+        agora_services::time_format::format_utc(anchored_at),
+    );
     match ledger {
         VerifiedLedger::Embedded { key, checkpoint } => {
+            let size = checkpoint.size.to_string();
             lines.push(format!(
-                "  anchored at leaf {} on {}, in a tree of {} entries signed by the ledger key",
-                index,
-                agora_services::time_format::format_utc(anchored_at),
-                checkpoint.size
+                "  {}",
+                say(
+                    "verify-anchored-leaf",
+                    &[("index", &index), ("time", &time), ("size", &size)],
+                )
             ));
             lines.push(format!("    {key}"));
             let reason = why
                 .iter()
                 .find(|(trusted, _)| trusted == key)
-                .map_or("trusted", |(_, why)| why.as_str());
+                .map_or_else(|| say("verify-ledger-trusted", &[]), |(_, why)| why.clone());
             lines.push(format!("    ({reason})"));
         }
         VerifiedLedger::Evm { origin, block, .. } => {
+            let (number, hash) = (block.0.to_string(), block.1.to_string());
             lines.push(format!(
-                "  anchored at position {} on {}, in block {} ({}) of the registry",
-                index,
-                agora_services::time_format::format_utc(anchored_at),
-                block.0,
-                block.1
+                "  {}",
+                say(
+                    "verify-anchored-position",
+                    &[
+                        ("index", &index),
+                        ("time", &time),
+                        ("block", &number),
+                        ("hash", &hash),
+                    ],
+                )
             ));
-            lines.push(format!("    {origin} (trusted)"));
+            lines.push(format!(
+                "    {}",
+                say(
+                    "verify-registry-trusted",
+                    &[("registry", &origin.to_string())]
+                )
+            ));
             if trust.chain.is_none() {
-                lines.push(
-                    "  that the batch and the decision are on that chain, in final blocks, was not checked: add --chain URL"
-                        .to_owned(),
-                );
+                lines.push(format!("  {}", say("verify-chain-not-checked", &[])));
             }
         }
     }
@@ -802,43 +838,58 @@ fn describe_decision(
     lines: &mut Vec<String>,
     decision: Option<&agora_services::Decision>,
     catalog: &Catalog,
+    lang: Lang,
 ) {
+    let say = |id: &str, args: &[(&str, &str)]| crate::lang::format(lang.into(), id, args);
     match decision {
         Some(decision) => {
             let d = &decision.credential_subject;
             let department = catalog
                 .service(&d.service)
-                .map(|s| s.department.name.get(Lang::En).to_owned())
+                .map(|s| s.department.name.get(lang).to_owned())
                 .unwrap_or_default();
-            let by = match d
-                .delegation
-                .as_ref()
-                .and_then(|signed| agora_services::delegation::Delegation::from_json(signed).ok())
-            {
-                Some(delegation) => format!(
-                    "an officer of the {department} ({}, delegated by the department's key {} until {})",
-                    decision.issuer,
-                    delegation.issuer,
-                    agora_services::time_format::format_utc(delegation.valid_until)
-                ),
-                None => format!("{department} ({})", decision.issuer),
-            };
+            let issuer = decision.issuer.to_string();
+            let by =
+                match d.delegation.as_ref().and_then(|signed| {
+                    agora_services::delegation::Delegation::from_json(signed).ok()
+                }) {
+                    Some(delegation) => say(
+                        "verify-decided-by-officer",
+                        &[
+                            ("department", &department),
+                            ("officer", &issuer),
+                            ("key", &delegation.issuer.to_string()),
+                            (
+                                "until",
+                                &agora_services::time_format::format_utc(delegation.valid_until),
+                            ),
+                        ],
+                    ),
+                    None => say(
+                        "verify-decided-by-department",
+                        &[("department", &department), ("key", &issuer)],
+                    ),
+                };
             lines.push(format!(
-                "  decided: {} by {by}, policy {} v{}",
-                d.outcome.as_str(),
-                d.policy.id,
-                d.policy.version
+                "  {}",
+                say(
+                    "verify-decided",
+                    &[
+                        ("outcome", d.outcome.as_str()),
+                        ("by", &by),
+                        ("policy", &d.policy.id),
+                        ("version", &d.policy.version.to_string()),
+                    ],
+                )
             ));
             for reason in &d.reasons {
-                lines.push(format!("    - {}", catalog.render(reason, Lang::En)));
+                lines.push(format!("    - {}", catalog.render(reason, lang)));
             }
             if agora_services::catalog::is_demo_key(&decision.issuer) {
-                lines.push(
-                    "  DEMO: this decision was signed with a demo department's key, whose secret half is published with Agora: anyone could have signed it, so it decides nothing for real".to_owned(),
-                );
+                lines.push(format!("  {}", say("verify-demo-decision", &[])));
             }
         }
-        None => lines.push("  not decided yet".to_owned()),
+        None => lines.push(format!("  {}", say("verify-not-decided", &[]))),
     }
 }
 
@@ -848,19 +899,32 @@ pub fn verify_receipt(
     file: &Path,
     document: &serde_json::Value,
     trust: &Trust,
+    lang: Lang,
 ) -> Result<String, CommandError> {
+    let say = |id: &str, args: &[(&str, &str)]| crate::lang::format(lang.into(), id, args);
+    let shown = file.display().to_string();
     let catalog = catalog()?;
-    let (trusted, why) = trust.gather(&catalog)?;
+    let (trusted, why) = trust.gather(&catalog, lang)?;
     let verified = agora_gateway::receipt::verify(document, &catalog, &trusted, SystemTime::now())
         .map_err(|e| {
-            CommandError::negative(format!("{} is not a valid receipt: {e}", file.display()))
+            CommandError::negative(say(
+                "verify-receipt-invalid",
+                &[("file", &shown), ("error", &e.to_string())],
+            ))
         })?;
     let subject = &verified.application.credential_subject;
     let mut lines = vec![
-        format!("valid receipt: {}", file.display()),
+        say("verify-receipt-valid", &[("file", &shown)]),
         format!(
-            "  application {} to `{}`, signed by {}",
-            verified.application.id, subject.service, verified.applicant
+            "  {}",
+            say(
+                "verify-receipt-application",
+                &[
+                    ("id", &verified.application.id.to_string()),
+                    ("service", &subject.service),
+                    ("applicant", &verified.applicant.to_string()),
+                ],
+            )
         ),
     ];
     describe_ledger(
@@ -870,13 +934,12 @@ pub fn verify_receipt(
         verified.anchored_at,
         &why,
         trust,
+        lang,
     );
     check_on_chain(document, trust, &mut lines)?;
     if verified.version == agora_gateway::receipt::RECEIPT_VERSION_1 {
-        lines.push(
-            "  a version 1 receipt: its decision does not name where the application was anchored, so its time rests on the ledger key alone".to_owned(),
-        );
+        lines.push(format!("  {}", say("verify-receipt-first-version", &[])));
     }
-    describe_decision(&mut lines, verified.decision.as_ref(), &catalog);
+    describe_decision(&mut lines, verified.decision.as_ref(), &catalog, lang);
     Ok(lines.join("\n"))
 }

@@ -12,6 +12,7 @@ use agora_identity::{
 use serde_json::Value;
 
 use super::{CommandError, PinSource};
+use crate::lang::Lang;
 
 /// The profile the commands use: one citizen per device account.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -223,40 +224,49 @@ fn agora_document_type(document: &Value) -> Option<&'static str> {
 
 /// `agora verify FILE.json`: whether a signed document's proof holds, or, for a receipt
 /// (`"type": "AgoraReceipt"`), whether every part of it does.
-pub fn verify(file: &Path, trust: &super::gateway::Trust) -> Result<String, CommandError> {
+pub fn verify(
+    file: &Path,
+    trust: &super::gateway::Trust,
+    lang: Lang,
+) -> Result<String, CommandError> {
     use agora_gateway::compact;
+    let shown = file.display().to_string();
     // A receipt code given as the argument itself, as a phone's QR reader shows it.
     let given = file.to_string_lossy();
     if compact::is_code(&given) && !file.exists() {
-        return super::gateway::verify_code("the code given", &given, trust);
+        let source = crate::lang::text(lang, "verify-code-given");
+        return super::gateway::verify_code(&source, &given, trust, lang.into());
     }
     if file.extension().and_then(|e| e.to_str()) == Some("png") {
         let codes = crate::panel::qr::read_png(file).map_err(CommandError::input)?;
         let Some(code) = codes.iter().find(|code| compact::is_code(code)) else {
-            return Err(CommandError::input(format!(
-                "{}: no Agora receipt's QR code found in the picture ({} other QR codes)",
-                file.display(),
-                codes.len()
+            let others = codes.len().to_string();
+            return Err(CommandError::input(crate::lang::format(
+                lang,
+                "verify-no-code-in-picture",
+                &[("file", &shown), ("others", &others)],
             )));
         };
-        return super::gateway::verify_code(
-            &format!("the QR code in {}", file.display()),
-            code,
-            trust,
-        );
+        let source = crate::lang::format(lang, "verify-code-in-picture", &[("file", &shown)]);
+        return super::gateway::verify_code(&source, code, trust, lang.into());
     }
     let bytes = super::read_limited(file, MAX_DOCUMENT_BYTES)?;
     if let Ok(text) = std::str::from_utf8(&bytes)
         && compact::is_code(text)
     {
-        return super::gateway::verify_code(&file.display().to_string(), text, trust);
+        return super::gateway::verify_code(&shown, text, trust, lang.into());
     }
     let document = read_document(file)?;
     if document.get("type").and_then(Value::as_str) == Some(agora_gateway::receipt::RECEIPT_TYPE) {
-        return super::gateway::verify_receipt(file, &document, trust);
+        return super::gateway::verify_receipt(file, &document, trust, lang.into());
     }
-    let verified = proof::verify(&document, &VerifyOptions::assertion())
-        .map_err(|e| CommandError::negative(format!("{} is not valid: {e}", file.display())))?;
+    let verified = proof::verify(&document, &VerifyOptions::assertion()).map_err(|e| {
+        CommandError::negative(crate::lang::format(
+            lang,
+            "verify-document-invalid",
+            &[("file", &shown), ("error", &e.to_string())],
+        ))
+    })?;
     // A document whose issuer is a did:key is valid only when that key signed it; another
     // kind of issuer (a web address, say) cannot be tied to the key here, and is said so.
     let issuer = document.get("issuer").and_then(|issuer| {
@@ -264,31 +274,35 @@ pub fn verify(file: &Path, trust: &super::gateway::Trust) -> Result<String, Comm
             .as_str()
             .or_else(|| issuer.get("id").and_then(Value::as_str))
     });
+    let signer = verified.signer.to_string();
     let mut caveat = String::new();
     if let Some(issuer) = issuer {
         if issuer.starts_with("did:key:") {
-            if issuer != verified.signer.to_string() {
-                return Err(CommandError::negative(format!(
-                    "{} is not valid: it names the issuer {issuer}, but {} signed it",
-                    file.display(),
-                    verified.signer
+            if issuer != signer {
+                return Err(CommandError::negative(crate::lang::format(
+                    lang,
+                    "verify-document-wrong-issuer",
+                    &[("file", &shown), ("issuer", issuer), ("signer", &signer)],
                 )));
             }
         } else {
             caveat = format!(
-                "\n  its issuer {issuer} is not a did:key, so nothing here ties it to the key that signed"
+                "\n  {}",
+                crate::lang::format(lang, "verify-issuer-not-did-key", &[("issuer", issuer)])
             );
         }
     }
-    let created = verified
-        .proof
-        .get("created")
-        .and_then(Value::as_str)
-        .map(|at| format!(" on {at}"))
-        .unwrap_or_default();
-    Ok(format!(
-        "valid: {} was signed by {}{created} (eddsa-jcs-2022, assertionMethod){caveat}",
-        file.display(),
-        verified.signer
-    ))
+    let valid = match verified.proof.get("created").and_then(Value::as_str) {
+        Some(created) => crate::lang::format(
+            lang,
+            "verify-document-valid-created",
+            &[("file", &shown), ("signer", &signer), ("created", created)],
+        ),
+        None => crate::lang::format(
+            lang,
+            "verify-document-valid",
+            &[("file", &shown), ("signer", &signer)],
+        ),
+    };
+    Ok(format!("{valid}{caveat}"))
 }

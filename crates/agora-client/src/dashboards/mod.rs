@@ -322,9 +322,23 @@ fn refresh_boards(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<ChartMaterial>>,
     time: Res<Time<Real>>,
+    settings: Option<Res<crate::settings::SettingsStore>>,
+    mut painted_look: Local<screen::ScreenLook>,
 ) {
     let lang = lang.map_or(Lang::En, |l| *l);
     let now = time.elapsed();
+    // The citizen's contrast and text size repaint every screen.
+    let look = settings.map_or_else(screen::ScreenLook::default, |store| screen::ScreenLook {
+        contrast: store.settings.contrast,
+        scale: store.settings.text_scale,
+    });
+    if look != *painted_look {
+        for board in &mut boards.0 {
+            board.dirty = true;
+            board.drawn_at = None;
+        }
+        *painted_look = look;
+    }
     for (entity, screen) in &screens {
         let Some(board) = boards.0.get_mut(screen.index) else {
             continue;
@@ -362,7 +376,7 @@ fn refresh_boards(
         let (text, table) = (board.text.clone(), board.table);
         let (regular, bold) = (fonts.regular.clone(), fonts.bold.clone());
         let task = AsyncComputeTaskPool::get().spawn(async move {
-            screen::draw(&text, &regular, &bold, table, lang).into_image(false)
+            screen::draw(&text, &regular, &bold, table, lang, look).into_image(false)
         });
         commands.entity(entity).insert(Drawing(task));
     }

@@ -11,7 +11,8 @@ use bevy::math::{Rect, Vec2};
 use time::OffsetDateTime;
 
 use super::chart::Scale;
-use crate::lang::Lang;
+use crate::lang::{Lang, Moment, moment};
+use crate::panel::theme::Contrast;
 use crate::scene::layout::{ChartKind, ChartSpec, DashboardSpec, TimeZone};
 use crate::textures::{Align, Canvas};
 
@@ -28,13 +29,77 @@ pub const LINE_SPAN: time::Duration = time::Duration::hours(24);
 /// Rows of the table view per chart.
 pub const TABLE_ROWS: usize = 12;
 
-const BACKGROUND: [u8; 4] = [14, 24, 36, 255];
-const HEADER: [u8; 4] = [22, 38, 56, 255];
-const RULE: [u8; 4] = [64, 156, 214, 255];
-const GRID: [u8; 4] = [36, 54, 74, 255];
-const TEXT: [u8; 3] = [236, 242, 248];
-const MUTED: [u8; 3] = [150, 172, 194];
-const WARNING: [u8; 3] = [255, 190, 92];
+/// How a screen is painted: the citizen's contrast (the whole screen) and text size (the table
+/// view, the one a citizen reads number by number).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScreenLook {
+    /// Standard or high contrast.
+    pub contrast: Contrast,
+    /// The table's text size, 1.0 to 2.0.
+    pub scale: f32,
+}
+
+impl Default for ScreenLook {
+    fn default() -> Self {
+        Self {
+            contrast: Contrast::Standard,
+            scale: 1.0,
+        }
+    }
+}
+
+/// A screen's colours (RGBA for areas, RGB for text).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Palette {
+    /// Behind everything.
+    pub background: [u8; 4],
+    /// Behind the title and status.
+    pub header: [u8; 4],
+    /// Under the header, under the table's heads, the axes.
+    pub rule: [u8; 4],
+    /// Between charts.
+    pub grid: [u8; 4],
+    /// Titles, values, rows.
+    pub text: [u8; 3],
+    /// Second lines, units, hints.
+    pub muted: [u8; 3],
+    /// Stale, unavailable.
+    pub warning: [u8; 3],
+}
+
+const STANDARD: Palette = Palette {
+    background: [14, 24, 36, 255],
+    header: [22, 38, 56, 255],
+    rule: [64, 156, 214, 255],
+    grid: [36, 54, 74, 255],
+    text: [236, 242, 248],
+    muted: [150, 172, 194],
+    warning: [255, 190, 92],
+};
+
+const HIGH: Palette = Palette {
+    background: [0, 0, 0, 255],
+    header: [0, 0, 0, 255],
+    rule: [255, 255, 255, 255],
+    grid: [140, 140, 140, 255],
+    text: [255, 255, 255],
+    muted: [224, 224, 224],
+    warning: [255, 226, 64],
+};
+
+impl ScreenLook {
+    /// This look's colours.
+    pub fn palette(&self) -> &'static Palette {
+        match self.contrast {
+            Contrast::Standard => &STANDARD,
+            Contrast::High => &HIGH,
+        }
+    }
+
+    fn size(&self, pixels: f32) -> f32 {
+        pixels * self.scale.clamp(1.0, 2.0)
+    }
+}
 
 /// Everything a dashboard's screen says.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,9 +164,9 @@ pub fn describe(
     let updated = snapshots.iter().filter_map(|s| s.updated).max();
     let stale = oldest_stale.is_some();
     let status = match (oldest_stale, updated) {
-        (Some(Some(since)), _) => words(lang).stale_since(lang, &clock(since, zone)),
+        (Some(Some(since)), _) => words(lang).stale_since(lang, &clock(since, zone, lang)),
         (Some(None), _) => words(lang).unavailable.to_owned(),
-        (None, Some(at)) => words(lang).updated(lang, &clock(at, zone)),
+        (None, Some(at)) => words(lang).updated(lang, &clock(at, zone, lang)),
         (None, None) if spec.charts.is_empty() => words(lang).no_charts.to_owned(),
         (None, None) => words(lang).waiting.to_owned(),
     };
@@ -181,7 +246,7 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
                 .filter_map(|i| {
                     shown
                         .get(i)
-                        .map(|s| ((i as f32 + 0.5) / n, stamp(s.time, zone, format)))
+                        .map(|s| ((i as f32 + 0.5) / n, moment(lang, s.time, zone, format)))
                 })
                 .collect::<Vec<_>>();
             (points, dedup(times))
@@ -204,7 +269,7 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
                 (0..=4)
                     .map(|i| {
                         let t = first + (last - first) * (i as f64 / 4.0);
-                        (x(t), stamp(t, zone, format))
+                        (x(t), moment(lang, t, zone, format))
                     })
                     .collect()
             };
@@ -226,7 +291,7 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
         .iter()
         .map(|s| {
             (
-                stamp(s.time, zone, "%m-%d %H:%M"),
+                moment(lang, s.time, zone, Moment::DayClock),
                 format!("{} {unit}", format_number(s.value, table_decimals))
                     .trim_end()
                     .to_owned(),
@@ -238,7 +303,7 @@ fn describe_chart(chart: &ChartSpec, snapshot: &Snapshot, zone: TimeZone, lang: 
         Health::Waiting => Some(w.waiting.to_owned()),
         Health::Stale {
             since: Some(since), ..
-        } => Some(w.stale_since(lang, &clock(*since, zone))),
+        } => Some(w.stale_since(lang, &clock(*since, zone, lang))),
         Health::Stale { since: None, .. } => Some(w.unavailable.to_owned()),
     };
     ChartText {
@@ -269,40 +334,22 @@ fn span_is_long(samples: &[agora_feeds::Sample]) -> bool {
 }
 
 /// `14:05` in the city's time zone.
-pub fn clock(at: OffsetDateTime, zone: TimeZone) -> String {
-    local(at, zone).format("%H:%M").to_string()
+pub fn clock(at: OffsetDateTime, zone: TimeZone, lang: Lang) -> String {
+    moment(lang, at, zone, Moment::Clock)
 }
 
-/// `2026-11-24 14:05 +08:00`: a full local time, for the operator's check.
+/// `2026-11-24 14:05:00 +08:00`: a full local time with its offset, for the operator's check.
 pub fn clock_and_date(at: OffsetDateTime, zone: TimeZone) -> String {
-    stamp(at, zone, "%Y-%m-%d %H:%M:%S %:z")
+    zone.local(at).format("%Y-%m-%d %H:%M:%S %:z").to_string()
 }
 
-/// `at` in the city's time zone, written with the `chrono` `format`.
-fn stamp(at: OffsetDateTime, zone: TimeZone, format: &str) -> String {
-    local(at, zone).format(format).to_string()
-}
-
-/// The time axis' format: dates for spans over two days, clock times otherwise.
-fn axis_format(samples: &[agora_feeds::Sample]) -> &'static str {
+/// The time axis' moments: days for spans over two days, clock times otherwise.
+fn axis_format(samples: &[agora_feeds::Sample]) -> Moment {
     if span_is_long(samples) {
-        "%m-%d"
+        Moment::Day
     } else {
-        "%H:%M"
+        Moment::Clock
     }
-}
-
-fn local(at: OffsetDateTime, zone: TimeZone) -> chrono::DateTime<chrono_tz::Tz> {
-    use chrono::TimeZone as _;
-    zone.0
-        .timestamp_opt(at.unix_timestamp(), 0)
-        .single()
-        .unwrap_or_else(|| {
-            zone.0
-                .timestamp_opt(0, 0)
-                .single()
-                .expect("the epoch exists in every zone")
-        })
 }
 
 /// Decimals that tell apart values `step` apart.
@@ -418,12 +465,14 @@ pub fn draw(
     bold: &FontArc,
     table: bool,
     lang: Lang,
+    look: ScreenLook,
 ) -> Canvas {
+    let p = look.palette();
     let [width, height] = SCREEN_PIXELS;
     let (w, h) = (width as f32, height as f32);
-    let mut canvas = Canvas::new(width, height, BACKGROUND);
-    canvas.fill_rect(0, 0, width as i32, 118, HEADER);
-    canvas.fill_rect(0, 114, width as i32, 4, RULE);
+    let mut canvas = Canvas::new(width, height, p.background);
+    canvas.fill_rect(0, 0, width as i32, 118, p.header);
+    canvas.fill_rect(0, 114, width as i32, 4, p.rule);
     let status_width = canvas.text(
         regular,
         36.0,
@@ -432,7 +481,7 @@ pub fn draw(
         40.0,
         w * 0.42,
         Align::Right,
-        if text.stale { WARNING } else { MUTED },
+        if text.stale { p.warning } else { p.muted },
     );
     canvas.text(
         bold,
@@ -442,7 +491,7 @@ pub fn draw(
         24.0,
         w - status_width - 110.0,
         Align::Left,
-        TEXT,
+        p.text,
     );
     canvas.text(
         regular,
@@ -452,14 +501,14 @@ pub fn draw(
         h - 52.0,
         w - 80.0,
         Align::Centre,
-        MUTED,
+        p.muted,
     );
     let count = text.charts.len();
     let column = w / count.max(1) as f32;
     for (i, chart) in text.charts.iter().enumerate() {
         let left = column * i as f32;
         if i > 0 {
-            canvas.fill_rect(left as i32, 150, 2, (h - 240.0) as i32, GRID);
+            canvas.fill_rect(left as i32, 150, 2, (h - 240.0) as i32, p.grid);
         }
         let centre = left + column / 2.0;
         canvas.text(
@@ -470,7 +519,7 @@ pub fn draw(
             140.0,
             column - 60.0,
             Align::Centre,
-            TEXT,
+            p.text,
         );
         canvas.text(
             regular,
@@ -480,7 +529,7 @@ pub fn draw(
             192.0,
             column - 60.0,
             Align::Centre,
-            MUTED,
+            p.muted,
         );
         if let Some(note) = &chart.note {
             canvas.text(
@@ -491,12 +540,13 @@ pub fn draw(
                 240.0,
                 column - 60.0,
                 Align::Centre,
-                WARNING,
+                p.warning,
             );
         }
         if table {
-            // Narrow enough that the eye follows a row from its time to its value.
-            let width = (column - 80.0).min(640.0);
+            // Narrow enough that the eye follows a row from its time to its value; wider for
+            // larger text, up to the column.
+            let width = (column - 80.0).min(look.size(640.0));
             draw_table(
                 &mut canvas,
                 regular,
@@ -504,6 +554,7 @@ pub fn draw(
                 centre - width / 2.0,
                 width,
                 lang,
+                look,
             );
             continue;
         }
@@ -519,7 +570,7 @@ pub fn draw(
                     value_top,
                     area.width() * 0.55,
                     Align::Centre,
-                    TEXT,
+                    p.text,
                 );
                 canvas.text(
                     regular,
@@ -529,7 +580,7 @@ pub fn draw(
                     value_top + 130.0,
                     area.width() * 0.5,
                     Align::Centre,
-                    MUTED,
+                    p.muted,
                 );
                 // The ends of the scale, under the ends of the arc.
                 let radius = area.width() / 2.0;
@@ -538,7 +589,7 @@ pub fn draw(
                     area.center().x - radius * 0.7,
                     area.center().x + radius * 0.7,
                 ]) {
-                    canvas.text(regular, 32.0, label, x, foot, 160.0, Align::Centre, MUTED);
+                    canvas.text(regular, 32.0, label, x, foot, 160.0, Align::Centre, p.muted);
                 }
             }
             ChartKind::Line | ChartKind::Bars => {
@@ -550,11 +601,11 @@ pub fn draw(
                     272.0,
                     column - 60.0,
                     Align::Centre,
-                    TEXT,
+                    p.text,
                 );
                 for (at, label) in &chart.ticks {
                     let y = area.max.y - at * area.height();
-                    canvas.fill_rect(area.min.x as i32, y as i32, area.width() as i32, 2, GRID);
+                    canvas.fill_rect(area.min.x as i32, y as i32, area.width() as i32, 2, p.grid);
                     canvas.text(
                         regular,
                         28.0,
@@ -563,7 +614,7 @@ pub fn draw(
                         y - 17.0,
                         110.0,
                         Align::Right,
-                        MUTED,
+                        p.muted,
                     );
                 }
                 canvas.fill_rect(
@@ -571,11 +622,11 @@ pub fn draw(
                     area.max.y as i32,
                     area.width() as i32,
                     3,
-                    RULE,
+                    p.rule,
                 );
                 for (at, label) in &chart.times {
                     let x = area.min.x + at * area.width();
-                    canvas.fill_rect(x as i32, area.max.y as i32, 2, 12, RULE);
+                    canvas.fill_rect(x as i32, area.max.y as i32, 2, 12, p.rule);
                     let align = if *at < 0.05 {
                         Align::Left
                     } else if *at > 0.95 {
@@ -591,7 +642,7 @@ pub fn draw(
                         area.max.y + 14.0,
                         180.0,
                         align,
-                        MUTED,
+                        p.muted,
                     );
                 }
             }
@@ -607,45 +658,50 @@ fn draw_table(
     left: f32,
     width: f32,
     lang: Lang,
+    look: ScreenLook,
 ) {
+    let p = look.palette();
     let w = words(lang);
     let top = 290.0;
     canvas.text(
         font,
-        30.0,
+        look.size(30.0),
         w.table_time,
         left,
         top,
         width / 2.0,
         Align::Left,
-        MUTED,
+        p.muted,
     );
     canvas.text(
         font,
-        30.0,
+        look.size(30.0),
         w.table_value,
         left + width,
         top,
         width / 2.0,
         Align::Right,
-        MUTED,
+        p.muted,
     );
-    canvas.fill_rect(left as i32, (top + 40.0) as i32, width as i32, 2, RULE);
+    let head = look.size(40.0);
+    canvas.fill_rect(left as i32, (top + head) as i32, width as i32, 2, p.rule);
+    // The newest rows first; as many as fit above the hint at this text size.
+    let (size, pitch) = (look.size(34.0), look.size(42.0));
     for (row, (time, value)) in chart.rows.iter().enumerate() {
-        let y = top + 52.0 + row as f32 * 42.0;
-        if y > 820.0 {
+        let y = top + head + 12.0 + row as f32 * pitch;
+        if y + size > 860.0 {
             break;
         }
-        canvas.text(font, 34.0, time, left, y, width * 0.55, Align::Left, TEXT);
+        canvas.text(font, size, time, left, y, width * 0.55, Align::Left, p.text);
         canvas.text(
             font,
-            34.0,
+            size,
             value,
             left + width,
             y,
             width * 0.45,
             Align::Right,
-            TEXT,
+            p.text,
         );
     }
 }
@@ -653,6 +709,147 @@ fn draw_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// WCAG 2.2's contrast ratio of two sRGB colours.
+    fn ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
+        let luminance = |c: [u8; 3]| {
+            let linear = |v: u8| {
+                let v = f64::from(v) / 255.0;
+                if v <= 0.04045 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2])
+        };
+        let (a, b) = (luminance(a), luminance(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    fn rgb(colour: [u8; 4]) -> [u8; 3] {
+        [colour[0], colour[1], colour[2]]
+    }
+
+    /// A one-chart screen whose table has twelve rows.
+    fn one_table() -> ScreenText {
+        ScreenText {
+            title: "Air quality  ·  空气质量".to_owned(),
+            status: "Updated 10:45".to_owned(),
+            stale: false,
+            charts: vec![ChartText {
+                kind: ChartKind::Line,
+                label: ["PM2.5".to_owned(), "细颗粒物".to_owned()],
+                value: "42.5".to_owned(),
+                unit: "µg/m³".to_owned(),
+                note: None,
+                ticks: Vec::new(),
+                times: Vec::new(),
+                points: Vec::new(),
+                rows: (0..12)
+                    .map(|i| (format!("24 Nov 10:{:02}", 45 - i), format!("{i}.5 µg/m³")))
+                    .collect(),
+                stale: false,
+            }],
+            hint: String::new(),
+            table_hint: "T: charts".to_owned(),
+        }
+    }
+
+    /// The heights of the runs of pixel rows, between `top` and `bottom`, that hold a pixel
+    /// of `ink`: one run per line of text.
+    fn lines_of(canvas: &Canvas, ink: [u8; 3], top: u32, bottom: u32) -> Vec<u32> {
+        let mut runs = Vec::new();
+        let mut run = 0;
+        for y in top..bottom {
+            // A glyph's inside is the ink itself; its antialiased edge is not counted.
+            let inked = (0..canvas.width()).any(|x| {
+                let pixel = rgb(canvas.pixel(x, y));
+                (0..3).all(|c| pixel[c].abs_diff(ink[c]) <= 8)
+            });
+            if inked {
+                run += 1;
+            } else if run > 0 {
+                runs.push(run);
+                run = 0;
+            }
+        }
+        if run > 0 {
+            runs.push(run);
+        }
+        runs
+    }
+
+    #[test]
+    fn every_screen_text_meets_aa_on_what_is_behind_it_in_both_contrasts() {
+        for contrast in [Contrast::Standard, Contrast::High] {
+            let p = ScreenLook {
+                contrast,
+                scale: 1.0,
+            }
+            .palette();
+            for (what, text) in [("text", p.text), ("muted", p.muted), ("warning", p.warning)] {
+                for (behind, area) in [("background", p.background), ("header", p.header)] {
+                    let measured = ratio(text, rgb(area));
+                    assert!(
+                        measured >= 4.5,
+                        "{contrast:?}: {what} on the {behind} is {measured:.2}:1"
+                    );
+                }
+            }
+        }
+        let text = one_table();
+        let font = crate::textures::embedded_font(crate::textures::REGULAR_FONT);
+        let bold = crate::textures::embedded_font(crate::textures::BOLD_FONT);
+        // Measured from the painted pixels too: the table's rows are drawn in the high
+        // contrast's white on its black.
+        let high = ScreenLook {
+            contrast: Contrast::High,
+            scale: 1.0,
+        };
+        let canvas = draw(&text, &font, &bold, true, Lang::En, high);
+        assert_eq!(rgb(canvas.pixel(5, 500)), [0, 0, 0]);
+        assert_eq!(lines_of(&canvas, [255, 255, 255], 340, 860).len(), 12);
+    }
+
+    #[test]
+    fn the_table_follows_the_text_size_without_lines_running_into_each_other() {
+        let text = one_table();
+        let font = crate::textures::embedded_font(crate::textures::REGULAR_FONT);
+        let bold = crate::textures::embedded_font(crate::textures::BOLD_FONT);
+        let lines = |scale: f32| {
+            let look = ScreenLook {
+                contrast: Contrast::Standard,
+                scale,
+            };
+            let canvas = draw(&text, &font, &bold, true, Lang::En, look);
+            // The rows, under the table's heads and above the hint.
+            lines_of(
+                &canvas,
+                look.palette().text,
+                290 + look.size(40.0) as u32 + 4,
+                870,
+            )
+        };
+        let (normal, large) = (lines(1.0), lines(2.0));
+        assert_eq!(normal.len(), 12, "twelve rows at 100 %: {normal:?}");
+        assert!(
+            large.len() >= 5 && large.len() < normal.len(),
+            "fewer rows at 200 %, and still some: {large:?}"
+        );
+        let tallest = |runs: &[u32]| runs.iter().copied().max().unwrap_or(0);
+        let shortest = |runs: &[u32]| runs.iter().copied().min().unwrap_or(0);
+        // Each line twice as tall (a little less where a long row is shrunk to its column),
+        // and no two lines merged into one.
+        assert!(
+            shortest(&large) * 10 >= shortest(&normal) * 17,
+            "{normal:?} at 100 %, {large:?} at 200 %"
+        );
+        assert!(
+            tallest(&large) <= tallest(&normal) * 2 + 2,
+            "lines ran into each other at 200 %: {large:?}"
+        );
+    }
 
     #[test]
     fn numbers_read_as_a_citizen_reads_them() {

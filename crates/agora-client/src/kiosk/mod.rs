@@ -20,6 +20,7 @@
 //! The reset drops the session (the key is zeroed, the archive freed) and every draft.
 
 pub mod config;
+pub mod look;
 pub mod operator;
 pub mod overlay;
 pub mod receipt;

@@ -10,12 +10,13 @@ use bevy::ecs::system::SystemParam;
 use bevy::input::touch::Touches;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
-use bevy_egui::egui::{self, Align2, Button, Color32, CornerRadius, Frame, Margin, RichText, Vec2};
+use bevy_egui::egui::{self, Align2, Button, CornerRadius, Frame, Margin, RichText, Vec2};
 use bevy_egui::input::EguiInputEvent;
 use bevy_egui::{EguiContext, EguiSchedule, EguiZoomFactor};
 use zeroize::Zeroizing;
 
 use super::config::MIN_TARGET_MM;
+use super::look::Look;
 use super::operator::{Operator, OperatorNote, OperatorPin, put_away};
 use super::receipt::{ReceiptSheet, SheetAsk};
 use super::touch::{OverOverlay, screen_pointer};
@@ -24,6 +25,7 @@ use crate::AppSystems;
 use crate::lang::{Lang, both, format, text};
 use crate::panel::{PanelPointer, Panels, pointer_events};
 use crate::scene::Plaza;
+use crate::settings::SettingsStore;
 
 /// The screen the overlay is laid out for, in points; a smaller or larger one shows it zoomed
 /// to fit (a 1280×720 screen at two thirds, a 4K one at twice), so that nothing runs off it.
@@ -113,15 +115,8 @@ struct Asks<'w> {
     pins: MessageWriter<'w, OperatorPin>,
 }
 
-const INK: Color32 = Color32::from_rgb(240, 244, 248);
-const MUTED: Color32 = Color32::from_rgb(176, 190, 204);
-const SHADE: Color32 = Color32::from_rgba_premultiplied(8, 12, 18, 225);
-const CARD: Color32 = Color32::from_rgb(24, 34, 46);
-const ACCENT: Color32 = Color32::from_rgb(64, 148, 230);
-const FINISH: Color32 = Color32::from_rgb(196, 64, 56);
-
 fn draw_overlay(
-    mut ready: Local<bool>,
+    mut styled: Local<Option<(Look, f32)>>,
     mut contexts: Query<&mut EguiContext, With<OverlayContext>>,
     windows: Query<&Window, With<PrimaryWindow>>,
     kiosk: Res<Kiosk>,
@@ -134,6 +129,7 @@ fn draw_overlay(
     mut operator: ResMut<Operator>,
     mut over: ResMut<OverOverlay>,
     mut sheet: ResMut<ReceiptSheet>,
+    settings: Res<SettingsStore>,
     mut asks: Asks,
 ) {
     let Asks {
@@ -154,24 +150,45 @@ fn draw_overlay(
         Vec2::new(window.width(), window.height()),
         kiosk.config.screen_width_mm,
     );
-    if !*ready {
-        ctx.set_fonts(crate::panel::fonts());
+    // The visitor's contrast and text size, as the panel follows them; restyled when either
+    // changes (or the window, and with it the targets).
+    let look = Look::new(settings.settings.contrast, settings.settings.text_scale);
+    if *styled != Some((look, target)) {
+        if styled.is_none() {
+            ctx.set_fonts(crate::panel::fonts());
+        }
+        // egui's own visuals (focus and hover outlines, selection) from the panel's theme.
+        crate::panel::theme::set(&ctx, settings.settings.contrast);
         ctx.all_styles_mut(|style| {
-            style.visuals = egui::Visuals::dark();
-            style.visuals.override_text_color = Some(INK);
+            style.visuals.override_text_color = Some(look.ink);
             style.spacing.button_padding = Vec2::new(20.0, 12.0);
             style.spacing.item_spacing = Vec2::new(12.0, 12.0);
             style.spacing.interact_size = Vec2::splat(target);
             style.text_styles = [
-                (egui::TextStyle::Heading, egui::FontId::proportional(40.0)),
-                (egui::TextStyle::Body, egui::FontId::proportional(24.0)),
-                (egui::TextStyle::Button, egui::FontId::proportional(26.0)),
-                (egui::TextStyle::Small, egui::FontId::proportional(20.0)),
-                (egui::TextStyle::Monospace, egui::FontId::monospace(22.0)),
+                (
+                    egui::TextStyle::Heading,
+                    egui::FontId::proportional(look.size(40.0)),
+                ),
+                (
+                    egui::TextStyle::Body,
+                    egui::FontId::proportional(look.size(24.0)),
+                ),
+                (
+                    egui::TextStyle::Button,
+                    egui::FontId::proportional(look.size(26.0)),
+                ),
+                (
+                    egui::TextStyle::Small,
+                    egui::FontId::proportional(look.size(20.0)),
+                ),
+                (
+                    egui::TextStyle::Monospace,
+                    egui::FontId::monospace(look.size(22.0)),
+                ),
             ]
             .into();
         });
-        *ready = true;
+        *styled = Some((look, target));
     }
     let catalog = &panels.catalog;
     let hall = &kiosk.config.hall;
@@ -181,12 +198,12 @@ fn draw_overlay(
             egui::Area::new("attract".into())
                 .fixed_pos(screen.min)
                 .show(&ctx, |ui| {
-                    ui.painter().rect_filled(screen, 0.0, SHADE);
+                    ui.painter().rect_filled(screen, 0.0, look.shade);
                     ui.set_min_size(screen.size());
                     ui.vertical_centered(|ui| {
                         ui.add_space(screen.height() * 0.08);
-                        ui.label(RichText::new(&hall.en).size(30.0).color(MUTED));
-                        ui.label(RichText::new(&hall.zh_cn).size(30.0).color(MUTED));
+                        ui.label(RichText::new(&hall.en).size(30.0).color(look.muted));
+                        ui.label(RichText::new(&hall.zh_cn).size(30.0).color(look.muted));
                         ui.add_space(18.0);
                         for lang in [Lang::En, Lang::ZhCn] {
                             let touch = text(lang, "kiosk-touch-to-start");
@@ -205,7 +222,7 @@ fn draw_overlay(
                                         service.title.en, service.title.zh_cn
                                     ))
                                     .size(22.0)
-                                    .color(MUTED),
+                                    .color(look.muted),
                                 );
                             }
                         }
@@ -216,26 +233,17 @@ fn draw_overlay(
                             let size = Vec2::new(300.0, target * 1.8);
                             let gap = 40.0;
                             ui.add_space((ui.available_width() - 2.0 * size.x - gap) / 2.0);
-                            let english = Button::new(
-                                RichText::new(text(Lang::En, "language-name"))
+                            for (at, choice) in [Lang::En, Lang::ZhCn].into_iter().enumerate() {
+                                if at > 0 {
+                                    ui.add_space(gap);
+                                }
+                                let name = RichText::new(text(choice, "language-name"))
                                     .size(36.0)
-                                    .strong(),
-                            )
-                            .fill(ACCENT)
-                            .min_size(size);
-                            if ui.add(english).clicked() {
-                                starts.write(StartVisit(Lang::En));
-                            }
-                            ui.add_space(gap);
-                            let chinese = Button::new(
-                                RichText::new(text(Lang::ZhCn, "language-name"))
-                                    .size(36.0)
-                                    .strong(),
-                            )
-                            .fill(ACCENT)
-                            .min_size(size);
-                            if ui.add(chinese).clicked() {
-                                starts.write(StartVisit(Lang::ZhCn));
+                                    .strong();
+                                let button = Button::new(name).fill(look.accent).min_size(size);
+                                if ui.add(button).clicked() {
+                                    starts.write(StartVisit(choice));
+                                }
                             }
                         });
                     });
@@ -247,14 +255,16 @@ fn draw_overlay(
                 .anchor(Align2::LEFT_TOP, Vec2::new(16.0, 16.0))
                 .show(&ctx, |ui| {
                     Frame::new()
-                        .fill(SHADE)
+                        .fill(look.shade)
+                        .stroke(look.outline)
                         .corner_radius(CornerRadius::same(12))
                         .inner_margin(Margin::same(14))
                         .show(ui, |ui| {
-                            ui.set_max_width(300.0);
+                            let column = 300.0 * look.scale;
+                            ui.set_max_width(column);
                             ui.label(
                                 RichText::new(both("kiosk-services", " · "))
-                                    .size(24.0)
+                                    .size(look.size(24.0))
                                     .strong(),
                             );
                             for booth in &plaza.windows {
@@ -270,11 +280,11 @@ fn draw_overlay(
                                     service.title.get(l),
                                     service.title.get(other(l))
                                 ))
-                                .size(19.0);
+                                .size(look.size(19.0));
                                 let button = Button::new(label)
                                     .selected(open)
                                     .wrap()
-                                    .min_size(Vec2::new(300.0, target));
+                                    .min_size(Vec2::new(column, target));
                                 if ui.add(button).clicked() {
                                     goes.write(GoToWindow(booth.service.clone()));
                                 }
@@ -287,12 +297,12 @@ fn draw_overlay(
                                         text(*lang, "kiosk-my-receipt"),
                                         text(other_lang(*lang), "kiosk-my-receipt-short")
                                     ))
-                                    .size(22.0)
+                                    .size(look.size(22.0))
                                     .strong(),
                                 )
-                                .fill(ACCENT)
+                                .fill(look.accent)
                                 .wrap()
-                                .min_size(Vec2::new(300.0, target));
+                                .min_size(Vec2::new(column, target));
                                 if ui.add(mine).clicked() {
                                     sheet.open = true;
                                 }
@@ -300,18 +310,19 @@ fn draw_overlay(
                             ui.add_space(10.0);
                             let finish = Button::new(
                                 RichText::new(both("kiosk-finish", " · "))
-                                    .size(26.0)
+                                    .size(look.size(26.0))
                                     .strong(),
                             )
-                            .fill(FINISH)
-                            .min_size(Vec2::new(300.0, target * 1.3));
+                            .fill(look.finish)
+                            .wrap()
+                            .min_size(Vec2::new(column, target * 1.3));
                             if ui.add(finish).clicked() {
                                 ends.write(EndVisit);
                             }
                             ui.label(
                                 RichText::new(text(*lang, "kiosk-finish-wipes"))
                                     .small()
-                                    .color(MUTED),
+                                    .color(look.muted),
                             );
                         });
                 });
@@ -319,14 +330,16 @@ fn draw_overlay(
                 .anchor(Align2::RIGHT_TOP, Vec2::new(-16.0, 16.0))
                 .show(&ctx, |ui| {
                     Frame::new()
-                        .fill(SHADE)
+                        .fill(look.shade)
+                        .stroke(look.outline)
                         .corner_radius(CornerRadius::same(12))
                         .inner_margin(Margin::same(10))
                         .show(ui, |ui| {
                             ui.horizontal(|ui| {
                                 for choice in [Lang::En, Lang::ZhCn] {
                                     let name = text(choice, "language-short");
-                                    let button = Button::new(RichText::new(name).size(24.0))
+                                    let name = RichText::new(name).size(look.size(24.0));
+                                    let button = Button::new(name)
                                         .selected(*lang == choice)
                                         .min_size(Vec2::new(target * 1.6, target));
                                     if ui.add(button).clicked() {
@@ -338,25 +351,31 @@ fn draw_overlay(
                 });
             let left = countdown(&kiosk.config, &idle, time.elapsed());
             if sheet.open && left.is_none() {
-                let asked = super::receipt::draw(&ctx, &mut sheet, &panels, *lang, target);
+                let asked = super::receipt::draw(&ctx, &mut sheet, &panels, *lang, target, &look);
                 if let SheetAsk::Finish = asked {
                     ends.write(EndVisit);
                 }
             }
             if let Some(left) = left {
-                still_there(&ctx, *lang, left, target);
+                still_there(&ctx, *lang, left, target, &look);
             }
         }
     }
     if operator.asking {
-        operator_pad(&ctx, &mut operator, pins, target);
+        operator_pad(&ctx, &mut operator, pins, target, &look);
     }
     over.0 = ctx.is_pointer_over_egui() || ctx.egui_is_using_pointer();
 }
 
 /// "Are you still there?" over everything, on a card of its own (the panel under the shade is
 /// busy), with the seconds left.
-fn still_there(ctx: &egui::Context, lang: Lang, left: std::time::Duration, target: f32) {
+fn still_there(
+    ctx: &egui::Context,
+    lang: Lang,
+    left: std::time::Duration,
+    target: f32,
+    look: &Look,
+) {
     let seconds = left.as_secs() + 1;
     let (question, ends_in, carry_on) = (
         text(lang, "kiosk-still-there"),
@@ -370,28 +389,38 @@ fn still_there(ctx: &egui::Context, lang: Lang, left: std::time::Duration, targe
     let screen = ctx.viewport_rect();
     let card = egui::Rect::from_center_size(
         screen.center() - Vec2::new(0.0, screen.height() * 0.08),
-        Vec2::new(1000.0, 260.0 + target * 1.8),
+        Vec2::new(
+            1000.0 * look.scale.min(1.6),
+            260.0 * look.scale + target * 1.8,
+        ),
     );
     egui::Area::new("still-there".into())
         .order(egui::Order::Foreground)
         .fixed_pos(screen.min)
         .show(ctx, |ui| {
             ui.set_min_size(screen.size());
-            ui.painter().rect_filled(screen, 0.0, SHADE);
-            ui.painter().rect_filled(card, CornerRadius::same(18), CARD);
+            ui.painter().rect_filled(screen, 0.0, look.shade);
+            ui.painter()
+                .rect_filled(card, CornerRadius::same(18), look.card);
+            ui.painter().rect_stroke(
+                card,
+                CornerRadius::same(18),
+                look.outline,
+                egui::StrokeKind::Inside,
+            );
             let inside = egui::UiBuilder::new()
                 .max_rect(card.shrink(36.0))
                 .layout(egui::Layout::top_down(egui::Align::Center));
             ui.scope_builder(inside, |ui| {
-                ui.label(RichText::new(question).size(60.0).strong());
+                ui.label(RichText::new(question).size(look.size(60.0)).strong());
                 ui.add_space(12.0);
-                ui.label(RichText::new(ends_in).size(30.0));
+                ui.label(RichText::new(ends_in).size(look.size(30.0)));
                 ui.add_space(24.0);
                 // Any touch carries on (it counts as the visitor being there); the button
                 // says so.
                 ui.add(
-                    Button::new(RichText::new(carry_on).size(34.0).strong())
-                        .fill(ACCENT)
+                    Button::new(RichText::new(carry_on).size(look.size(34.0)).strong())
+                        .fill(look.accent)
                         .min_size(Vec2::new(380.0, target * 1.8)),
                 );
             });
@@ -418,13 +447,15 @@ fn operator_pad(
     operator: &mut Operator,
     pins: &mut MessageWriter<OperatorPin>,
     target: f32,
+    look: &Look,
 ) {
     egui::Area::new("operator".into())
         .order(egui::Order::Tooltip)
         .anchor(Align2::CENTER_CENTER, Vec2::ZERO)
         .show(ctx, |ui| {
             Frame::new()
-                .fill(CARD)
+                .fill(look.card)
+                .stroke(look.outline)
                 .corner_radius(CornerRadius::same(14))
                 .inner_margin(Margin::same(22))
                 .show(ui, |ui| {
@@ -464,7 +495,7 @@ fn operator_pad(
                         }
                         let ok =
                             Button::new(RichText::new(both("kiosk-ok", " · ")).size(30.0).strong())
-                                .fill(ACCENT)
+                                .fill(look.accent)
                                 .min_size(key);
                         if ui.add(ok).clicked() {
                             let pin: Zeroizing<String> = std::mem::take(&mut operator.pin);
@@ -477,8 +508,7 @@ fn operator_pad(
                         }
                         Some(OperatorNote::Wrong) => {
                             ui.label(
-                                RichText::new(both("kiosk-wrong-pin", " · "))
-                                    .color(Color32::from_rgb(255, 140, 130)),
+                                RichText::new(both("kiosk-wrong-pin", " · ")).color(look.warn),
                             );
                         }
                         Some(OperatorNote::Wait(wait)) => {
@@ -492,7 +522,7 @@ fn operator_pad(
                                         format(Lang::ZhCn, "kiosk-pin-locked", &args)
                                     )
                                 })
-                                .color(Color32::from_rgb(255, 140, 130)),
+                                .color(look.warn),
                             );
                         }
                         None => {}

@@ -7,6 +7,7 @@
 use bevy::prelude::*;
 use bevy_egui::egui::{self, Button, Color32, CornerRadius, Pos2, Rect, RichText, UiBuilder, Vec2};
 
+use super::look::Look;
 use crate::lang::Lang;
 use crate::panel::Panels;
 use crate::panel::ui::state_words;
@@ -78,12 +79,6 @@ fn on_pixels(point: Pos2, pixels_per_point: f32) -> Pos2 {
     )
 }
 
-const SHADE: Color32 = Color32::from_rgba_premultiplied(8, 12, 18, 235);
-const CARD: Color32 = Color32::from_rgb(24, 34, 46);
-const MUTED: Color32 = Color32::from_rgb(176, 190, 204);
-const ACCENT: Color32 = Color32::from_rgb(64, 148, 230);
-const FINISH: Color32 = Color32::from_rgb(196, 64, 56);
-
 /// What the sheet asks for.
 pub enum SheetAsk {
     /// Nothing.
@@ -99,6 +94,7 @@ pub fn draw(
     panels: &Panels,
     lang: Lang,
     target: f32,
+    look: &Look,
 ) -> SheetAsk {
     let Some(summary) = receipt(panels) else {
         sheet.open = false;
@@ -143,64 +139,95 @@ pub fn draw(
         .show(ctx, |ui| {
             ui.set_min_size(screen.size());
             let painter = ui.painter();
-            painter.rect_filled(screen, 0.0, SHADE);
-            painter.rect_filled(card, CornerRadius::same(16), CARD);
+            painter.rect_filled(screen, 0.0, look.shade);
+            painter.rect_filled(card, CornerRadius::same(16), look.card);
+            painter.rect_stroke(
+                card,
+                CornerRadius::same(16),
+                look.outline,
+                egui::StrokeKind::Inside,
+            );
             painter.image(
                 texture.id(),
                 code_rect,
                 Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
                 Color32::WHITE,
             );
+            // At a large text size the words are longer than the code is tall: they scroll.
             ui.scope_builder(UiBuilder::new().max_rect(words_rect), |ui| {
-                ui.set_width(words_rect.width());
-                let l: agora_services::Lang = lang.into();
-                let service = catalog
-                    .service(&summary.service)
-                    .map_or(summary.service.as_str(), |s| s.title.get(l));
-                ui.label(RichText::new(w.receipt_qr).size(46.0).strong());
-                ui.label(RichText::new(service).size(26.0).color(MUTED));
-                ui.add_space(10.0);
-                let (state, colour) =
-                    state_words(summary, catalog, lang, crate::panel::theme::of(ctx));
-                ui.label(RichText::new(state).size(36.0).color(colour).strong());
-                if summary.in_progress() {
-                    let waiting = crate::lang::text(lang, "kiosk-receipt-waiting");
-                    ui.label(RichText::new(waiting).size(22.0));
-                }
-                if summary.demo {
-                    ui.label(RichText::new(w.demo_decision).size(20.0).color(MUTED));
-                }
-                ui.add_space(10.0);
-                ui.label(
-                    RichText::new(format!(
-                        "{}: {}",
-                        w.receipt_code,
-                        agora_gateway::compact::short_code(summary.id)
-                    ))
-                    .size(34.0)
-                    .strong(),
-                );
-                ui.add_space(6.0);
-                ui.label(RichText::new(w.receipt_qr_hint).size(21.0).color(MUTED));
-                ui.add_space(18.0);
-                let back = Button::new(
-                    RichText::new(crate::lang::text(lang, "kiosk-back-to-application")).size(26.0),
-                )
-                .fill(ACCENT)
-                .min_size(Vec2::new(words_rect.width(), target * 1.2));
-                if ui.add(back).clicked() {
-                    sheet.open = false;
-                }
-                let finish = Button::new(
-                    RichText::new(crate::lang::both("kiosk-finish", " · "))
-                        .size(26.0)
-                        .strong(),
-                )
-                .fill(FINISH)
-                .min_size(Vec2::new(words_rect.width(), target * 1.2));
-                if ui.add(finish).clicked() {
-                    ask = SheetAsk::Finish;
-                }
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        ui.set_width(words_rect.width());
+                        let l: agora_services::Lang = lang.into();
+                        let service = catalog
+                            .service(&summary.service)
+                            .map_or(summary.service.as_str(), |s| s.title.get(l));
+                        ui.label(RichText::new(w.receipt_qr).size(look.size(46.0)).strong());
+                        ui.label(
+                            RichText::new(service)
+                                .size(look.size(26.0))
+                                .color(look.muted),
+                        );
+                        ui.add_space(10.0);
+                        let (state, colour) =
+                            state_words(summary, catalog, lang, crate::panel::theme::of(ctx));
+                        ui.label(
+                            RichText::new(state)
+                                .size(look.size(36.0))
+                                .color(colour)
+                                .strong(),
+                        );
+                        if summary.in_progress() {
+                            let waiting = crate::lang::text(lang, "kiosk-receipt-waiting");
+                            ui.label(RichText::new(waiting).size(look.size(22.0)));
+                        }
+                        if summary.demo {
+                            ui.label(
+                                RichText::new(w.demo_decision)
+                                    .size(look.size(20.0))
+                                    .color(look.muted),
+                            );
+                        }
+                        ui.add_space(10.0);
+                        ui.label(
+                            RichText::new(format!(
+                                "{}: {}",
+                                w.receipt_code,
+                                agora_gateway::compact::short_code(summary.id)
+                            ))
+                            .size(look.size(34.0))
+                            .strong(),
+                        );
+                        ui.add_space(6.0);
+                        ui.label(
+                            RichText::new(w.receipt_qr_hint)
+                                .size(look.size(21.0))
+                                .color(look.muted),
+                        );
+                        ui.add_space(18.0);
+                        let back = Button::new(
+                            RichText::new(crate::lang::text(lang, "kiosk-back-to-application"))
+                                .size(look.size(26.0)),
+                        )
+                        .fill(look.accent)
+                        .wrap()
+                        .min_size(Vec2::new(words_rect.width(), target * 1.2));
+                        if ui.add(back).clicked() {
+                            sheet.open = false;
+                        }
+                        let finish = Button::new(
+                            RichText::new(crate::lang::both("kiosk-finish", " · "))
+                                .size(look.size(26.0))
+                                .strong(),
+                        )
+                        .fill(look.finish)
+                        .wrap()
+                        .min_size(Vec2::new(words_rect.width(), target * 1.2));
+                        if ui.add(finish).clicked() {
+                            ask = SheetAsk::Finish;
+                        }
+                    });
             });
         });
     ask

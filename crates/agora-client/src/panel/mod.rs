@@ -10,6 +10,7 @@
 //! texture coordinates; the keyboard goes to the panel while it is open.
 
 pub mod qr;
+pub mod reader;
 pub mod theme;
 pub mod ui;
 pub mod words;
@@ -134,7 +135,9 @@ pub fn plugin(
                     .in_set(AppSystems::RecordInput)
                     .after(crate::pointer::cast_pointers),),
             )
-            .add_systems(PanelPass, draw_panel);
+            .add_systems(PanelPass, draw_panel)
+            .add_message::<bevy::a11y::ActionRequest>()
+            .add_plugins(reader::plugin);
     }
 }
 
@@ -456,6 +459,7 @@ fn draw_panel(
     mut contexts: Query<&mut EguiContext, With<PanelContext>>,
     comfort: Option<Res<Comfort>>,
     mut store: ResMut<crate::settings::SettingsStore>,
+    plaza: Option<Res<Plaza>>,
 ) {
     let Ok(mut context) = contexts.single_mut() else {
         return;
@@ -493,6 +497,7 @@ fn draw_panel(
     let Some(panel) = windows.get_mut(&service) else {
         return;
     };
+    model.time_zone = plaza.map(|plaza| plaza.time_zone).unwrap_or_default();
     let mut root = egui::Ui::new(
         ctx.clone(),
         "panel".into(),

@@ -25,7 +25,8 @@ use time::OffsetDateTime;
 
 use super::theme::{Contrast, Theme, theme};
 use super::words::{Words, words};
-use crate::lang::Lang;
+use crate::lang::{Lang, Moment};
+use crate::scene::layout::TimeZone;
 use crate::session::{Reply, Request, Summary, Task};
 use crate::settings::Settings;
 use crate::xr::comfort::{ComfortSettings, Handedness, Posture};
@@ -55,6 +56,8 @@ pub struct Model {
     /// Whether the panel draws its own keyboard (in a headset, and at a kiosk's touch
     /// screen), typing into the text box last touched.
     pub on_screen_keyboard: bool,
+    /// The city's time zone, in which the panel shows when things happened.
+    pub time_zone: TimeZone,
     /// The QR code last drawn, by its text.
     qr: Option<(String, QrTexture)>,
 }
@@ -1529,7 +1532,7 @@ fn application_card(
         timeline.sort_by_key(|(at, rank, _)| (*at, *rank));
         for (at, _, step) in &timeline {
             let at = OffsetDateTime::from_unix_timestamp(*at as i64)
-                .map(agora_services::time_format::format_utc)
+                .map(|at| crate::lang::moment(lang, at, model.time_zone, Moment::Full))
                 .unwrap_or_default();
             ui.label(
                 RichText::new(format!("{at}   {}", catalog.render(step, l)))

@@ -62,6 +62,29 @@ fn default_time_zone() -> TimeZone {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeZone(pub chrono_tz::Tz);
 
+impl Default for TimeZone {
+    /// The shipped plaza's.
+    fn default() -> Self {
+        default_time_zone()
+    }
+}
+
+impl TimeZone {
+    /// `at` as a clock in this zone shows it.
+    pub fn local(self, at: time::OffsetDateTime) -> chrono::DateTime<chrono_tz::Tz> {
+        use chrono::TimeZone as _;
+        self.0
+            .timestamp_opt(at.unix_timestamp(), 0)
+            .single()
+            .unwrap_or_else(|| {
+                self.0
+                    .timestamp_opt(0, 0)
+                    .single()
+                    .expect("the epoch exists in every zone")
+            })
+    }
+}
+
 impl<'de> Deserialize<'de> for TimeZone {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
