@@ -1031,6 +1031,15 @@ fn a_kiosk_visitor_applies_in_chinese_takes_a_qr_receipt_home_and_leaves_no_trac
     assert_eq!(verified.id, summary.id);
     assert_eq!(verified.applicant.to_string(), did);
     assert!(visit.shows(&agora_gateway::compact::short_code(summary.id)));
+    // At 200 % text the receipt's step still lays out (the room under the header is then
+    // smaller than the code's column asked for), and comes back at 100 %.
+    for size in ["200 %", "100 %"] {
+        visit.click("设置");
+        visit.click(size);
+        visit.click("申请");
+        visit.frame();
+        assert!(visit.shows("您的回执"), "{size}: {:?}", visit.words());
+    }
 
     // The reset: the session goes (its key with it) and so do the drafts.
     let id = summary.id.to_string();

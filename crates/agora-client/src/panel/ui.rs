@@ -1329,9 +1329,11 @@ fn sent_step(
                         // The code as large as the room allows beside its words and the button.
                         let side = (room - 230.0).clamp(280.0, 440.0);
                         ui.horizontal_top(|ui| {
-                            let width = ui.available_width() - side - 40.0;
+                            // At a large text size the room left under the header can be less
+                            // than nothing: the column then scrolls with the rest.
+                            let width = (ui.available_width() - side - 40.0).max(120.0);
                             ui.allocate_ui_with_layout(
-                                Vec2::new(width, room - 80.0),
+                                Vec2::new(width, (room - 80.0).max(0.0)),
                                 Layout::top_down(Align::Min),
                                 |ui| {
                                     ui.set_width(width);
