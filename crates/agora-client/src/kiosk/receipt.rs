@@ -155,79 +155,91 @@ pub fn draw(
             );
             // At a large text size the words are longer than the code is tall: they scroll.
             ui.scope_builder(UiBuilder::new().max_rect(words_rect), |ui| {
-                egui::ScrollArea::vertical()
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        ui.set_width(words_rect.width());
-                        let l: agora_services::Lang = lang.into();
-                        let service = catalog
-                            .service(&summary.service)
-                            .map_or(summary.service.as_str(), |s| s.title.get(l));
-                        ui.label(RichText::new(w.receipt_qr).size(look.size(46.0)).strong());
-                        ui.label(
-                            RichText::new(service)
-                                .size(look.size(26.0))
-                                .color(look.muted),
-                        );
-                        ui.add_space(10.0);
-                        let (state, colour) =
-                            state_words(summary, catalog, lang, crate::panel::theme::of(ctx));
-                        ui.label(
-                            RichText::new(state)
-                                .size(look.size(36.0))
-                                .color(colour)
-                                .strong(),
-                        );
-                        if summary.in_progress() {
-                            let waiting = crate::lang::text(lang, "kiosk-receipt-waiting");
-                            ui.label(RichText::new(waiting).size(look.size(22.0)));
-                        }
-                        if summary.demo {
-                            ui.label(
-                                RichText::new(w.demo_decision)
-                                    .size(look.size(20.0))
-                                    .color(look.muted),
-                            );
-                        }
-                        ui.add_space(10.0);
-                        ui.label(
-                            RichText::new(format!(
-                                "{}: {}",
-                                w.receipt_code,
-                                agora_gateway::compact::short_code(summary.id)
-                            ))
-                            .size(look.size(34.0))
+                // The buttons stay at the bottom of the column, whatever the text size; the
+                // words above them scroll when they do not fit.
+                ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
+                    let finish = Button::new(
+                        RichText::new(crate::lang::both("kiosk-finish", " · "))
+                            .size(look.size(26.0))
                             .strong(),
-                        );
-                        ui.add_space(6.0);
-                        ui.label(
-                            RichText::new(w.receipt_qr_hint)
-                                .size(look.size(21.0))
-                                .color(look.muted),
-                        );
-                        ui.add_space(18.0);
-                        let back = Button::new(
-                            RichText::new(crate::lang::text(lang, "kiosk-back-to-application"))
-                                .size(look.size(26.0)),
-                        )
-                        .fill(look.accent)
-                        .wrap()
-                        .min_size(Vec2::new(words_rect.width(), target * 1.2));
-                        if ui.add(back).clicked() {
-                            sheet.open = false;
-                        }
-                        let finish = Button::new(
-                            RichText::new(crate::lang::both("kiosk-finish", " · "))
-                                .size(look.size(26.0))
-                                .strong(),
-                        )
-                        .fill(look.finish)
-                        .wrap()
-                        .min_size(Vec2::new(words_rect.width(), target * 1.2));
-                        if ui.add(finish).clicked() {
-                            ask = SheetAsk::Finish;
-                        }
+                    )
+                    .fill(look.finish)
+                    .wrap()
+                    .min_size(Vec2::new(words_rect.width(), target * 1.2));
+                    if ui.add(finish).clicked() {
+                        ask = SheetAsk::Finish;
+                    }
+                    let back = Button::new(
+                        RichText::new(crate::lang::text(lang, "kiosk-back-to-application"))
+                            .size(look.size(26.0)),
+                    )
+                    .fill(look.accent)
+                    .wrap()
+                    .min_size(Vec2::new(words_rect.width(), target * 1.2));
+                    if ui.add(back).clicked() {
+                        sheet.open = false;
+                    }
+                    ui.add_space(12.0);
+                    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                        egui::ScrollArea::vertical()
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| {
+                                ui.set_width(words_rect.width());
+                                let l: agora_services::Lang = lang.into();
+                                let service = catalog
+                                    .service(&summary.service)
+                                    .map_or(summary.service.as_str(), |s| s.title.get(l));
+                                ui.label(
+                                    RichText::new(w.receipt_qr).size(look.size(46.0)).strong(),
+                                );
+                                ui.label(
+                                    RichText::new(service)
+                                        .size(look.size(26.0))
+                                        .color(look.muted),
+                                );
+                                ui.add_space(10.0);
+                                let (state, colour) = state_words(
+                                    summary,
+                                    catalog,
+                                    lang,
+                                    crate::panel::theme::of(ctx),
+                                );
+                                ui.label(
+                                    RichText::new(state)
+                                        .size(look.size(36.0))
+                                        .color(colour)
+                                        .strong(),
+                                );
+                                if summary.in_progress() {
+                                    let waiting = crate::lang::text(lang, "kiosk-receipt-waiting");
+                                    ui.label(RichText::new(waiting).size(look.size(22.0)));
+                                }
+                                if summary.demo {
+                                    ui.label(
+                                        RichText::new(w.demo_decision)
+                                            .size(look.size(20.0))
+                                            .color(look.muted),
+                                    );
+                                }
+                                ui.add_space(10.0);
+                                ui.label(
+                                    RichText::new(format!(
+                                        "{}: {}",
+                                        w.receipt_code,
+                                        agora_gateway::compact::short_code(summary.id)
+                                    ))
+                                    .size(look.size(34.0))
+                                    .strong(),
+                                );
+                                ui.add_space(6.0);
+                                ui.label(
+                                    RichText::new(w.receipt_qr_hint)
+                                        .size(look.size(21.0))
+                                        .color(look.muted),
+                                );
+                            });
                     });
+                });
             });
         });
     ask
