@@ -129,6 +129,22 @@ fn a_screen_reader_reads_the_open_panel_and_acts_on_it() {
         "the first field's label is read"
     );
 
+    // What a reader walks is the tree from its root: the tab is reached from there.
+    let root = built.tree.as_ref().expect("a whole tree").root;
+    let mut reached = vec![root];
+    let mut next = 0;
+    while next < reached.len() {
+        let at = reached[next];
+        next += 1;
+        if let Some((_, node)) = built.nodes.iter().find(|(id, _)| *id == at) {
+            reached.extend(node.children().iter().copied());
+        }
+    }
+    assert!(
+        reached.contains(&settings),
+        "the Settings tab hangs off the root"
+    );
+
     // The reader clicks the Settings tab.
     app.world_mut()
         .write_message(ActionRequest(accesskit::ActionRequest {

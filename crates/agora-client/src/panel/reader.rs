@@ -53,6 +53,9 @@ fn listen(
     if wanted == *enabled {
         return;
     }
+    if wanted {
+        info!("a screen reader asked for the accessibility tree");
+    }
     for mut context in &mut contexts {
         if wanted {
             context.get_mut().enable_accesskit();
@@ -106,6 +109,9 @@ fn hand_over(
     if now != follows.0 {
         manage.set(!now);
         follows.0 = now;
+        if now {
+            info!("a screen reader is reading the open panel");
+        }
     }
     let (true, Some(update), Ok(window)) = (now, update, windows.single()) else {
         return;
