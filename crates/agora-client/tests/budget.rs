@@ -7,15 +7,11 @@
 
 use std::collections::HashSet;
 
-use agora_client::PlazaPlugin;
 use agora_client::dashboards::Boards;
 use agora_client::dashboards::material::ChartMaterial;
 use agora_client::lang::Lang;
-use agora_client::scene::layout::PlazaLayout;
 use bevy::mesh::{Indices, VertexAttributeValues};
 use bevy::prelude::*;
-
-use crate::shipped_plaza;
 
 /// A standalone headset's budget per view.
 const MAX_DRAW_CALLS: usize = 200;
@@ -34,23 +30,8 @@ fn triangles(mesh: &Mesh) -> usize {
 
 #[test]
 fn the_shipped_plaza_fits_a_standalone_headsets_budget() {
-    let layout = PlazaLayout::load(&shipped_plaza()).expect("the shipped plaza");
     let home = tempfile::tempdir().expect("a temporary home");
-    let mut app = App::new();
-    app.add_plugins(agora_client::headless_plugins())
-        .add_plugins(PlazaPlugin {
-            layout,
-            lang: Lang::En,
-            screenshot: None,
-            home: home.path().to_owned(),
-            catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
-            catalog_source: agora_gateway::CatalogSource::Demo,
-            ledger: agora_client::commands::gateway::LedgerSpec::Local,
-            kiosk: None,
-            xr: None,
-        });
-    app.finish();
-    app.cleanup();
+    let mut app = crate::desktop_plaza(home.path(), Lang::En);
     // The scene is built at start-up; dashboards build their charts once their feeds answer.
     let start = std::time::Instant::now();
     app.update();

@@ -4,39 +4,20 @@
 //! window back to Bevy's tree. The platform's adapter itself needs a window (see
 //! `panel::reader`).
 
-use agora_client::PlazaPlugin;
 use agora_client::citizen::Citizen;
 use agora_client::lang::Lang;
 use agora_client::panel::reader::ReaderFollows;
 use agora_client::panel::ui::Tab;
 use agora_client::panel::{PanelContext, Panels};
 use agora_client::scene::ServiceWindow;
-use agora_client::scene::layout::PlazaLayout;
 use bevy::a11y::{AccessibilityRequested, ActionRequest, ManageAccessibilityUpdates};
 use bevy::prelude::*;
 use bevy_egui::EguiOutput;
 use bevy_egui::egui::accesskit::{self, Action, Role};
 
-use crate::shipped_plaza;
-
 fn plaza(lang: Lang) -> (App, tempfile::TempDir) {
-    let layout = PlazaLayout::load(&shipped_plaza()).expect("the shipped plaza");
     let home = tempfile::tempdir().expect("a temporary home");
-    let mut app = App::new();
-    app.add_plugins(agora_client::headless_plugins())
-        .add_plugins(PlazaPlugin {
-            layout,
-            lang,
-            screenshot: None,
-            home: home.path().to_owned(),
-            catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
-            catalog_source: agora_gateway::CatalogSource::Demo,
-            ledger: agora_client::commands::gateway::LedgerSpec::Local,
-            kiosk: None,
-            xr: None,
-        });
-    app.finish();
-    app.cleanup();
+    let mut app = crate::desktop_plaza(home.path(), lang);
     app.update();
     (app, home)
 }

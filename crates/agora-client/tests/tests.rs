@@ -17,7 +17,7 @@ mod scene;
 mod services;
 mod xr;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agora_client::core_plugin;
@@ -63,5 +63,27 @@ fn plaza_app() -> App {
         .insert_resource(UiFont(Handle::default()))
         .add_plugins(core_plugin(layout))
         .add_plugins(agora_client::citizen::plugin);
+    app
+}
+
+/// The whole shipped plaza on the desktop with every plugin but a window (no renderer device,
+/// the embedded ledger), speaking `lang`, its data directory `home`; finished, not updated yet.
+fn desktop_plaza(home: &Path, lang: Lang) -> App {
+    let layout = PlazaLayout::load(&shipped_plaza()).expect("the shipped plaza");
+    let mut app = App::new();
+    app.add_plugins(agora_client::headless_plugins())
+        .add_plugins(agora_client::PlazaPlugin {
+            layout,
+            lang,
+            screenshot: None,
+            home: home.to_owned(),
+            catalog: agora_services::Catalog::embedded().expect("the built-in catalog"),
+            catalog_source: agora_gateway::CatalogSource::Demo,
+            ledger: agora_client::commands::gateway::LedgerSpec::Local,
+            kiosk: None,
+            xr: None,
+        });
+    app.finish();
+    app.cleanup();
     app
 }

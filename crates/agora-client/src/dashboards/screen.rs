@@ -710,22 +710,7 @@ fn draw_table(
 mod tests {
     use super::*;
 
-    /// WCAG 2.2's contrast ratio of two sRGB colours.
-    fn ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
-        let luminance = |c: [u8; 3]| {
-            let linear = |v: u8| {
-                let v = f64::from(v) / 255.0;
-                if v <= 0.04045 {
-                    v / 12.92
-                } else {
-                    ((v + 0.055) / 1.055).powf(2.4)
-                }
-            };
-            0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2])
-        };
-        let (a, b) = (luminance(a), luminance(b));
-        (a.max(b) + 0.05) / (a.min(b) + 0.05)
-    }
+    use crate::panel::theme::contrast as ratio;
 
     fn rgb(colour: [u8; 4]) -> [u8; 3] {
         [colour[0], colour[1], colour[2]]

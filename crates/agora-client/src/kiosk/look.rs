@@ -83,22 +83,8 @@ impl Look {
 mod tests {
     use super::*;
 
-    /// WCAG 2.2's relative luminance of an sRGB colour.
-    fn luminance(colour: Color32) -> f64 {
-        let linear = |v: u8| {
-            let v = f64::from(v) / 255.0;
-            if v <= 0.04045 {
-                v / 12.92
-            } else {
-                ((v + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        0.2126 * linear(colour.r()) + 0.7152 * linear(colour.g()) + 0.0722 * linear(colour.b())
-    }
-
     fn ratio(a: Color32, b: Color32) -> f64 {
-        let (a, b) = (luminance(a), luminance(b));
-        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+        crate::panel::theme::contrast([a.r(), a.g(), a.b()], [b.r(), b.g(), b.b()])
     }
 
     /// The premultiplied `over` laid over the opaque `under`.

@@ -90,6 +90,26 @@ impl Contrast {
     }
 }
 
+/// WCAG 2.2's relative luminance of an sRGB colour.
+pub fn luminance([r, g, b]: [u8; 3]) -> f64 {
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+}
+
+/// WCAG 2.2's contrast ratio of two sRGB colours (1 to 21): what the tests hold every text
+/// of the panel, the kiosk's screens and the dashboards to.
+pub fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
 fn key() -> egui::Id {
     egui::Id::new("agora-panel-contrast")
 }
