@@ -2,8 +2,9 @@
 //! same plugins, and beside the plaza with a citizen at the transport window typing into its
 //! panel, measured in the same run; then the plaza with 50 dashboard feeds updating once a
 //! second beside the plaza without dashboard feeds, frames paced at 60 Hz so that the feeds
-//! update as often per frame as they would on a display. Prints numbers; asserts nothing about
-//! speed.
+//! update as often per frame as they would on a display; then the plaza with its sounds and
+//! bursts of cues playing (Bevy's audio, and a device's mixing on its own thread) beside the
+//! silent plaza. Prints numbers; asserts nothing about speed.
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p agora-client --bench frame`).
 
@@ -21,8 +22,12 @@ const FRAMES: usize = 600;
 
 /// DefaultPlugins with no window and no GPU: everything the client runs on the CPU.
 fn headless_app(plaza: Option<PlazaLayout>) -> App {
+    app_on(agora_client::headless_plugins(), plaza)
+}
+
+fn app_on(plugins: bevy::app::PluginGroupBuilder, plaza: Option<PlazaLayout>) -> App {
     let mut app = App::new();
-    app.add_plugins(agora_client::headless_plugins());
+    app.add_plugins(plugins);
     if let Some(layout) = plaza {
         app.add_plugins(PlazaPlugin {
             layout,
@@ -285,6 +290,7 @@ fn main() {
     // Interleave the apps, so that all see the same machine noise.
     let mut empty = headless_app(None);
     let mut plaza = headless_app(Some(layout.clone()));
+    let layout_for_sound = layout.clone();
     let mut typing = headless_app(Some(layout));
     stand_at_the_transport_window(&mut typing);
     let mut results = Vec::new();
@@ -328,6 +334,98 @@ fn main() {
         "  typing at a panel / plaza: {:.2}× median wall time, {:.2}× CPU time",
         t_median.as_secs_f64() / p_median.as_secs_f64(),
         t_cpu.as_secs_f64() / p_cpu.as_secs_f64()
+    );
+    sound(&layout_for_sound);
+}
+
+/// What a sound device would do while the plaza plays: pull the mix of every sound of the plaza
+/// (and a burst of five cues every half second) from rodio's mixer in 10 ms blocks, in real
+/// time, on its own thread, as cpal's callback does. Returns the thread's CPU time per second
+/// of sound when `stop` is set.
+fn play_like_a_device(
+    layout: &PlazaLayout,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<Duration> {
+    use agora_client::sound::{Cue, Kind, Sound, SoundSettings, ambience, mix, synth};
+    let placed = ambience(layout);
+    let spawn = layout.spawn.position;
+    std::thread::spawn(move || {
+        let settings = SoundSettings::default();
+        let (mixer, mut out) = mix::mixer();
+        mix::add(&mixer, &placed, settings.level(Kind::Ambience), move |_| {
+            Transform::from_xyz(spawn.x, 1.65, spawn.z)
+        });
+        let block = synth::RATE.get() as usize / 100;
+        let cpu = cpu_time::ThreadTime::now();
+        let start = Instant::now();
+        let mut blocks = 0u32;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            if blocks.is_multiple_of(50) {
+                for cue in [Cue::Press, Cue::Key, Cue::Queued, Cue::Approved, Cue::Hover] {
+                    mixer.add(synth::source(Sound::Cue(cue), 0));
+                }
+            }
+            for _ in 0..block * 2 {
+                std::hint::black_box(out.next());
+            }
+            blocks += 1;
+            let due = start + Duration::from_millis(10) * blocks;
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        }
+        let seconds = blocks as f64 / 100.0;
+        cpu.elapsed().div_f64(seconds.max(0.01))
+    })
+}
+
+/// The plaza with Bevy's audio and a device's work beside it, against the silent plaza,
+/// interleaved round by round.
+fn sound(layout: &PlazaLayout) {
+    use agora_client::sound::Cue;
+    let mut silent = headless_app(Some(layout.clone()));
+    let mut heard = app_on(
+        agora_client::headless_plugins().enable::<bevy::audio::AudioPlugin>(),
+        Some(layout.clone()),
+    );
+    let mut results = Vec::new();
+    let mut device_cpu = Vec::new();
+    for _ in 0..3 {
+        let s = measure(&mut silent);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let device = play_like_a_device(layout, stop.clone());
+        for cue in [Cue::Press, Cue::Queued, Cue::Approved] {
+            heard.world_mut().write_message(cue);
+        }
+        let h = measure(&mut heard);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        device_cpu.push(device.join().expect("the device's thread"));
+        results.push((s, h));
+    }
+    results.sort_by_key(|(s, _)| s.0);
+    device_cpu.sort();
+    let ((s_median, s_p95, s_cpu), (h_median, h_p95, h_cpu)) = results[1];
+    println!("sound: the plaza silent, and with its sounds and cues playing, middle of 3 rounds:");
+    println!(
+        "  silent:                   median {:>8.1} µs  p95 {:>8.1} µs  cpu/frame {:>8.1} µs",
+        micros(s_median),
+        micros(s_p95),
+        micros(s_cpu)
+    );
+    println!(
+        "  ambience and cues:        median {:>8.1} µs  p95 {:>8.1} µs  cpu/frame {:>8.1} µs",
+        micros(h_median),
+        micros(h_p95),
+        micros(h_cpu)
+    );
+    println!(
+        "  sound / silent: {:.3}× median frame time (goal ≤ 1.05×), {:.3}× CPU time",
+        h_median.as_secs_f64() / s_median.as_secs_f64(),
+        h_cpu.as_secs_f64() / s_cpu.as_secs_f64()
+    );
+    println!(
+        "  mixing {} sounds of the plaza and bursts of cues: {:.1} ms CPU per second of sound ({:.1} % of one core)",
+        agora_client::sound::ambience(layout).len(),
+        device_cpu[1].as_secs_f64() * 1e3,
+        device_cpu[1].as_secs_f64() * 100.0
     );
 }
 

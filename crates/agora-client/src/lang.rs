@@ -324,6 +324,7 @@ mod tests {
             "unit-",
             "time-",
             "verify-",
+            "caption-",
         ];
         let mut missing = Vec::new();
         for (file, number, line) in code_lines() {

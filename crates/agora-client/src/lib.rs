@@ -21,6 +21,7 @@ pub mod scenery;
 pub mod screenshot;
 pub mod session;
 pub mod settings;
+pub mod sound;
 pub mod textures;
 pub mod xr;
 
@@ -90,6 +91,7 @@ impl Plugin for PlazaPlugin {
             dashboards::feeds_plugin(agora_feeds::Options::default()),
             dashboards::plugin,
             xr::notice_plugin,
+            sound::plugin(self.kiosk.is_some()),
         ))
         .init_resource::<panel::PanelPlacement>();
         if let Some(kiosk) = &self.kiosk {
@@ -142,6 +144,8 @@ pub fn headless_plugins() -> bevy::app::PluginGroupBuilder {
             ..default()
         })
         .disable::<bevy::winit::WinitPlugin>()
+        // Silent: tests listen offline (`sound::mix`), and CI has no device.
+        .disable::<bevy::audio::AudioPlugin>()
         // Two apps in one process cannot both install the global logger.
         .disable::<bevy::log::LogPlugin>()
 }

@@ -803,11 +803,17 @@ fn main() -> ExitCode {
             ));
         }
     }
-    let plugins = DefaultPlugins.set(WindowPlugin {
+    let mut plugins = DefaultPlugins.set(WindowPlugin {
         primary_window: Some(window),
         close_when_requested: kiosk.is_none(),
         ..default()
     });
+    // With no audio device the plaza runs silent (and says so once, below); a screenshot is
+    // always silent.
+    let sound_device = agora_client::sound::output_exists();
+    if !sound_device || capturing {
+        plugins = plugins.disable::<bevy::audio::AudioPlugin>();
+    }
     let mut app = App::new();
     match &headset {
         Some(headset) => {
@@ -835,6 +841,9 @@ fn main() -> ExitCode {
         .as_ref()
         .is_some_and(|request| request.filled)
         .then(|| plaza.home.clone());
+    if !sound_device {
+        info!("{}", agora_client::sound::SILENT);
+    }
     let lang = plaza.lang;
     app.insert_resource(settings);
     app.add_plugins(plaza);

@@ -584,16 +584,59 @@ fn spawn_city_hall(
     }
 }
 
+/// Where trees, lamps and benches stand along the border, every 6 m: each spot's position, the
+/// compass heading of its side of the plaza, and its count along that side (trees stand at the
+/// even counts, lamps with a bench at the odd ones).
+pub fn border_spots(bounds: Bounds) -> Vec<(Vec2, f32, usize)> {
+    let Bounds {
+        half_width: w,
+        half_depth: d,
+    } = bounds;
+    let edge = Vec2::new(w + BORDER / 2.0, d + BORDER / 2.0);
+    let mut spots: Vec<(Vec2, f32, usize)> = Vec::new();
+    let mut x = -edge.x;
+    let mut k = 0;
+    while x <= edge.x + 0.01 {
+        // The middle of the north and south sides stays open: the flags and the view of the
+        // city hall to the north, the entrance from the avenue to the south.
+        if x.abs() > 8.0 {
+            spots.push((Vec2::new(x, -edge.y), 0.0, k));
+            spots.push((Vec2::new(x, edge.y), 180.0, k));
+        }
+        x += 6.0;
+        k += 1;
+    }
+    let mut z = -edge.y + 6.0;
+    let mut k = 1;
+    while z < edge.y - 0.01 {
+        spots.push((Vec2::new(-edge.x, z), 270.0, k));
+        spots.push((Vec2::new(edge.x, z), 90.0, k));
+        z += 6.0;
+        k += 1;
+    }
+    spots
+}
+
+/// Where the trees stand.
+pub fn tree_spots(bounds: Bounds) -> Vec<Vec2> {
+    border_spots(bounds)
+        .into_iter()
+        .filter(|(_, _, k)| k % 2 == 0)
+        .map(|(at, _, _)| at)
+        .collect()
+}
+
+/// The middle of the avenue that meets the plaza on its open south side, on the ground.
+pub fn avenue(bounds: Bounds) -> Vec2 {
+    Vec2::new(0.0, bounds.half_depth + BORDER + STREET / 2.0)
+}
+
 fn spawn_street_furniture(
     mut commands: Commands,
     plaza: Res<Plaza>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let Bounds {
-        half_width: w,
-        half_depth: d,
-    } = plaza.bounds;
     let trunk = meshes.add(Cylinder::new(0.18, 3.0).mesh().resolution(10));
     let crown = meshes.add(
         Sphere::new(1.0)
@@ -626,30 +669,7 @@ fn spawn_street_furniture(
     let back = meshes.add(Cuboid::new(1.8, 0.45, 0.06));
     let wood = materials.add(matte(0x9a6a42));
 
-    // Trees and lamps alternate along the border, every 6 m.
-    let edge = Vec2::new(w + BORDER / 2.0, d + BORDER / 2.0);
-    // (position, compass heading of the plaza side, count along that side)
-    let mut spots: Vec<(Vec2, f32, usize)> = Vec::new();
-    let mut x = -edge.x;
-    let mut k = 0;
-    while x <= edge.x + 0.01 {
-        // The middle of the north and south sides stays open: the flags and the view of the
-        // city hall to the north, the entrance from the avenue to the south.
-        if x.abs() > 8.0 {
-            spots.push((Vec2::new(x, -edge.y), 0.0, k));
-            spots.push((Vec2::new(x, edge.y), 180.0, k));
-        }
-        x += 6.0;
-        k += 1;
-    }
-    let mut z = -edge.y + 6.0;
-    let mut k = 1;
-    while z < edge.y - 0.01 {
-        spots.push((Vec2::new(-edge.x, z), 270.0, k));
-        spots.push((Vec2::new(edge.x, z), 90.0, k));
-        z += 6.0;
-        k += 1;
-    }
+    let spots = border_spots(plaza.bounds);
     for (i, (at, heading, k)) in spots.into_iter().enumerate() {
         if k % 2 == 0 {
             let height = 0.85 + noise(i as u32, 9, 1) * 0.35;

@@ -1,5 +1,5 @@
 //! The citizen's settings, one file per profile (`settings.ron` in the data directory): the
-//! language, the panel's contrast, and the headset's comfort. Every field has a default, so a
+//! language, the panel's contrast, the headset's comfort, and sound and captions. Every field has a default, so a
 //! file names only what it changes; a broken file is named, left as it is, and the defaults
 //! used. A kiosk keeps no file: a visitor's choices last for their visit.
 //!
@@ -10,6 +10,7 @@
 //!     text_scale: 1.5,
 //!     reduced_motion: true,
 //!     comfort: (snap_turn_degrees: 45, posture: Seated(raise: 0.45)),
+//!     sound: (volume: 0.6, ambience: 0.5, cues: 1.0, captions: Some(true), caption_size: Some(1.5)),
 //! )
 //! ```
 
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
 use crate::panel::theme::Contrast;
+use crate::sound::SoundSettings;
 use crate::xr::comfort::ComfortSettings;
 
 /// The settings file's name in the data directory.
@@ -45,6 +47,8 @@ pub struct Settings {
     pub reduced_motion: bool,
     /// How the citizen moves and stands in a headset.
     pub comfort: ComfortSettings,
+    /// Volumes and captions.
+    pub sound: SoundSettings,
 }
 
 impl Default for Settings {
@@ -55,6 +59,7 @@ impl Default for Settings {
             text_scale: 1.0,
             reduced_motion: false,
             comfort: ComfortSettings::default(),
+            sound: SoundSettings::default(),
         }
     }
 }
@@ -161,6 +166,13 @@ impl Settings {
                 ),
             });
         }
+        settings
+            .sound
+            .check()
+            .map_err(|message| SettingsError::Invalid {
+                path: path.to_owned(),
+                message: format!("sound: {message}"),
+            })?;
         settings
             .comfort
             .check()
@@ -302,6 +314,7 @@ mod tests {
         assert_eq!(settings.comfort.posture.raise(), 0.45);
         assert_eq!(settings.comfort.handedness, Handedness::Left);
         assert!(settings.comfort.teleport && !settings.comfort.smooth_locomotion);
+        assert_eq!(settings.sound, SoundSettings::default());
 
         settings.save(&path).expect("saved");
         assert_eq!(Settings::load(&path).expect("read back"), settings);
@@ -313,6 +326,10 @@ mod tests {
             ("(comfort: (posture: Lying))", "Lying"),
             ("(contrast: Loud)", "Loud"),
             ("(text_scale: 3.0)", "text_scale"),
+            ("(sound: (volume: 2.0))", "volume"),
+            ("(sound: (cues: -0.5))", "cues"),
+            ("(sound: (caption_size: Some(3.0)))", "caption_size"),
+            ("(sound: (loudness: 1.0))", "loudness"),
             ("(language: Some(\"fr\"))", "\"fr\""),
             ("(font: 2)", "font"),
         ] {
@@ -321,6 +338,24 @@ mod tests {
             assert!(error.contains(names), "{text}: {error}");
             assert!(error.contains(SETTINGS_FILE), "{error}");
         }
+    }
+
+    #[test]
+    fn sound_and_captions_are_read_with_the_rest() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join(SETTINGS_FILE);
+        std::fs::write(
+            &path,
+            "(sound: (volume: 0.5, ambience: 0.25, muted: true, captions: Some(true), \
+             caption_size: Some(1.5)))",
+        )
+        .expect("write");
+        let sound = Settings::load(&path).expect("valid").sound;
+        assert_eq!((sound.volume, sound.ambience, sound.cues), (0.5, 0.25, 0.8));
+        assert!(sound.muted);
+        assert_eq!(sound.captions, Some(true));
+        assert_eq!(sound.caption_size, Some(1.5));
+        assert_eq!(sound.level(crate::sound::Kind::Cue), 0.0, "muted");
     }
 
     #[test]

@@ -247,6 +247,7 @@ impl Visit {
         let mut tab = SettingsTab {
             settings: &mut settings,
             comfort: self.comfort.is_some(),
+            captions_by_default: false,
             saved: Ok(None),
         };
         let mut output = self.ctx.run_ui(input, |ui| {

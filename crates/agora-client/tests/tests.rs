@@ -15,6 +15,7 @@ mod raster;
 mod reader;
 mod scene;
 mod services;
+mod sound;
 mod xr;
 
 use std::path::{Path, PathBuf};
@@ -69,9 +70,14 @@ fn plaza_app() -> App {
 /// The whole shipped plaza on the desktop with every plugin but a window (no renderer device,
 /// the embedded ledger), speaking `lang`, its data directory `home`; finished, not updated yet.
 fn desktop_plaza(home: &Path, lang: Lang) -> App {
+    plaza_on(agora_client::headless_plugins(), home, lang)
+}
+
+/// [`desktop_plaza`] on `plugins` (Bevy's, less what a test leaves out or puts back).
+fn plaza_on(plugins: bevy::app::PluginGroupBuilder, home: &Path, lang: Lang) -> App {
     let layout = PlazaLayout::load(&shipped_plaza()).expect("the shipped plaza");
     let mut app = App::new();
-    app.add_plugins(agora_client::headless_plugins())
+    app.add_plugins(plugins)
         .add_plugins(agora_client::PlazaPlugin {
             layout,
             lang,

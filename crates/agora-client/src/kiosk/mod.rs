@@ -129,6 +129,7 @@ pub fn plugin(kiosk: Kiosk) -> impl Fn(&mut App) {
             .add_message::<EndVisit>()
             .add_message::<StartVisit>()
             .add_message::<GoToWindow>()
+            .add_message::<crate::sound::Cue>()
             .add_systems(PostStartup, start_at_attract)
             .add_systems(
                 Update,
@@ -139,6 +140,7 @@ pub fn plugin(kiosk: Kiosk) -> impl Fn(&mut App) {
                         start_visit,
                         end_visit,
                         time_out,
+                        sound_countdown,
                         go_to_window,
                         travel,
                         receipt::follow,
@@ -271,6 +273,27 @@ fn time_out(
     if *stage == Stage::Visiting && time.elapsed() >= idle.last + kiosk.config.idle_timeout {
         ends.write(EndVisit);
     }
+}
+
+/// The countdown is heard when it appears and at each of its last five seconds.
+fn sound_countdown(
+    mut last: Local<Option<u64>>,
+    kiosk: Res<Kiosk>,
+    stage: Res<Stage>,
+    idle: Res<Idle>,
+    time: Res<Time>,
+    mut cues: MessageWriter<crate::sound::Cue>,
+) {
+    let left = (*stage == Stage::Visiting)
+        .then(|| countdown(&kiosk.config, &idle, time.elapsed()))
+        .flatten()
+        .map(|left| left.as_secs_f32().ceil() as u64);
+    if let Some(seconds) = left
+        && (last.is_none() || (seconds <= 5 && Some(seconds) != *last))
+    {
+        cues.write(crate::sound::Cue::Countdown);
+    }
+    *last = left;
 }
 
 /// How long until the visit ends by itself, when the countdown shows; `None` before it does.

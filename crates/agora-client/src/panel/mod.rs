@@ -37,6 +37,7 @@ use crate::lang::Lang;
 use crate::pointer::{PanelSurface, PointerHit};
 use crate::scene::{Plaza, ServiceWindow};
 use crate::session::Session;
+use crate::sound::Cue;
 use crate::textures::REGULAR_FONT;
 use crate::xr::interaction::Comfort;
 
@@ -135,6 +136,7 @@ pub fn plugin(
                     .in_set(AppSystems::RecordInput)
                     .after(crate::pointer::cast_pointers),),
             )
+            .add_message::<Cue>()
             .add_systems(PanelPass, draw_panel)
             .add_message::<bevy::a11y::ActionRequest>()
             .add_plugins(reader::plugin);
@@ -191,9 +193,55 @@ fn spawn_panel(
     ));
 }
 
-fn hear_session(session: Res<SessionHandle>, mut panels: ResMut<Panels>) {
+fn hear_session(
+    mut sent: Local<Vec<agora_services::ApplicationId>>,
+    session: Res<SessionHandle>,
+    mut panels: ResMut<Panels>,
+    mut cues: MessageWriter<Cue>,
+) {
     for reply in session.0.poll() {
+        cues.write_batch(heard(&reply, &panels.model.applications, &mut sent));
         panels.model.apply(reply);
+    }
+}
+
+/// The cues a reply of the session sounds, given the applications known `before` it and those
+/// `sent` from this plaza so far: sent, recorded on the ledger, decided, or a problem. What
+/// was already so when the plaza opened sounds nothing.
+pub fn heard(
+    reply: &crate::session::Reply,
+    before: &[crate::session::Summary],
+    sent: &mut Vec<agora_services::ApplicationId>,
+) -> Vec<Cue> {
+    use crate::session::Reply;
+    use agora_gateway::State;
+    match reply {
+        Reply::Submitted { id, .. } => {
+            sent.push(*id);
+            vec![Cue::Queued]
+        }
+        Reply::Problem { .. } => vec![Cue::Error],
+        Reply::Applications(list) => {
+            let mut cues = Vec::new();
+            for now in list {
+                let (state, outcome) = match before.iter().find(|b| b.id == now.id) {
+                    Some(was) => (was.state, was.outcome),
+                    None if sent.contains(&now.id) => (State::Queued, None),
+                    None => continue,
+                };
+                let on_ledger = |state| matches!(state, State::Anchored | State::Decided);
+                if on_ledger(now.state) && !on_ledger(state) {
+                    cues.push(Cue::Recorded);
+                }
+                if let Some(decided) = now.outcome
+                    && outcome != Some(decided)
+                {
+                    cues.push(Cue::of(decided));
+                }
+            }
+            cues
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -449,8 +497,11 @@ impl Default for PanelTarget {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_panel(
     mut styled: Local<Option<(PanelTarget, theme::Contrast, bool, f32)>>,
+    mut hovered: Local<egui::IdSet>,
+    mut cues: MessageWriter<Cue>,
     target: Res<PanelTarget>,
     lang: Res<Lang>,
     mut panels: ResMut<Panels>,
@@ -460,6 +511,7 @@ fn draw_panel(
     comfort: Option<Res<Comfort>>,
     mut store: ResMut<crate::settings::SettingsStore>,
     plaza: Option<Res<Plaza>>,
+    captions: Option<Res<crate::sound::captions::Captions>>,
 ) {
     let Ok(mut context) = contexts.single_mut() else {
         return;
@@ -513,6 +565,7 @@ fn draw_panel(
     let mut tab = ui::SettingsTab {
         settings: &mut settings,
         comfort: comfort.is_some(),
+        captions_by_default: captions.is_some_and(|c| c.on_by_default),
         saved: saved.as_ref().map(Option::as_deref).map_err(Clone::clone),
     };
     let requests = ui::show(
@@ -534,6 +587,19 @@ fn draw_panel(
         session.0.send(request);
     }
     typing.set_if_neq(Typing(ctx.egui_wants_keyboard_input()));
+    // A tick when the pointer comes onto something it can press, a click when it presses it
+    // (a key's own sound for the panel's keyboard).
+    let (over, clicked) = ctx.interaction_snapshot(|i| (i.hovered.clone(), i.clicked));
+    let pressable = ctx.output(|o| o.cursor_icon == egui::CursorIcon::PointingHand);
+    let panel_cues = std::mem::take(&mut panel.cues);
+    if clicked.is_some() && !panel_cues.contains(&Cue::Key) {
+        cues.write(Cue::Press);
+    }
+    if pressable && clicked.is_none() && over.iter().any(|id| !hovered.contains(id)) {
+        cues.write(Cue::Hover);
+    }
+    *hovered = over;
+    cues.write_batch(panel_cues);
 }
 
 #[cfg(test)]

@@ -133,6 +133,8 @@ pub fn set(ctx: &egui::Context, contrast: Contrast) {
     ctx.all_styles_mut(|style| {
         let mut visuals = egui::Visuals::dark();
         visuals.panel_fill = t.background;
+        // Says which widget can be pressed (the panel's hover cue listens for it).
+        visuals.interact_cursor = Some(egui::CursorIcon::PointingHand);
         visuals.window_fill = t.card;
         visuals.extreme_bg_color = t.field;
         visuals.text_edit_bg_color = Some(t.field);

@@ -29,6 +29,7 @@ use crate::lang::{Lang, Moment};
 use crate::scene::layout::TimeZone;
 use crate::session::{Reply, Request, Summary, Task};
 use crate::settings::Settings;
+use crate::sound::SoundSettings;
 use crate::xr::comfort::{ComfortSettings, Handedness, Posture};
 
 /// The panel's size in egui points (one point is one texel: see `panel::PANEL_PIXELS`).
@@ -171,6 +172,9 @@ pub struct WindowPanel {
     verdict: Option<(Value, Verdict)>,
     /// The on-panel keyboard of a citizen in a headset.
     pub keyboard: Keyboard,
+    /// Cues the panel sounded this frame (a key of its keyboard, a form to mend), for the
+    /// plaza to play and caption; taken each frame.
+    pub cues: Vec<crate::sound::Cue>,
 }
 
 /// The keyboard drawn on the panel in a headset, where there is no physical one. The text box
@@ -467,8 +471,10 @@ pub fn show(
                 },
             }
         });
-    if settings.as_ref().is_some_and(|s| s.comfort) || model.on_screen_keyboard {
-        on_panel_keyboard(ui, &mut panel.keyboard, w);
+    if (settings.as_ref().is_some_and(|s| s.comfort) || model.on_screen_keyboard)
+        && on_panel_keyboard(ui, &mut panel.keyboard, w)
+    {
+        panel.cues.push(crate::sound::Cue::Key);
     }
     requests
 }
@@ -476,7 +482,8 @@ pub fn show(
 /// The rows of the on-panel keyboard (letters shown in lower case unless shifted).
 const KEY_ROWS: [&str; 4] = ["1234567890", "qwertyuiop", "asdfghjkl-", "zxcvbnm.,@"];
 
-fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) {
+/// Draws the keyboard while a text box is its target; whether a key was pressed.
+fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) -> bool {
     // Keys that found no box (it was not drawn) are dropped; a box not drawn this frame (another
     // step, another tab) puts the keyboard away.
     keyboard.pending.clear();
@@ -484,15 +491,18 @@ fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) {
         keyboard.target = None;
     }
     if keyboard.target.is_none() {
-        return;
+        return false;
     }
     let ctx = ui.ctx().clone();
     let size = Vec2::new(104.0, ui.spacing().interact_size.y.max(62.0));
+    let tapped = std::cell::Cell::new(false);
     let key = |ui: &mut Ui, label: &str, width: f32, selected: bool| {
         let button = Button::new(RichText::new(label).strong())
             .selected(selected)
             .min_size(Vec2::new(width, size.y));
-        ui.add(button).clicked()
+        let clicked = ui.add(button).clicked();
+        tapped.set(tapped.get() || clicked);
+        clicked
     };
     egui::Area::new(egui::Id::new("on-panel keyboard"))
         .order(egui::Order::Foreground)
@@ -542,6 +552,7 @@ fn on_panel_keyboard(ui: &mut Ui, keyboard: &mut Keyboard, w: &Words) {
                     });
                 });
         });
+    tapped.get()
 }
 
 /// How wide a tab in a panel's header is.
@@ -775,6 +786,7 @@ fn form_step(
                         panel.step = Step::Review;
                     } else {
                         panel.show_all = true;
+                        panel.cues.push(crate::sound::Cue::Error);
                     }
                 }
             });
@@ -1578,6 +1590,8 @@ pub struct SettingsTab<'a> {
     pub settings: &'a mut Settings,
     /// Whether the headset's comfort settings are shown (in a headset).
     pub comfort: bool,
+    /// Whether captions show when the citizen has not said (at a kiosk).
+    pub captions_by_default: bool,
     /// Where they were last saved, or why they could not be.
     pub saved: Result<Option<&'a std::path::Path>, String>,
 }
@@ -1637,6 +1651,10 @@ fn settings_tab(ui: &mut Ui, tab: &mut SettingsTab<'_>, w: &Words, lang: Lang, v
                 &mut settings.reduced_motion,
             );
         });
+    ui.add_space(18.0);
+    ui.label(RichText::new(w.sound_title).heading().strong());
+    ui.add_space(6.0);
+    sound_settings(ui, &mut tab.settings.sound, tab.captions_by_default, w);
     if tab.comfort {
         ui.add_space(18.0);
         ui.label(RichText::new(w.comfort_tab).heading().strong());
@@ -1671,6 +1689,69 @@ fn choice_row<T: PartialEq + Copy>(ui: &mut Ui, name: &str, choices: &[(T, &str)
         }
     });
     ui.end_row();
+}
+
+/// The volumes a row of the sound settings offers.
+const VOLUMES: [(f32, &str); 5] = [
+    (0.0, "0 %"),
+    (0.25, "25 %"),
+    (0.5, "50 %"),
+    (0.75, "75 %"),
+    (1.0, "100 %"),
+];
+
+fn sound_settings(ui: &mut Ui, sound: &mut SoundSettings, captions_by_default: bool, w: &Words) {
+    egui::Grid::new("sound")
+        .num_columns(2)
+        .spacing(Vec2::new(28.0, 16.0))
+        .show(ui, |ui| {
+            let mut on = !sound.muted;
+            choice_row(
+                ui,
+                w.sound,
+                &[(true, w.sound_on), (false, w.sound_off)],
+                &mut on,
+            );
+            sound.muted = !on;
+            for (name, level) in [
+                (w.volume, &mut sound.volume),
+                (w.ambience_volume, &mut sound.ambience),
+                (w.cue_volume, &mut sound.cues),
+            ] {
+                // A level set by hand in the file shows as its nearest step.
+                let mut step = VOLUMES
+                    .iter()
+                    .map(|(v, _)| *v)
+                    .min_by(|a, b| (a - *level).abs().total_cmp(&(b - *level).abs()))
+                    .unwrap_or(1.0);
+                let before = step;
+                choice_row(ui, name, &VOLUMES, &mut step);
+                if step != before {
+                    *level = step;
+                }
+            }
+            let mut captions = sound.captions.unwrap_or(captions_by_default);
+            choice_row(
+                ui,
+                w.captions,
+                &[(true, w.captions_on), (false, w.captions_off)],
+                &mut captions,
+            );
+            if captions != sound.captions.unwrap_or(captions_by_default) {
+                sound.captions = Some(captions);
+            }
+            let sizes: Vec<(Option<f32>, String)> =
+                std::iter::once((None, w.caption_size_text.to_owned()))
+                    .chain(
+                        [1.0f32, 1.5, 2.0]
+                            .iter()
+                            .map(|scale| (Some(*scale), format!("{:.0} %", scale * 100.0))),
+                    )
+                    .collect();
+            let sizes: Vec<(Option<f32>, &str)> =
+                sizes.iter().map(|(s, l)| (*s, l.as_str())).collect();
+            choice_row(ui, w.caption_size, &sizes, &mut sound.caption_size);
+        });
 }
 
 fn comfort_settings(ui: &mut Ui, settings: &mut ComfortSettings, w: &Words) {
