@@ -52,6 +52,10 @@ struct Cli {
     /// chosen).
     #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u16).range(100..=200))]
     text_size: Option<u16>,
+    /// Captions for every sound to start with: on or off (otherwise the last choice; on at a
+    /// kiosk, off elsewhere).
+    #[arg(long, value_name = "on|off", value_parser = parse_on_off)]
+    captions: Option<bool>,
     /// The ledger the plaza's windows submit to: `local` (the embedded one) or `evm:URL`
     /// (the city's registry, configured by evm-ledger.json in the data directory).
     #[arg(long, value_name = "SPEC", default_value = "local", value_parser = LedgerSpec::parse)]
@@ -697,6 +701,14 @@ enum Mode {
     Kiosk,
 }
 
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("{text:?} is neither on nor off")),
+    }
+}
+
 fn parse_contrast(text: &str) -> Result<Contrast, String> {
     match text {
         "standard" => Ok(Contrast::Standard),
@@ -764,6 +776,9 @@ fn main() -> ExitCode {
     }
     if let Some(percent) = cli.text_size {
         settings.settings.text_scale = f32::from(percent) / 100.0;
+    }
+    if let Some(captions) = cli.captions {
+        settings.settings.sound.captions = Some(captions);
     }
     match (cli.lang, settings.settings.language, &kiosk) {
         (Some(lang), _, _) => plaza.lang = lang,

@@ -498,6 +498,11 @@ fn a_citizen_gets_a_parking_permit_at_the_window_and_a_second_one_is_refused() {
         "{:?}",
         visit.words()
     );
+    assert_eq!(
+        std::mem::take(&mut visit.panel.cues),
+        [agora_client::sound::Cue::Error],
+        "a form to mend is heard"
+    );
 
     visit.fill_parking_permit();
     assert!(
@@ -659,10 +664,16 @@ fn in_a_headset_a_keyboard_on_the_panel_types_into_the_focused_field() {
         "the keyboard appears: {:?}",
         visit.words()
     );
+    std::mem::take(&mut visit.panel.cues);
     for key in ["⇧", "R", "o", "a", "d", "d", "Delete", "space", "7"] {
         visit.click(key);
     }
     visit.frame();
+    assert_eq!(
+        std::mem::take(&mut visit.panel.cues),
+        [agora_client::sound::Cue::Key; 9],
+        "each key is heard once"
+    );
     let boxes: Vec<_> = visit
         .nodes
         .iter()

@@ -606,6 +606,78 @@ fn draw_panel(
 mod tests {
     use super::*;
 
+    fn summary(
+        id: &str,
+        state: agora_gateway::State,
+        outcome: Option<agora_services::Outcome>,
+    ) -> crate::session::Summary {
+        crate::session::Summary {
+            id: agora_services::ApplicationId::parse(id).expect("an id"),
+            service: "parking-permit".into(),
+            state,
+            outcome,
+            reasons: Vec::new(),
+            events: Vec::new(),
+            last_error: None,
+            has_receipt: false,
+            demo: false,
+            by_officer: false,
+            accesses: Vec::new(),
+            code: None,
+        }
+    }
+
+    #[test]
+    fn the_session_s_replies_sound_what_changed_and_nothing_that_was_already_so() {
+        use crate::session::Reply;
+        use agora_gateway::State::{Anchored, Decided, Queued};
+        use agora_services::Outcome::{Approve, Refer, Reject};
+        const A: &str = "urn:uuid:3f1c2a4e-8b7d-4c1e-9a2f-5d6e7f8a9b0c";
+        const B: &str = "urn:uuid:0b6a5f4e-1c2d-4e3f-8a9b-7c6d5e4f3a2b";
+        let mut sent = Vec::new();
+        // What the archive held when the plaza opened: nothing to hear.
+        let opened = vec![summary(B, Decided, Some(Reject))];
+        assert_eq!(
+            heard(&Reply::Applications(opened.clone()), &[], &mut sent),
+            []
+        );
+        // A is signed and sent.
+        let id = agora_services::ApplicationId::parse(A).expect("an id");
+        let submitted = Reply::Submitted {
+            id,
+            service: "parking-permit".into(),
+        };
+        assert_eq!(heard(&submitted, &opened, &mut sent), [Cue::Queued]);
+        // It is recorded and decided in one refresh; it was never listed as queued.
+        let decided = vec![summary(A, Decided, Some(Approve)), opened[0].clone()];
+        assert_eq!(
+            heard(&Reply::Applications(decided.clone()), &opened, &mut sent),
+            [Cue::Recorded, Cue::Approved]
+        );
+        // The same list again: nothing new.
+        assert_eq!(
+            heard(&Reply::Applications(decided.clone()), &decided, &mut sent),
+            []
+        );
+        // Referred, then decided by an officer.
+        let before = vec![summary(A, Queued, None)];
+        let referred = vec![summary(A, Anchored, Some(Refer))];
+        assert_eq!(
+            heard(&Reply::Applications(referred.clone()), &before, &mut sent),
+            [Cue::Recorded, Cue::Referred]
+        );
+        let rejected = vec![summary(A, Decided, Some(Reject))];
+        assert_eq!(
+            heard(&Reply::Applications(rejected), &referred, &mut sent),
+            [Cue::Rejected]
+        );
+        let problem = Reply::Problem {
+            task: crate::session::Task::Submit,
+            message: "the PIN is wrong".into(),
+        };
+        assert_eq!(heard(&problem, &[], &mut sent), [Cue::Error]);
+    }
+
     #[test]
     fn the_panel_follows_one_pointer_at_a_time() {
         let [left, right, mouse] = [

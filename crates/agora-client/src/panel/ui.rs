@@ -461,7 +461,8 @@ pub fn show(
                 Tab::Mine => mine(ui, model, catalog, w, lang, &mut requests),
                 Tab::Settings => match &mut settings {
                     Some(settings) => {
-                        // In a headset the comfort settings make it longer than the panel.
+                        // Sound and captions (and in a headset comfort) make it longer than
+                        // the panel.
                         ScrollArea::vertical()
                             .id_salt("settings")
                             .auto_shrink([false, false])

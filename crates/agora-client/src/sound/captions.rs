@@ -11,7 +11,9 @@ use bevy::prelude::*;
 
 use super::{Ambient, Cue, Ears, Sound, Stepped};
 use crate::AppSystems;
+use crate::citizen::Citizen;
 use crate::lang::{Lang, UiFont};
+use crate::panel::PanelPlacement;
 use crate::settings::SettingsStore;
 use crate::xr::interaction::Head;
 
@@ -237,6 +239,7 @@ fn hear(
     mut steps: MessageReader<Stepped>,
     mut captions: ResMut<Captions>,
     time: Res<Time>,
+    picture: Option<Res<crate::screenshot::ScreenshotRequest>>,
 ) {
     let now = time.elapsed_secs();
     for cue in cues.read() {
@@ -248,7 +251,8 @@ fn hear(
             captions.show(Heard::Steps, None, now + CUE_SECONDS);
         }
     }
-    if captions.lines.iter().any(|line| line.until < now) {
+    // A picture shows what was heard while it was being taken, however long that took.
+    if picture.is_none() && captions.lines.iter().any(|line| line.until < now) {
         captions.lines.retain(|line| line.until >= now);
     }
 }
@@ -314,8 +318,9 @@ pub struct CaptionLine;
 pub const CAPTION_PX: f32 = 22.0;
 
 /// Behind caption text: near-black, opaque enough that white text on it passes 4.5:1 over
-/// the brightest plaza (about 15:1 over white).
-pub const CAPTION_BACKGROUND: Color = Color::srgba(0.0, 0.0, 0.0, 0.85);
+/// the brightest plaza (bevy_ui blends in linear light: over white, 5 % of white shows through,
+/// about 11:1).
+pub const CAPTION_BACKGROUND: Color = Color::srgba(0.0, 0.0, 0.0, 0.95);
 
 fn spawn_band(mut commands: Commands) {
     commands.spawn((
@@ -323,7 +328,8 @@ fn spawn_band(mut commands: Commands) {
         CaptionBand,
         Node {
             position_type: PositionType::Absolute,
-            bottom: percent(11),
+            // Just above the line of help at the bottom of a desktop window.
+            bottom: px(76),
             left: percent(0),
             width: percent(100),
             flex_direction: FlexDirection::Column,
@@ -373,11 +379,17 @@ fn show_band(
     font: Res<UiFont>,
     ears: Query<&Transform, With<Ears>>,
     band: Query<Entity, With<CaptionBand>>,
+    placement: Option<Res<PanelPlacement>>,
 ) {
     let (Ok(ears), Ok(band)) = (ears.single(), band.single()) else {
         return;
     };
-    let lines = lines_now(&captions, &store, ears, *lang);
+    // As a headset shows them, they are in the view's own band instead.
+    let lines = if headset_view(placement.as_deref()) {
+        Vec::new()
+    } else {
+        lines_now(&captions, &store, ears, *lang)
+    };
     let scale = size(&store);
     if shown.0 == lines && shown.1 == scale {
         return;
@@ -403,15 +415,22 @@ fn show_band(
     *shown = (lines, scale);
 }
 
+/// Whether the plaza is seen as a headset shows it (the panel within reach): in a headset, or
+/// in a picture of the headset's view.
+fn headset_view(placement: Option<&PanelPlacement>) -> bool {
+    placement == Some(&PanelPlacement::WithinReach)
+}
+
 /// The band of captions in a headset, hung from the head.
 #[derive(Component, Debug)]
 pub struct HeadsetCaptions;
 
-/// Where the headset's band hangs from the head: a metre ahead, 16° below the middle of the
-/// view (below the panel's text, inside every headset's field of view, never at its edge).
-pub const HEADSET_BAND_AT: Vec3 = Vec3::new(0.0, -0.29, -1.0);
-/// The band's size, in metres: its lines are 34 mm tall a metre away, about 1.9°.
-pub const HEADSET_BAND_SIZE: Vec2 = Vec2::new(0.9, 0.16);
+/// Where the headset's band hangs from the head: 0.6 m ahead (nearer than any panel, so it is
+/// never behind one), 16° below the middle of the view (inside every headset's field of view,
+/// never at its edge).
+pub const HEADSET_BAND_AT: Vec3 = Vec3::new(0.0, -0.17, -0.6);
+/// The band's size, in metres: at 100 % its lines are 13 mm tall 0.6 m away, about 1.25°.
+pub const HEADSET_BAND_SIZE: Vec2 = Vec2::new(0.54, 0.096);
 
 /// Draws the captions into the headset's band when they change.
 #[allow(clippy::too_many_arguments)]
@@ -422,13 +441,21 @@ fn show_in_headset(
     store: Res<SettingsStore>,
     lang: Res<Lang>,
     heads: Query<Entity, With<Head>>,
+    eyes: Query<Entity, With<Citizen>>,
+    placement: Option<Res<PanelPlacement>>,
     ears: Query<&Transform, With<Ears>>,
     mut bands: Query<(&mut Visibility, &MeshMaterial3d<StandardMaterial>), With<HeadsetCaptions>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut images: ResMut<Assets<Image>>,
 ) {
-    let (Some(head), Ok(ears)) = (heads.iter().next(), ears.single()) else {
+    // The headset's head; without one, the desktop's eyes in a view posed as a headset's.
+    let head = heads.iter().next().or_else(|| {
+        headset_view(placement.as_deref())
+            .then(|| eyes.iter().next())
+            .flatten()
+    });
+    let (Some(head), Ok(ears)) = (head, ears.single()) else {
         return;
     };
     let lines = lines_now(&captions, &store, ears, *lang);
@@ -456,7 +483,9 @@ fn show_in_headset(
                 MeshMaterial3d(materials.add(StandardMaterial {
                     base_color_texture: Some(image),
                     unlit: true,
-                    alpha_mode: AlphaMode::Blend,
+                    // The strips are opaque (the plaza's glowing panels would show through any
+                    // translucency); around them, nothing.
+                    alpha_mode: AlphaMode::Mask(0.5),
                     ..default()
                 })),
                 // Tilted to face the eyes it hangs below.
@@ -473,7 +502,7 @@ fn show_in_headset(
     *shown = lines;
 }
 
-/// The headset band's picture: up to [`MOST_LINES`] lines, white on near-black strips, the
+/// The headset band's picture: up to [`MOST_LINES`] lines, white on black strips, the
 /// newest at the bottom; `scale` makes each line taller (fewer fit, older ones drop out).
 pub fn band_image(lines: &[String], scale: f32) -> Image {
     use crate::textures::{Align, Canvas, REGULAR_FONT, embedded_font};
@@ -486,12 +515,16 @@ pub fn band_image(lines: &[String], scale: f32) -> Image {
     let shown = &lines[lines.len().saturating_sub(fit)..];
     let mut top = height as f32 - row * shown.len() as f32;
     for line in shown {
+        // Each line on its own black strip, as wide as its words.
+        let wide = crate::textures::text_width(&font, ab_glyph::PxScale::from(line_px), line)
+            .min(width as f32 - 40.0)
+            + line_px;
         canvas.fill_rect(
-            0,
+            ((width as f32 - wide) / 2.0) as i32,
             top as i32 + 2,
-            width as i32,
+            wide as i32,
             row as i32 - 4,
-            [0, 0, 0, 217],
+            [0, 0, 0, 255],
         );
         canvas.text(
             &font,
@@ -506,4 +539,100 @@ pub fn band_image(lines: &[String], scale: f32) -> Image {
         top += row;
     }
     canvas.into_image(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::panel::theme::contrast;
+
+    #[test]
+    fn caption_text_passes_aa_over_the_brightest_plaza_and_in_a_headset() {
+        // The band over pure white, blended in linear light as the renderer blends.
+        let alpha = CAPTION_BACKGROUND.alpha();
+        let behind = LinearRgba::WHITE.to_f32_array();
+        let shade = Color::linear_rgb(
+            behind[0] * (1.0 - alpha),
+            behind[1] * (1.0 - alpha),
+            behind[2] * (1.0 - alpha),
+        )
+        .to_srgba()
+        .to_u8_array();
+        let ratio = contrast([255, 255, 255], [shade[0], shade[1], shade[2]]);
+        assert!(ratio >= 4.5, "caption text over white: {ratio:.1}:1");
+
+        // The headset's band: every pixel is clear, black or a blend of white on black.
+        let image = band_image(&["↖ [Fountain, ahead left]".to_owned()], 1.0);
+        let width = image.texture_descriptor.size.width as usize;
+        let height = image.texture_descriptor.size.height as usize;
+        let data = image.data.as_ref().expect("pixels");
+        let pixels: Vec<&[u8]> = data[..width * height * 4].chunks(4).collect();
+        let strip: Vec<&&[u8]> = pixels.iter().filter(|p| p[3] > 0).collect();
+        assert!(!strip.is_empty(), "a strip is drawn");
+        assert!(strip.iter().all(|p| p[3] == 255), "the strip is opaque");
+        let text = strip.iter().filter(|p| p[0] > 250).count();
+        assert!(text > 200, "white text on it: {text} pixels");
+        assert!(
+            strip.iter().all(|p| p[0] == p[1] && p[1] == p[2]),
+            "only white on black"
+        );
+        assert_eq!(contrast([255, 255, 255], [0, 0, 0]).round(), 21.0);
+    }
+
+    #[test]
+    fn every_caption_can_be_written_with_the_ui_font_in_both_languages() {
+        use crate::textures::{REGULAR_FONT, embedded_font, missing_glyphs};
+        let font = embedded_font(REGULAR_FONT);
+        let ears = Transform::from_xyz(0.0, 1.6, 0.0);
+        let mut heard: Vec<Heard> = Cue::ALL.iter().map(|cue| Heard::Cue(*cue)).collect();
+        for sound in [Sound::Fountain, Sound::Traffic, Sound::Birds, Sound::Murmur] {
+            heard.extend([Heard::Near(sound), Heard::Away(sound)]);
+        }
+        heard.push(Heard::Steps);
+        for lang in [Lang::En, Lang::ZhCn] {
+            for heard in &heard {
+                for from in [None, Some(Vec3::ZERO)].into_iter().chain((0..8).map(|i| {
+                    let angle = i as f32 * std::f32::consts::FRAC_PI_4;
+                    Some(Vec3::new(angle.sin() * 5.0, 0.0, -angle.cos() * 5.0))
+                })) {
+                    let caption = Caption {
+                        heard: *heard,
+                        from,
+                        until: 0.0,
+                    };
+                    let line = text(&caption, &ears, lang);
+                    assert!(line.contains('[') && !line.contains("caption-"), "{line}");
+                    assert_eq!(missing_glyphs(&font, &line), Vec::<char>::new(), "{line}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sides_are_told_from_where_the_head_looks() {
+        let ears = Transform::from_xyz(0.0, 1.6, 0.0);
+        assert_eq!(Side::of(&ears, Vec3::new(0.0, 0.0, -5.0)), Side::Ahead);
+        assert_eq!(Side::of(&ears, Vec3::new(5.0, 0.0, 0.0)), Side::Right);
+        assert_eq!(Side::of(&ears, Vec3::new(-5.0, 0.0, 5.0)), Side::BehindLeft);
+        assert_eq!(Side::of(&ears, Vec3::new(0.2, 0.0, 0.2)), Side::Around);
+        // Turned to face east, north is on the left.
+        let turned = ears.looking_to(Vec3::X, Vec3::Y);
+        assert_eq!(Side::of(&turned, Vec3::new(0.0, 0.0, -5.0)), Side::Left);
+    }
+
+    #[test]
+    fn the_same_sound_refreshes_its_line_and_a_fourth_pushes_out_the_oldest() {
+        let mut captions = Captions::default();
+        captions.show(Heard::Cue(Cue::Key), None, 1.0);
+        captions.show(Heard::Cue(Cue::Key), None, 2.0);
+        assert_eq!(captions.lines.len(), 1);
+        assert_eq!(captions.lines[0].until, 2.0);
+        captions.show(Heard::Near(Sound::Fountain), Some(Vec3::ZERO), 5.0);
+        captions.show(Heard::Away(Sound::Fountain), Some(Vec3::ZERO), 6.0);
+        assert_eq!(captions.lines.len(), 2, "fading replaces coming near");
+        captions.show(Heard::Cue(Cue::Queued), None, 3.0);
+        captions.show(Heard::Cue(Cue::Recorded), None, 3.0);
+        assert_eq!(captions.lines.len(), MOST_LINES);
+        assert_eq!(captions.lines[0].heard, Heard::Away(Sound::Fountain));
+    }
 }

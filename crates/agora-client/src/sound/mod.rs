@@ -341,7 +341,8 @@ pub fn plugin(kiosk: bool) -> impl Fn(&mut App) {
                 Update,
                 (
                     follow_head,
-                    footsteps,
+                    // A kiosk's view travels; nobody walks.
+                    footsteps.run_if(not(resource_exists::<crate::kiosk::Kiosk>)),
                     (play_steps, play_cues, follow_volumes).run_if(resource_equals(Audible(true))),
                 )
                     .chain()
