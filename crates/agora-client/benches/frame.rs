@@ -349,6 +349,7 @@ fn play_like_a_device(
     use agora_client::sound::{Cue, Kind, Sound, SoundSettings, ambience, mix, synth};
     let placed = ambience(layout);
     let spawn = layout.spawn.position;
+    synth::prepare();
     std::thread::spawn(move || {
         let settings = SoundSettings::default();
         let (mixer, mut out) = mix::mixer();

@@ -329,6 +329,7 @@ pub fn plugin(kiosk: bool) -> impl Fn(&mut App) {
     move |app: &mut App| {
         let audible = app.is_plugin_added::<bevy::audio::AudioPlugin>();
         if audible {
+            synth::prepare();
             app.add_audio_source::<Synth>();
         } else {
             app.init_asset::<Synth>();
@@ -408,7 +409,7 @@ fn fill_bank(mut commands: Commands, mut synths: ResMut<Assets<Synth>>) {
             )
         })
         .collect();
-    let steps = (0..6)
+    let steps = synth::STEP_SEEDS
         .map(|seed| {
             synths.add(Synth {
                 sound: Sound::Step,

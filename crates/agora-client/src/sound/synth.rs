@@ -13,6 +13,7 @@
 use std::num::NonZero;
 use std::time::Duration;
 
+use bevy::log::warn;
 use rand::rngs::SmallRng;
 use rand::{RngExt as _, SeedableRng as _};
 use rodio::Source;
@@ -89,9 +90,57 @@ fn rand_seeded(seed: u64) -> SmallRng {
     SmallRng::seed_from_u64(seed)
 }
 
-/// The chain of sources that plays `sound`; `seed` varies what is random in it (each footstep,
-/// each tree's birds), so two of one kind never sound identical.
+/// Every cue and footstep made once, sample by sample, into memory; filled by [`prepare`].
+static MADE: std::sync::OnceLock<Vec<(Sound, u64, &'static [f32])>> = std::sync::OnceLock::new();
+
+/// The footsteps' seeds that [`prepare`] makes.
+pub const STEP_SEEDS: std::ops::Range<u64> = 0..6;
+
+/// Makes every cue and footstep once, on a thread of its own, so that playing one is reading
+/// memory (a burst of cues would otherwise cost the audio thread a generator per note). Until
+/// they are made, they are made as they play. About 2 MB, for the program's life.
+pub fn prepare() {
+    std::thread::Builder::new()
+        .name("agora sounds".into())
+        .spawn(|| {
+            MADE.get_or_init(|| {
+                let mut made = Vec::new();
+                for cue in Cue::ALL {
+                    made.push((Sound::Cue(cue), 0, record(chain(Sound::Cue(cue), 0))));
+                }
+                for seed in STEP_SEEDS {
+                    made.push((Sound::Step, seed, record(chain(Sound::Step, seed))));
+                }
+                made
+            });
+        })
+        .map(drop)
+        .unwrap_or_else(|error| warn!("cannot make the cues ahead: {error}"));
+}
+
+fn record(source: Boxed) -> &'static [f32] {
+    Box::leak(source.collect::<Vec<f32>>().into_boxed_slice())
+}
+
+/// What plays `sound`: the samples [`prepare`] made for it, or else its chain of sources.
 pub fn source(sound: Sound, seed: u64) -> Boxed {
+    if let Some(samples) = MADE
+        .get()
+        .and_then(|made| made.iter().find(|(s, n, _)| *s == sound && *n == seed))
+        .map(|(_, _, samples)| *samples)
+    {
+        return Box::new(rodio::static_buffer::StaticSamplesBuffer::new(
+            NonZero::<u16>::MIN,
+            RATE,
+            samples,
+        ));
+    }
+    chain(sound, seed)
+}
+
+/// The chain of sources that makes `sound`; `seed` varies what is random in it (each footstep,
+/// each tree's birds), so two of one kind never sound identical.
+pub fn chain(sound: Sound, seed: u64) -> Boxed {
     match sound {
         Sound::Cue(cue) => cue_source(cue),
         Sound::Step => {
@@ -232,4 +281,79 @@ fn birds(seed: u64) -> Boxed {
         let quiet = dice.between(2.0, 7.0);
         Some(phrase.delay(secs(quiet)))
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples(cue: Cue) -> Vec<f32> {
+        chain(Sound::Cue(cue), 0).collect()
+    }
+
+    /// How many notes start in `samples`: jumps of the 10 ms level by a quarter over the last,
+    /// at least 50 ms apart.
+    fn onsets(samples: &[f32]) -> usize {
+        let levels: Vec<f32> = samples
+            .chunks(441)
+            .map(|c| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt())
+            .collect();
+        let loudest = levels.iter().copied().fold(0.0, f32::max);
+        let (mut count, mut since) = (0, usize::MAX);
+        let mut before = 0.0;
+        for level in levels {
+            since = since.saturating_add(1);
+            if level > 0.2 * loudest && level > 1.25 * before && since > 5 {
+                count += 1;
+                since = 0;
+            }
+            before = level;
+        }
+        count
+    }
+
+    /// How bright a sound is: the share of its energy in its changes from sample to sample.
+    fn brightness(samples: &[f32]) -> f32 {
+        let energy: f32 = samples.iter().map(|s| s * s).sum();
+        let changes: f32 = samples.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
+        changes / energy.max(1e-9)
+    }
+
+    #[test]
+    fn cues_are_short_soft_and_the_outcomes_differ_in_more_than_pitch() {
+        for cue in Cue::ALL {
+            let s = samples(cue);
+            let seconds = s.len() as f32 / RATE.get() as f32;
+            let peak = s.iter().fold(0.0f32, |p, x| p.max(x.abs()));
+            assert!(seconds > 0.02 && seconds < 1.5, "{cue:?} lasts {seconds} s");
+            assert!(peak > 0.03 && peak < 0.6, "{cue:?} peaks at {peak}");
+        }
+        let (approved, rejected, referred) = (
+            samples(Cue::Approved),
+            samples(Cue::Rejected),
+            samples(Cue::Referred),
+        );
+        assert_eq!(onsets(&approved), 3, "approved: three notes");
+        assert_eq!(onsets(&rejected), 2, "rejected: two notes");
+        assert_eq!(onsets(&referred), 2, "referred: two notes");
+        assert!(
+            brightness(&approved) > 3.0 * brightness(&rejected),
+            "approved rings bright, rejected is muffled: {} against {}",
+            brightness(&approved),
+            brightness(&rejected)
+        );
+    }
+
+    #[test]
+    fn a_prepared_cue_is_the_same_sound_as_its_chain() {
+        prepare();
+        let start = std::time::Instant::now();
+        while MADE.get().is_none() && start.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let made: Vec<f32> = source(Sound::Cue(Cue::Recorded), 0).collect();
+        assert_eq!(made, samples(Cue::Recorded));
+        let step: Vec<f32> = source(Sound::Step, 3).collect();
+        assert_eq!(step, chain(Sound::Step, 3).collect::<Vec<f32>>());
+    }
 }
