@@ -280,3 +280,72 @@ fn the_ears_follow_the_citizen_s_eyes() {
     assert!(ears.translation.distance(eyes.translation) < 1e-4);
     assert!(ears.rotation.angle_between(eyes.rotation) < 1e-4);
 }
+
+#[test]
+fn in_a_headset_the_captions_hang_from_the_head() {
+    use agora_client::sound::captions::{HEADSET_BAND_AT, HeadsetCaptions};
+    use agora_client::xr::interaction::{Head, Rig};
+    let home = tempfile::tempdir().expect("a temporary directory");
+    let mut app = crate::desktop_plaza(home.path(), Lang::ZhCn);
+    {
+        let mut store = app
+            .world_mut()
+            .resource_mut::<agora_client::settings::SettingsStore>();
+        let mut settings = store.settings;
+        settings.sound.captions = Some(true);
+        store.change(settings);
+    }
+    let rig = app
+        .world_mut()
+        .spawn((Rig, Transform::from_xyz(0.0, 0.0, 16.0)))
+        .id();
+    let head = app
+        .world_mut()
+        .spawn((Head, Transform::from_xyz(0.0, 1.65, 0.0), ChildOf(rig)))
+        .id();
+    app.update();
+    app.update();
+    app.world_mut().write_message(Cue::Referred);
+    app.update();
+    app.update();
+    let mut bands = app.world_mut().query_filtered::<(
+        &ChildOf,
+        &Transform,
+        &Visibility,
+        &MeshMaterial3d<StandardMaterial>,
+    ), With<HeadsetCaptions>>();
+    let (parent, at, visibility, material) = bands.single(app.world()).expect("one band");
+    assert_eq!(parent.parent(), head, "locked to the head");
+    assert_eq!(at.translation, HEADSET_BAND_AT);
+    assert!(
+        at.translation.y < 0.0 && at.translation.z < 0.0,
+        "ahead and below the middle of the view"
+    );
+    assert_eq!(*visibility, Visibility::Inherited);
+    let texture = app
+        .world()
+        .resource::<Assets<StandardMaterial>>()
+        .get(&material.0)
+        .and_then(|m| m.base_color_texture.clone())
+        .expect("a texture");
+    let image = app
+        .world()
+        .resource::<Assets<Image>>()
+        .get(&texture)
+        .expect("drawn");
+    let opaque = image
+        .data
+        .as_ref()
+        .expect("pixels")
+        .chunks(4)
+        .filter(|p| p[3] == 255)
+        .count();
+    assert!(opaque > 1000, "strips are drawn: {opaque} opaque pixels");
+    // The ears are the head's, not the desktop camera's.
+    let mut ears = app.world_mut().query_filtered::<&Transform, With<Ears>>();
+    let ears = ears.single(app.world()).expect("the ears");
+    assert!(
+        ears.translation.distance(Vec3::new(0.0, 1.65, 16.0)) < 1e-3,
+        "{ears:?}"
+    );
+}

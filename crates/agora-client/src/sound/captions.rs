@@ -475,6 +475,8 @@ fn show_in_headset(
             }
         }
         None => {
+            // The head may come from OpenXR with no visibility of its own to inherit.
+            commands.entity(head).insert_if_new(Visibility::default());
             commands.spawn((
                 Name::new("Headset captions"),
                 HeadsetCaptions,

@@ -349,7 +349,7 @@ mod tests {
         prepare();
         let start = std::time::Instant::now();
         while MADE.get().is_none() && start.elapsed().as_secs() < 60 {
-            std::thread::sleep(std::time::Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(10));
         }
         let made: Vec<f32> = source(Sound::Cue(Cue::Recorded), 0).collect();
         assert_eq!(made, samples(Cue::Recorded));
