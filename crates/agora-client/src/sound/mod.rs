@@ -313,10 +313,12 @@ const STRIDE: f32 = 0.75;
 /// Whether this machine has a default audio output, asked before the app is built (so that,
 /// without one, Bevy's audio plugin is left out and the plaza runs silent).
 pub fn output_exists() -> bool {
+    use rodio::DeviceTrait as _;
     use rodio::cpal::traits::HostTrait as _;
+    // ALSA names a "default" device even with no sound card; only opening it tells.
     rodio::cpal::default_host()
         .default_output_device()
-        .is_some()
+        .is_some_and(|device| device.default_output_config().is_ok())
 }
 
 /// What the log says, once, when there is no audio device.
