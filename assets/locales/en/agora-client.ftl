@@ -140,7 +140,6 @@ xr-no-runtime = No headset runtime (such as SteamVR or Monado) is running, so th
 xr-not-connected = No headset is connected or awake, so the plaza opens on the desktop.
 xr-could-not-start = The headset could not be started, so the plaza opens on the desktop.
 xr-session-ended = The headset session ended; the plaza continues on the desktop.
-xr-screenshot = Screenshots are taken on the desktop, so the headset is not used.
 
 ## The kiosk. Its attract screen shows both languages at once, each from its own file.
 

@@ -139,7 +139,6 @@ xr-no-runtime = 头显运行时（如 SteamVR 或 Monado）没有运行，广场
 xr-not-connected = 没有连接头显，或头显处于休眠，广场在桌面上打开。
 xr-could-not-start = 头显无法启动，广场在桌面上打开。
 xr-session-ended = 头显会话已结束，广场在桌面上继续。
-xr-screenshot = 截图在桌面上生成，因此不使用头显。
 
 ## The kiosk
 

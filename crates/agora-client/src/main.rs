@@ -83,6 +83,11 @@ struct Cli {
     /// submit them in a throwaway data directory, and capture once the decision is shown.
     #[arg(long, requires = "screenshot")]
     filled: bool,
+    /// With `--mode xr`: run a headset session for this many seconds (and as many on the
+    /// desktop after it ends), print what the client saw as one JSON line and exit; exit
+    /// status 5 when the machine has no OpenXR runtime (`cargo xtask xr-check`).
+    #[arg(long, value_name = "SECONDS", conflicts_with = "screenshot")]
+    xr_check: Option<f32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -763,7 +768,31 @@ fn main() -> ExitCode {
     }
     let capturing = plaza.screenshot.is_some();
     let kiosk = plaza.kiosk.clone();
+    if let Some(seconds) = cli.xr_check {
+        if cli.mode != Mode::Xr || !(1.0..=600.0).contains(&seconds) {
+            eprintln!("agora: --xr-check takes 1 to 600 seconds and needs --mode xr");
+            return ExitCode::from(2);
+        }
+        if let Err(reason) = probe::probe()
+            && !reason.runtime_present()
+        {
+            eprintln!("agora: {}", reason.sentence().text(plaza.lang));
+            eprintln!("agora: OpenXR: {}", reason.detail());
+            return ExitCode::from(5);
+        }
+    }
     let (headset, notes) = choose_mode(cli.mode, capturing);
+    if cli.xr_check.is_some() && headset.is_none() {
+        for note in notes {
+            if let Some(detail) = note.detail {
+                eprintln!("agora: {detail}");
+            }
+        }
+        eprintln!("agora: the headset session could not be started");
+        return ExitCode::from(1);
+    }
+    // A check measures frames as fast as they come, like a screenshot.
+    let unpaced = capturing || cli.xr_check.is_some();
     let mut plaza = plaza;
     // The citizen's settings on their own device; a kiosk and a picture keep none.
     let mut settings = if kiosk.is_none() && !capturing {
@@ -800,7 +829,7 @@ fn main() -> ExitCode {
         title: format!("Agora — {}", plaza.layout.name.en),
         resolution,
         resizable: !capturing,
-        present_mode: if capturing {
+        present_mode: if unpaced {
             PresentMode::AutoNoVsync
         } else {
             PresentMode::AutoVsync
@@ -832,15 +861,35 @@ fn main() -> ExitCode {
     let mut app = App::new();
     match &headset {
         Some(headset) => {
-            app.add_plugins(bevy_mod_openxr::add_xr_plugins(plugins).set(
+            // The session asks for what this runtime and headset offer and nothing more, so
+            // that a normal start logs no refusal.
+            let mut exts = bevy_mod_openxr::exts::OxrExtensions::default();
+            exts.raw_mut().ext_hand_tracking = headset.offers.hand_tracking;
+            exts.raw_mut().meta_touch_controller_plus = headset.offers.touch_controller_plus;
+            let mut xr_plugins = bevy_mod_openxr::add_xr_plugins(plugins).set(
                 bevy_mod_openxr::init::OxrInitPlugin {
                     app_info: bevy_mod_openxr::types::AppInfo {
                         name: "Agora".into(),
                         version: bevy_mod_openxr::types::Version(0, 1, 0),
                     },
+                    exts,
                     ..default()
                 },
-            ));
+            );
+            if !headset.offers.hand_tracking {
+                xr_plugins = xr_plugins
+                    .disable::<bevy_mod_openxr::features::handtracking::HandTrackingPlugin>();
+            }
+            app.add_plugins(xr_plugins);
+            if unpaced {
+                // Each eye at the window's size, so a check compares the headset with the
+                // desktop at the same resolution and a picture of an eye is the size asked for
+                // (where the runtime allows it; otherwise its recommended size).
+                app.insert_resource(bevy_mod_openxr::resources::OxrSessionConfig {
+                    resolutions: Some(vec![cli.size]),
+                    ..default()
+                });
+            }
             info!(
                 "OpenXR: {} on {} (loader {})",
                 headset.system, headset.runtime, headset.loader
@@ -862,6 +911,9 @@ fn main() -> ExitCode {
     let lang = plaza.lang;
     app.insert_resource(settings);
     app.add_plugins(plaza);
+    if let Some(seconds) = cli.xr_check {
+        app.add_plugins(xr::check::plugin(seconds));
+    }
     for note in notes {
         if let Some(detail) = note.detail {
             warn!("{detail}");
@@ -1033,17 +1085,11 @@ fn choose_mode(mode: Mode, capturing: bool) -> (Option<probe::Headset>, Vec<Mode
     match mode {
         Mode::Desktop => (None, Vec::new()),
         Mode::Kiosk => (None, Vec::new()),
-        // A screenshot in `auto` is of the desktop; there is no headset to ask. Nor is there
-        // when no OpenXR runtime is installed, and then `auto` says nothing about it.
+        // A screenshot in `auto` is of the desktop (in `xr` it is of the headset's left eye):
+        // there is no headset to ask. Nor is there when no OpenXR runtime is installed, and
+        // then `auto` says nothing about it.
         Mode::Auto if capturing || probe::runtime_manifest().is_none() => (None, Vec::new()),
         Mode::Auto | Mode::Xr => match probe::probe() {
-            Ok(headset) if capturing => (
-                None,
-                vec![say(
-                    xr::ModeSentence::Screenshot,
-                    Some(format!("OpenXR: {} answered", headset.system)),
-                )],
-            ),
             Ok(headset) => match probe::reexec_with_loader(&headset) {
                 Ok(()) => (Some(headset), Vec::new()),
                 Err(why) => (

@@ -15,10 +15,15 @@ use bevy::render::render_resource::{CachedPipelineState, PipelineCache};
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use bevy::render::{Render, RenderApp, RenderSystems};
 
+use bevy::camera::ManualTextureViewHandle;
+use bevy_mod_openxr::render::XR_TEXTURE_INDEX;
+
 use crate::citizen::{Citizen, ControlsEnabled};
 use crate::dashboards::{Boards, Drawing};
 use crate::scene::layout::{GroundPoint, PlazaLayout};
 use crate::scene::{Plaza, compass_rotation, ground};
+use crate::xr::XrStatus;
+use crate::xr::interaction::Rig;
 
 /// When the process started, for the timings printed after a capture.
 pub static LAUNCHED: OnceLock<Instant> = OnceLock::new();
@@ -175,7 +180,66 @@ pub struct ScreenshotRequest {
 
 /// Renderer progress, shared between the main world and the render world.
 #[derive(Resource, Clone, Default)]
-struct RenderProgress(Arc<Progress>);
+pub struct RenderProgress(Arc<Progress>);
+
+impl RenderProgress {
+    /// Makes the render world count its frames and the pipelines still compiling after each,
+    /// once per app, and returns the counts' handle.
+    pub fn track(app: &mut App) -> RenderProgress {
+        if let Some(progress) = app.world().get_resource::<RenderProgress>() {
+            return progress.clone();
+        }
+        let progress = RenderProgress::default();
+        app.insert_resource(progress.clone());
+        if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
+            render_app.insert_resource(progress.clone()).add_systems(
+                Render,
+                count_pending_pipelines.in_set(RenderSystems::Cleanup),
+            );
+        }
+        progress
+    }
+
+    /// Frames the renderer has finished.
+    pub fn frames(&self) -> u64 {
+        self.0.frames.load(Ordering::Acquire)
+    }
+
+    /// Pipelines queued or compiling after the last rendered frame.
+    pub fn pending(&self) -> usize {
+        self.0.pending.load(Ordering::Relaxed)
+    }
+}
+
+/// Whether the renderer has settled: [`SETTLED_FRAMES`] rendered frames in a row with no
+/// pipeline pending (new pipelines are only asked for while a frame is prepared, so a few
+/// quiet frames mean nothing more is coming).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Settling {
+    seen_frames: u64,
+    settled_frames: u32,
+}
+
+impl Settling {
+    /// Looks at the renderer's progress once a frame; true once it has settled.
+    pub fn settled(&mut self, progress: &RenderProgress) -> bool {
+        let frames = progress.frames();
+        if frames != self.seen_frames {
+            self.seen_frames = frames;
+            if progress.pending() > 0 {
+                self.settled_frames = 0;
+            } else {
+                self.settled_frames += 1;
+            }
+        }
+        self.settled_frames >= SETTLED_FRAMES
+    }
+
+    /// Starts again (something new is being drawn).
+    pub fn restart(&mut self) {
+        self.settled_frames = 0;
+    }
+}
 
 #[derive(Default)]
 struct Progress {
@@ -192,9 +256,8 @@ struct Progress {
 /// Where the capture is.
 #[derive(Resource, Debug, Default)]
 struct Capture {
-    /// The last rendered frame count seen, and how many frames in a row had nothing pending.
-    seen_frames: u64,
-    settled_frames: u32,
+    /// How far the renderer has settled.
+    settling: Settling,
     /// When everything was compiled and the capture was requested.
     requested: Option<Duration>,
     /// Whether the picture must wait (for a filled example's decision).
@@ -211,21 +274,14 @@ const TIMEOUT: Duration = Duration::from_secs(240);
 
 /// Adds this feature to the app.
 pub fn plugin(app: &mut App) {
-    let progress = RenderProgress::default();
-    app.insert_resource(progress.clone())
-        .init_resource::<Capture>()
+    RenderProgress::track(app);
+    app.init_resource::<Capture>()
         .add_systems(PostStartup, place_camera)
         .add_systems(
             Update,
             (fill_example, open_comfort_tab).in_set(crate::AppSystems::Update),
         )
         .add_systems(Last, capture_when_settled);
-    if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
-        render_app.insert_resource(progress).add_systems(
-            Render,
-            count_pending_pipelines.in_set(RenderSystems::Cleanup),
-        );
-    }
 }
 
 fn place_camera(
@@ -233,7 +289,8 @@ fn place_camera(
     kiosk: Option<Res<crate::kiosk::Kiosk>>,
     plaza: Res<Plaza>,
     mut controls: ResMut<ControlsEnabled>,
-    mut cameras: Query<(&mut Transform, &mut Citizen)>,
+    mut cameras: Query<(&mut Transform, &mut Citizen), Without<Rig>>,
+    mut rigs: Query<&mut Transform, (With<Rig>, Without<Citizen>)>,
     boards: Option<ResMut<Boards>>,
 ) {
     if let (View::Dashboard { id, table: true }, Some(mut boards)) = (&request.view, boards)
@@ -251,6 +308,11 @@ fn place_camera(
     for (mut transform, mut citizen) in &mut cameras {
         *transform = pose;
         *citizen = Citizen { yaw, pitch };
+    }
+    // In a headset the citizen stands there, facing the same way; the headset holds the eyes.
+    for mut rig in &mut rigs {
+        *rig = Transform::from_translation(pose.translation.with_y(0.0))
+            .with_rotation(Quat::from_rotation_y(yaw));
     }
 }
 
@@ -386,8 +448,22 @@ fn capture_when_settled(
     mut exit: MessageWriter<AppExit>,
     boards: Option<Res<Boards>>,
     drawings: Query<(), With<Drawing>>,
+    xr: Option<Res<XrStatus>>,
 ) {
     if capture.requested.is_some() {
+        return;
+    }
+    // A headset's picture waits for its session to show the plaza.
+    let xr = xr.map_or(XrStatus::Desktop, |s| *s);
+    if xr == XrStatus::Starting {
+        capture.settling.restart();
+        if since_launch() > TIMEOUT {
+            error!(
+                "the headset session did not start in {} s; no screenshot written",
+                TIMEOUT.as_secs()
+            );
+            exit.write(AppExit::from_code(3));
+        }
         return;
     }
     if capture.hold {
@@ -404,13 +480,13 @@ fn capture_when_settled(
     // Dashboards show their feeds' first answers, not "waiting for data".
     let painting = !boards.is_none_or(|boards| boards.settled()) || !drawings.is_empty();
     if painting {
-        capture.settled_frames = 0;
+        capture.settling.restart();
         if since_launch() < TIMEOUT {
             return;
         }
     }
     if since_launch() > TIMEOUT {
-        let pending = progress.0.pending.load(Ordering::Relaxed);
+        let pending = progress.pending();
         let waiting = if pending > 0 {
             format!("the renderer was still compiling {pending} pipelines")
         } else if painting {
@@ -418,7 +494,7 @@ fn capture_when_settled(
         } else {
             format!(
                 "the frames had not settled ({} of {SETTLED_FRAMES} alike)",
-                capture.settled_frames
+                capture.settling.settled_frames
             )
         };
         error!(
@@ -428,17 +504,7 @@ fn capture_when_settled(
         exit.write(AppExit::from_code(3));
         return;
     }
-    let frames = progress.0.frames.load(Ordering::Acquire);
-    if frames == capture.seen_frames {
-        return;
-    }
-    capture.seen_frames = frames;
-    if progress.0.pending.load(Ordering::Relaxed) > 0 {
-        capture.settled_frames = 0;
-        return;
-    }
-    capture.settled_frames += 1;
-    if capture.settled_frames < SETTLED_FRAMES {
+    if !capture.settling.settled(&progress) {
         return;
     }
     let failed = progress.0.failed.load(Ordering::Relaxed);
@@ -449,7 +515,17 @@ fn capture_when_settled(
     let path = request.path.clone();
     let first_frame = progress.0.first_frame.get().copied().unwrap_or_default();
     let ready = since_launch();
-    commands.spawn(Screenshot::primary_window()).observe(
+    // In a headset, the left eye's image as the runtime receives it (bevy_mod_openxr renders
+    // each eye into a layer of the swapchain image, through a texture view Bevy can read back).
+    let (target, what) = if xr == XrStatus::InHeadset {
+        (
+            Screenshot::texture_view(ManualTextureViewHandle(XR_TEXTURE_INDEX)),
+            "the headset's left eye",
+        )
+    } else {
+        (Screenshot::primary_window(), "the window")
+    };
+    commands.spawn(target).observe(
         move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
             let written = captured
                 .image
@@ -460,8 +536,8 @@ fn capture_when_settled(
             match written {
                 Ok(()) => {
                     println!(
-                        "agora: wrote {} (first frame after {:.2} s, pipelines ready after \
-                         {:.2} s, written after {:.2} s)",
+                        "agora: wrote {} of {what} (first frame after {:.2} s, pipelines ready \
+                         after {:.2} s, written after {:.2} s)",
                         path.display(),
                         first_frame.as_secs_f64(),
                         ready.as_secs_f64(),

@@ -6,8 +6,10 @@
 //! and snap turn; [`interaction`] turns hands and head into pointing, going to windows and
 //! moving, headless and tested; [`openxr`] reads the controllers and tracked hands through
 //! bevy_mod_openxr and switches between headset and desktop as the session comes and goes;
-//! [`visuals`] draws the rays, the arc and the vignette.
+//! [`visuals`] draws the rays, the arc and the vignette; [`check`] runs a bounded session
+//! against a real runtime and reports what it saw (`cargo xtask xr-check`).
 
+pub mod check;
 pub mod comfort;
 pub mod interaction;
 pub mod openxr;
@@ -32,19 +34,16 @@ pub enum ModeSentence {
     CouldNotStart,
     /// The session ended while the plaza was in the headset.
     SessionEnded,
-    /// A screenshot was asked for while a headset answered.
-    Screenshot,
 }
 
 impl ModeSentence {
     /// Every sentence.
-    pub const ALL: [ModeSentence; 6] = [
+    pub const ALL: [ModeSentence; 5] = [
         ModeSentence::NoSoftware,
         ModeSentence::NoRuntime,
         ModeSentence::NotConnected,
         ModeSentence::CouldNotStart,
         ModeSentence::SessionEnded,
-        ModeSentence::Screenshot,
     ];
 
     /// The sentence in `lang`.
@@ -56,7 +55,6 @@ impl ModeSentence {
             NotConnected => "xr-not-connected",
             CouldNotStart => "xr-could-not-start",
             SessionEnded => "xr-session-ended",
-            Screenshot => "xr-screenshot",
         };
         crate::lang::text(lang, id)
     }

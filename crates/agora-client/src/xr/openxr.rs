@@ -3,12 +3,11 @@
 //! tracking as a pointer where the runtime offers it, haptic pulses, and the switch between
 //! the headset and the desktop window as the session comes and goes.
 
-use std::borrow::Cow;
-
 use bevy::prelude::*;
-use bevy_mod_openxr::action_binding::{OxrSendActionBindings, OxrSuggestActionBinding};
+use bevy_mod_openxr::action_binding::OxrSendActionBindings;
 use bevy_mod_openxr::action_set_attaching::OxrAttachActionSet;
 use bevy_mod_openxr::action_set_syncing::{OxrActionSetSyncSet, OxrSyncActionSet};
+use bevy_mod_openxr::exts::OxrEnabledExtensions;
 use bevy_mod_openxr::openxr_session_running;
 use bevy_mod_openxr::resources::OxrInstance;
 use bevy_mod_openxr::session::OxrSession;
@@ -75,6 +74,7 @@ pub fn plugin(app: &mut App) {
             play_haptics.run_if(openxr_session_running),
             switch_views,
             dress_xr_cameras,
+            retire_xr_cameras,
         ),
     );
 }
@@ -120,67 +120,120 @@ fn create_actions(mut commands: Commands, instance: Res<OxrInstance>) {
     }
 }
 
-fn suggest_bindings(
-    actions: Option<Res<Actions>>,
-    mut bindings: MessageWriter<OxrSuggestActionBinding>,
-) {
-    let Some(actions) = actions else {
-        return;
+/// An interaction profile the client suggests bindings for: its path, the input that selects
+/// and the stick (or trackpad) that moves and turns, if it has one. Every profile has an aim
+/// pose and a haptic output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profile {
+    /// The interaction profile's path.
+    pub path: &'static str,
+    /// The input that selects (`select/click`, `trigger/value`).
+    pub trigger: &'static str,
+    /// The input that moves and turns, where the controller has one.
+    pub stick: Option<&'static str>,
+}
+
+/// The profiles to suggest bindings for: the core specification's, and the extensions' only
+/// where the session enabled them (a runtime refuses a profile whose extension is not enabled
+/// with XR_ERROR_PATH_UNSUPPORTED, which bevy_mod_openxr logs as an error).
+pub fn profiles(touch_controller_plus: bool) -> Vec<Profile> {
+    let profile = |path, trigger, stick| Profile {
+        path,
+        trigger,
+        stick,
     };
-    // (profile, trigger input, stick input or None); every profile has aim/pose and haptic.
-    let profiles: [(&str, &str, Option<&str>); 6] = [
-        (
+    let mut profiles = vec![
+        profile(
             "/interaction_profiles/khr/simple_controller",
             "select/click",
             None,
         ),
-        (
+        profile(
             "/interaction_profiles/oculus/touch_controller",
             "trigger/value",
             Some("thumbstick"),
         ),
-        (
-            "/interaction_profiles/meta/touch_controller_plus",
-            "trigger/value",
-            Some("thumbstick"),
-        ),
-        (
+        profile(
             "/interaction_profiles/valve/index_controller",
             "trigger/value",
             Some("thumbstick"),
         ),
-        (
+        profile(
             "/interaction_profiles/htc/vive_controller",
             "trigger/value",
             Some("trackpad"),
         ),
-        (
+        profile(
             "/interaction_profiles/microsoft/motion_controller",
             "trigger/value",
             Some("thumbstick"),
         ),
     ];
-    let both = |input: &str| -> Vec<Cow<'static, str>> {
-        ["left", "right"]
-            .iter()
-            .map(|hand| Cow::Owned(format!("/user/hand/{hand}/{input}")))
-            .collect()
+    if touch_controller_plus {
+        profiles.push(profile(
+            "/interaction_profiles/meta/touch_controller_plus",
+            "trigger/value",
+            Some("thumbstick"),
+        ));
+    }
+    profiles
+}
+
+/// Suggests the bindings of every profile straight to the runtime, so that a profile it does
+/// not know (XR_ERROR_PATH_UNSUPPORTED: Monado 24, for one, offers XR_META_touch_controller_plus
+/// but refuses its profile) is expected and said in the log's info, while the other profiles
+/// bind as usual; bevy_mod_openxr's own suggestion would log it as an error.
+fn suggest_bindings(
+    actions: Option<Res<Actions>>,
+    instance: Res<OxrInstance>,
+    enabled: Option<Res<OxrEnabledExtensions>>,
+) {
+    let Some(actions) = actions else {
+        return;
     };
-    for (profile, trigger, stick) in profiles {
-        let mut suggest = |action: openxr::sys::Action, input: &str| {
-            bindings.write(OxrSuggestActionBinding {
-                action,
-                interaction_profile: Cow::Owned(profile.to_owned()),
-                bindings: both(input),
-            });
-        };
-        suggest(actions.aim.as_raw(), "input/aim/pose");
-        suggest(actions.trigger.as_raw(), &format!("input/{trigger}"));
-        suggest(actions.haptic.as_raw(), "output/haptic");
-        if let Some(stick) = stick {
-            suggest(actions.stick.as_raw(), &format!("input/{stick}"));
+    let touch_plus = enabled.is_some_and(|e| e.meta_touch_controller_plus);
+    for profile in profiles(touch_plus) {
+        match suggest_profile(&instance, &actions, profile) {
+            Ok(()) => debug!("OpenXR: bindings suggested for {}", profile.path),
+            Err(openxr::sys::Result::ERROR_PATH_UNSUPPORTED) => info!(
+                "OpenXR: the runtime does not know {}; controllers bind through the other \
+                 profiles",
+                profile.path
+            ),
+            Err(result) => error!(
+                "OpenXR: suggesting bindings for {} failed: {result}",
+                profile.path
+            ),
         }
     }
+}
+
+fn suggest_profile(
+    instance: &OxrInstance,
+    actions: &Actions,
+    profile: Profile,
+) -> openxr::Result<()> {
+    let mut bindings = Vec::new();
+    for hand in ["left", "right"] {
+        let path = |input: &str| instance.string_to_path(&format!("/user/hand/{hand}/{input}"));
+        bindings.push(openxr::Binding::new(&actions.aim, path("input/aim/pose")?));
+        bindings.push(openxr::Binding::new(
+            &actions.trigger,
+            path(&format!("input/{}", profile.trigger))?,
+        ));
+        bindings.push(openxr::Binding::new(
+            &actions.haptic,
+            path("output/haptic")?,
+        ));
+        if let Some(stick) = profile.stick {
+            bindings.push(openxr::Binding::new(
+                &actions.stick,
+                path(&format!("input/{stick}"))?,
+            ));
+        }
+    }
+    let profile = instance.string_to_path(profile.path)?;
+    instance.suggest_interaction_profile_bindings(profile, &bindings)
 }
 
 fn attach_actions(actions: Option<Res<Actions>>, mut attach: MessageWriter<OxrAttachActionSet>) {
@@ -405,6 +458,28 @@ pub fn switch_views(
     }
 }
 
+/// When the session is stopping, the headset's eye cameras go, a frame or more before the
+/// session is destroyed. bevy_mod_openxr 0.6 despawns them at destruction in the main world
+/// and, separately, their render-world copies in the render world, behind Bevy's entity sync:
+/// the frame's extraction then inserts into a render entity that is gone and Bevy's shadow
+/// queue panics ("Failed to get directional light visible entities for cascade"), taking the
+/// plaza down just as it should return to the desktop. Despawned here, in the main world only,
+/// the sync removes the render-world copies in order, and bevy_mod_openxr finds none left.
+fn retire_xr_cameras(
+    mut commands: Commands,
+    state: Option<Res<XrState>>,
+    cameras: Query<Entity, With<XrCamera>>,
+) {
+    if matches!(
+        state.as_deref(),
+        Some(XrState::Stopping | XrState::Exiting { .. })
+    ) {
+        for camera in &cameras {
+            commands.entity(camera).despawn();
+        }
+    }
+}
+
 /// The headset's eyes get the same sky, fog and tone as the desktop camera.
 fn dress_xr_cameras(mut commands: Commands, cameras: Query<Entity, Added<XrCamera>>) {
     for camera in &cameras {
@@ -446,6 +521,26 @@ mod tests {
         let left = Vec3::new(-0.25, 1.3, -0.4);
         let (pose, _) = pinch_pointer(&head, Side::Left, tip, tip, left).expect("a pointer");
         assert!(pose.forward().x < 0.0, "{:?}", pose.forward());
+    }
+
+    #[test]
+    fn an_extensions_profile_is_suggested_only_where_the_session_enabled_it() {
+        let plus = "/interaction_profiles/meta/touch_controller_plus";
+        let core = profiles(false);
+        assert!(core.iter().all(|p| p.path != plus), "{core:?}");
+        assert_eq!(core.len(), 5);
+        let with = profiles(true);
+        assert_eq!(with.iter().filter(|p| p.path == plus).count(), 1);
+        assert!(core.iter().all(|p| with.contains(p)));
+        // Every profile can select; only the simple controller has nothing to move with.
+        for profile in &with {
+            assert!(!profile.trigger.is_empty());
+            assert_eq!(
+                profile.stick.is_none(),
+                profile.path.ends_with("khr/simple_controller"),
+                "{profile:?}"
+            );
+        }
     }
 
     #[test]
@@ -526,6 +621,22 @@ mod tests {
             notice.is_some_and(|n| n.contains("continues on the desktop")),
             "the citizen is told"
         );
+    }
+
+    #[test]
+    fn the_eyes_go_when_the_session_stops_and_not_before() {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .add_systems(Update, retire_xr_cameras);
+        let eyes = [0, 1].map(|i| app.world_mut().spawn(XrCamera(i)).id());
+        for state in [XrState::Idle, XrState::Ready, XrState::Running] {
+            app.insert_resource(state);
+            app.update();
+            assert!(eyes.iter().all(|e| app.world().get_entity(*e).is_ok()));
+        }
+        app.insert_resource(XrState::Stopping);
+        app.update();
+        assert!(eyes.iter().all(|e| app.world().get_entity(*e).is_err()));
     }
 
     #[test]

@@ -30,6 +30,19 @@ pub struct Headset {
     pub system: String,
     /// How the loader was found: the name or path it was loaded by.
     pub loader: String,
+    /// What the runtime and its headset offer beyond OpenXR's core.
+    pub offers: Offers,
+}
+
+/// The optional parts of OpenXR the client uses, as the runtime and its headset offer them:
+/// the session asks for exactly these, so a runtime is never asked for (or suggested bindings
+/// for) something it refuses, and a normal start logs no error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Offers {
+    /// Hand tracking (XR_EXT_hand_tracking), and the headset tracks hands.
+    pub hand_tracking: bool,
+    /// The Meta Quest Pro / Quest 3 controllers' profile (XR_META_touch_controller_plus).
+    pub touch_controller_plus: bool,
 }
 
 /// Why there is no headset.
@@ -172,8 +185,12 @@ pub fn probe() -> Result<Headset, NoHeadset> {
         engine_version: 19,
         api_version: openxr::Version::new(1, 0, 0),
     };
+    // Hand tracking is asked for where the runtime has it, to ask the headset whether it
+    // tracks hands (a runtime may offer the extension for headsets that do not).
+    let mut wanted = openxr::ExtensionSet::default();
+    wanted.ext_hand_tracking = extensions.ext_hand_tracking;
     let instance = entry
-        .create_instance(&app, &openxr::ExtensionSet::default(), &[])
+        .create_instance(&app, &wanted, &[])
         .map_err(|result| match result {
             openxr::sys::Result::ERROR_RUNTIME_UNAVAILABLE
             | openxr::sys::Result::ERROR_RUNTIME_FAILURE => NoHeadset::NoRuntime {
@@ -197,6 +214,11 @@ pub fn probe() -> Result<Headset, NoHeadset> {
                 detail: format!("{runtime}: xrGetSystem(HEAD_MOUNTED_DISPLAY) failed: {result}"),
             },
         })?;
+    let offers = Offers {
+        hand_tracking: extensions.ext_hand_tracking
+            && instance.supports_hand_tracking(system).unwrap_or(false),
+        touch_controller_plus: extensions.meta_touch_controller_plus,
+    };
     let system = instance
         .system_properties(system)
         .map(|p| p.system_name)
@@ -207,6 +229,7 @@ pub fn probe() -> Result<Headset, NoHeadset> {
         runtime,
         system,
         loader,
+        offers,
     })
 }
 

@@ -16,6 +16,8 @@ use crate::pointer::{PointerHit, PointerRay};
 const RAY_REACH: f32 = 3.0;
 const LANDS: Color = Color::srgb(0.2, 0.85, 0.78);
 const BLOCKED: Color = Color::srgb(1.0, 0.62, 0.2);
+/// The teleport arc's mesh before it is first aimed: never empty (see [`dress_hands`]).
+const ARC_STUB: [Vec3; 2] = [Vec3::ZERO, Vec3::NEG_Z];
 
 #[derive(Component)]
 struct RayOf(Entity);
@@ -65,7 +67,10 @@ fn dress_hands(
             cull_mode: None,
             ..default()
         });
-        let mesh = meshes.add(ribbon(&[]));
+        // Bevy 0.19's mesh allocator logs "Use-after-free" for a mesh with no vertices (it
+        // skips the allocation but not the copy: bevyengine/bevy#24874, fixed on Bevy's main by
+        // #24960, not in 0.19.1), so the arc starts as a short stub, hidden until it is aimed.
+        let mesh = meshes.add(ribbon(&ARC_STUB));
         commands.spawn((
             Name::new("Teleport arc"),
             ArcOf(hand, mesh.clone(), material.clone()),
@@ -141,7 +146,8 @@ fn show_arcs(
 ) {
     for (arc_of, mut visibility) in &mut arcs {
         let aiming = hands.get(arc_of.0).ok().and_then(|s| s.aiming.as_ref());
-        let Some(arc) = aiming else {
+        // An arc of fewer than two points has nothing to draw (and would be an empty mesh).
+        let Some(arc) = aiming.filter(|arc| arc.points.len() >= 2) else {
             visibility.set_if_neq(Visibility::Hidden);
             continue;
         };
@@ -261,4 +267,51 @@ fn vignette_mesh() -> Mesh {
     .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
     .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colours)
     .with_inserted_indices(Indices::U32(indices))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xr::interaction::Side;
+
+    #[test]
+    fn every_mesh_a_hand_brings_has_vertices_so_bevy_uploads_it_without_an_error() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .init_asset::<Mesh>()
+            .init_asset::<StandardMaterial>()
+            .init_resource::<Vignette>()
+            .add_plugins(plugin);
+        app.world_mut().spawn((
+            Citizen {
+                yaw: 0.0,
+                pitch: 0.0,
+            },
+            Transform::default(),
+        ));
+        for side in [Side::Left, Side::Right] {
+            app.world_mut()
+                .spawn((Hand::new(side), Transform::default()));
+        }
+        app.update();
+        app.update();
+        let meshes = app.world().resource::<Assets<Mesh>>();
+        // Per hand a ray, an arc and a landing ring; and one vignette.
+        assert_eq!(meshes.len(), 7);
+        for (id, mesh) in meshes.iter() {
+            assert!(mesh.count_vertices() > 0, "mesh {id:?} has no vertices");
+            if let Some(indices) = mesh.indices() {
+                assert!(!indices.is_empty(), "mesh {id:?} has no indices");
+            }
+        }
+    }
+
+    #[test]
+    fn a_ribbon_along_n_points_has_two_vertices_and_two_triangles_per_step() {
+        let points = [Vec3::ZERO, Vec3::NEG_Z, Vec3::new(0.0, -0.5, -2.0)];
+        let mesh = ribbon(&points);
+        assert_eq!(mesh.count_vertices(), 6);
+        assert_eq!(mesh.indices().map(|i| i.len()), Some(12));
+        assert!(ribbon(&ARC_STUB).count_vertices() > 0);
+    }
 }
